@@ -1,0 +1,133 @@
+"""The Starlette application: GraphQL at /graphql, health probes, and signed blob URLs.
+
+The Neo4j driver and the blob store are opened in the lifespan and reach resolvers through the
+typed `Context`; nothing is a module global, so tests build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from api.authz import authenticate
+from api.blob_routes import download_blob, upload_blob
+from api.context import Context, Services
+from api.limits import BodySizeLimit
+from api.logs import AccessLog
+from api.schema import schema
+from api.settings import Settings
+from graph.bootstrap import bootstrap
+from graph.driver import connect
+from storage.factory import open_blob_store
+from storage.signing import UrlSigner
+
+log = logging.getLogger("lineage.app")
+
+
+class LineageGraphQL(GraphQL[Context, None]):
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        services: Services = request.app.state.services
+        caller = await authenticate(request.headers.get("authorization"), services.graph)
+        return Context(
+            services=services,
+            request=request,
+            response=response if isinstance(response, Response) else None,
+            caller=caller,
+        )
+
+
+async def open_services(settings: Settings) -> Services:
+    """Connect to Neo4j (bootstrapping its schema) and open the blob store."""
+    graph = connect(
+        settings.effective_neo4j_uri,
+        settings.neo4j_user,
+        settings.neo4j_password.value if settings.neo4j_password else None,
+        settings.neo4j_database,
+    )
+    version = await bootstrap(graph)
+    blobs = open_blob_store(
+        settings.blob_store,
+        signer=UrlSigner(settings.secret_key.value.encode()),
+        public_base_url=settings.base_url,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        s3_region=settings.s3_region,
+    )
+    log.info(
+        "services ready",
+        extra={
+            "neo4j": settings.effective_neo4j_uri,
+            "graph_schema_version": version,
+            "blob_store": blobs.kind,
+        },
+    )
+    return Services(settings=settings, graph=graph, blobs=blobs)
+
+
+async def close_services(services: Services) -> None:
+    await services.blobs.close()
+    await services.graph.close()
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Green only when both Neo4j and the blob store answer."""
+    services: Services = request.app.state.services
+    checks: dict[str, Any] = {}
+    for name, probe in (("neo4j", services.graph.ping), ("blob_store", services.blobs.ping)):
+        try:
+            await probe()
+            checks[name] = "ok"
+        except Exception as error:  # a probe reports, it never raises
+            log.warning("readiness probe failed", extra={"check": name, "error": repr(error)})
+            checks[name] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    """Build the app; pass `services` to share already-open connections (tests do)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services if services is not None else await open_services(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await close_services(app.state.services)
+
+    graphql = LineageGraphQL(schema, graphql_ide="graphiql")
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/blobs/{digest}", upload_blob, methods=["PUT"]),
+        Route("/blobs/{digest}", download_blob, methods=["GET", "HEAD"]),
+    ]
+    middleware = [
+        Middleware(AccessLog),
+        Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    if services is not None:
+        app.state.services = services
+    return app

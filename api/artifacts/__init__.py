@@ -1,0 +1,1 @@
+"""The artifacts part of the GraphQL schema."""

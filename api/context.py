@@ -1,0 +1,52 @@
+"""The typed per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from api.authz import ANONYMOUS, Action, Caller, decide
+from api.loaders import Loaders
+from api.settings import Settings
+from graph.driver import Graph
+from storage.base import BlobStore
+
+
+@dataclass
+class Services:
+    """What lives for the whole process: opened and closed in the app's lifespan."""
+
+    settings: Settings
+    graph: Graph
+    blobs: BlobStore
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Request | WebSocket
+    response: Response | None = None
+    caller: Caller = ANONYMOUS
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def graph(self) -> Graph:
+        return self.services.graph
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self.services.blobs
+
+    async def authorize(self, action: Action, *, org: str, registry: str | None = None) -> None:
+        """Raise unless the caller may do `action` in organisation `org` (and `registry`)."""
+        await decide(self.caller, action, org=org, registry=registry)

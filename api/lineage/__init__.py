@@ -1,0 +1,1 @@
+"""The lineage part of the GraphQL schema."""

@@ -1,0 +1,175 @@
+"""Organisations and projects in the schema: the pattern every feature module follows.
+
+Types wrap plain records from `graph`; relation fields read through per-request DataLoaders;
+every resolver authorises before it reads; mutations take one input and return a payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from api.errors import UserError, mutation_errors
+from api.pagination import Connection, connection, page_of
+from graph import orgs
+from graph.orgs import OrganizationRecord, ProjectRecord
+
+
+async def load_organizations(context: Context, ids: list[str]) -> list[OrganizationRecord | None]:
+    return await orgs.organizations_by_ids(context.graph, ids)
+
+
+async def load_projects(context: Context, ids: list[str]) -> list[ProjectRecord | None]:
+    return await orgs.projects_by_ids(context.graph, ids)
+
+
+@strawberry.type(description="A team: owns projects, registries, members and settings.")
+class Organization(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def from_record(cls, record: OrganizationRecord) -> Organization:
+        return cls(id=record.id, name=record.name, created_at=record.created_at)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Organization | None]:
+        records = await info.context.loaders.get(load_organizations).load_many(list(node_ids))
+        result: list[Organization | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(Action.READ, org=record.name)
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field(description="Projects of this organisation, by name.")
+    async def projects(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[Project]:
+        await info.context.authorize(Action.READ, org=self.name)
+        settings = info.context.settings
+        page = page_of(
+            first, after, default=settings.default_page_size, maximum=settings.max_page_size
+        )
+        records, total = await orgs.projects_of_organization(
+            info.context.graph, self.id, page.offset, page.limit
+        )
+        return connection(records, total, page, Project.from_record)
+
+
+@strawberry.type(description="A workspace inside an organisation holding artifacts and runs.")
+class Project(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    created_at: datetime
+    org_id: strawberry.Private[str]
+    org_name: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: ProjectRecord) -> Project:
+        return cls(
+            id=record.id,
+            name=record.name,
+            created_at=record.created_at,
+            org_id=record.org_id,
+            org_name=record.org_name,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Project | None]:
+        records = await info.context.loaders.get(load_projects).load_many(list(node_ids))
+        result: list[Project | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(Action.READ, org=record.org_name)
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field(description="`organization/project`, the prefix of artifact paths.")
+    def path(self) -> str:
+        return f"{self.org_name}/{self.name}"
+
+    @strawberry.field
+    async def organization(self, info: Info[Context, None]) -> Organization:
+        record = await info.context.loaders.get(load_organizations).load(self.org_id)
+        assert record is not None
+        return Organization.from_record(record)
+
+
+@strawberry.type
+class OrgQuery:
+    @strawberry.field(description="An organisation by name, or null.")
+    async def organization(self, info: Info[Context, None], name: str) -> Organization | None:
+        await info.context.authorize(Action.READ, org=name)
+        record = await orgs.organization_by_name(info.context.graph, name)
+        return None if record is None else Organization.from_record(record)
+
+    @strawberry.field(description="A project by `organization` and `name`, or null.")
+    async def project(
+        self, info: Info[Context, None], organization: str, name: str
+    ) -> Project | None:
+        await info.context.authorize(Action.READ, org=organization)
+        record = await orgs.project_by_name(info.context.graph, organization, name)
+        return None if record is None else Project.from_record(record)
+
+
+@strawberry.input
+class CreateOrganizationInput:
+    name: str
+
+
+@strawberry.type
+class CreateOrganizationPayload:
+    organization: Organization | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateProjectInput:
+    organization: str
+    name: str
+    create_organization: Annotated[
+        bool, strawberry.argument(description="Create the organisation when it does not exist.")
+    ] = True
+
+
+@strawberry.type
+class CreateProjectPayload:
+    project: Project | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OrgMutation:
+    @strawberry.mutation(description="Create an organisation; ALREADY_EXISTS if the name is taken.")
+    @mutation_errors(CreateOrganizationPayload)
+    async def create_organization(
+        self, info: Info[Context, None], input: CreateOrganizationInput
+    ) -> CreateOrganizationPayload:
+        await info.context.authorize(Action.ADMIN, org=input.name)
+        record = await orgs.create_organization(info.context.graph, input.name)
+        return CreateOrganizationPayload(organization=Organization.from_record(record))
+
+    @strawberry.mutation(description="Create a project; ALREADY_EXISTS if the name is taken.")
+    @mutation_errors(CreateProjectPayload)
+    async def create_project(
+        self, info: Info[Context, None], input: CreateProjectInput
+    ) -> CreateProjectPayload:
+        await info.context.authorize(Action.WRITE, org=input.organization)
+        graph = info.context.graph
+        if input.create_organization:
+            await orgs.ensure_organization(graph, input.organization)
+        record = await orgs.create_project(graph, input.organization, input.name)
+        return CreateProjectPayload(project=Project.from_record(record))

@@ -1,0 +1,76 @@
+"""The GraphQL schema: root types merged from each feature's `schema.py`.
+
+`schema.graphql` at the repository root is this schema printed by `lineage export-schema`; a test
+fails when the two differ, so the published contract only changes on purpose.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from api import access, artifacts, lineage, registry  # noqa: F401  (feature packages)
+from api.access import schema as access_schema
+from api.artifacts import schema as artifacts_schema
+from api.context import Context
+from api.errors import MaskInternalErrors
+from api.lineage import schema as lineage_schema
+from api.orgs import OrgMutation, OrgQuery
+from api.registry import schema as registry_schema
+from graph.bootstrap import LATEST_SCHEMA_VERSION
+
+SERVICE_VERSION = "0.1.0"
+
+_FEATURES = (artifacts_schema, lineage_schema, registry_schema, access_schema)
+
+
+@strawberry.type(description="What this server is.")
+class ServerInfo:
+    version: str
+    graph_schema_version: int
+    blob_store: str
+
+
+@strawberry.type
+class CoreQuery:
+    node: relay.Node | None = relay.node(description="Any object by its global id, or null.")
+
+    @strawberry.field(description="Version of the service and of its graph schema.")
+    def server_info(self, info: Info[Context, None]) -> ServerInfo:
+        return ServerInfo(
+            version=SERVICE_VERSION,
+            graph_schema_version=LATEST_SCHEMA_VERSION,
+            blob_store=info.context.blobs.kind,
+        )
+
+
+def _merged(name: str, parts: list[type]) -> type:
+    return merge_types(name, tuple(parts))
+
+
+Query = _merged("Query", [CoreQuery, OrgQuery, *[q for f in _FEATURES for q in f.QUERIES]])
+Mutation = _merged("Mutation", [OrgMutation, *[m for f in _FEATURES for m in f.MUTATIONS]])
+
+MAX_QUERY_DEPTH = 15
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[t for f in _FEATURES for t in f.TYPES],
+    extensions=[
+        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        MaskInternalErrors,
+    ],
+)
+
+
+def export_schema() -> str:
+    """The SDL exactly as checked in to `schema.graphql`."""
+    return schema.as_str().rstrip() + "\n"

@@ -1,0 +1,117 @@
+"""Every setting Lineage reads, read in one place (`Settings.from_env`) into a frozen object.
+
+Tests build `Settings(...)` directly. Secrets are wrapped in `Secret` so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that is masked in repr and logs."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Service configuration; see the README's settings table for the environment names."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path(".lineage")
+    public_url: str = ""
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: Secret | None = None
+    neo4j_database: str = "neo4j"
+    local_neo4j_port: int = 7687
+    local_neo4j_heap: str = "1g"
+    local_neo4j_pagecache: str = "512m"
+    blob_store_url: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_hex(32)))
+    signed_url_ttl_seconds: int = 900
+    max_page_size: int = 100
+    default_page_size: int = 20
+    max_request_bytes: int = 4 * 1024 * 1024
+    log_level: str = "INFO"
+
+    @property
+    def base_url(self) -> str:
+        """The URL clients reach this API at; signed local-store URLs are built on it."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def blob_store(self) -> str:
+        return self.blob_store_url or str((self.data_dir / "blobs").resolve())
+
+    @property
+    def uses_local_neo4j(self) -> bool:
+        return not self.neo4j_uri
+
+    @property
+    def effective_neo4j_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.local_neo4j_port}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the environment; a malformed value fails here, at start, with its name."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("LINEAGE_DATA_DIR", ".lineage"))
+        password = env.get("NEO4J_PASSWORD")
+        return cls(
+            host=env.get("LINEAGE_HOST", "127.0.0.1"),
+            port=_int(env, "LINEAGE_PORT", 8000),
+            data_dir=data_dir,
+            public_url=env.get("LINEAGE_PUBLIC_URL", ""),
+            neo4j_uri=env.get("NEO4J_URI") or None,
+            neo4j_user=env.get("NEO4J_USER", "neo4j"),
+            neo4j_password=Secret(password) if password else None,
+            neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+            local_neo4j_port=_int(env, "LINEAGE_NEO4J_PORT", 7687),
+            local_neo4j_heap=env.get("LINEAGE_NEO4J_HEAP", "1g"),
+            local_neo4j_pagecache=env.get("LINEAGE_NEO4J_PAGECACHE", "512m"),
+            blob_store_url=env.get("LINEAGE_BLOB_STORE", ""),
+            s3_endpoint_url=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None,
+            s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            secret_key=Secret(env.get("LINEAGE_SECRET_KEY") or _persistent_secret(data_dir)),
+            signed_url_ttl_seconds=_int(env, "LINEAGE_SIGNED_URL_TTL", 900),
+            max_page_size=_int(env, "LINEAGE_MAX_PAGE_SIZE", 100),
+            max_request_bytes=_int(env, "LINEAGE_MAX_REQUEST_BYTES", 4 * 1024 * 1024),
+            log_level=env.get("LINEAGE_LOG_LEVEL", "INFO").upper(),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """A signing key kept in the data folder, so signed URLs survive a restart."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

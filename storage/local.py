@@ -1,0 +1,158 @@
+"""Blobs as files under one directory, for development and single-machine installs.
+
+There is no storage server to presign URLs, so the API serves `/blobs/<digest>` itself: this store
+hands out HMAC-signed URLs pointing there, and the API checks them with `verify_url` before it calls
+`put_stream` or `open_read`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import aiofiles.os
+
+from storage.base import (
+    BlobNotFound,
+    BlobStoreError,
+    InvalidSignature,
+    UploadTarget,
+)
+from storage.files import (
+    file_chunks,
+    publish_if_absent,
+    remove_quietly,
+    temp_path_beside,
+    write_verified,
+)
+from storage.keys import CHUNK_SIZE, READ_CHUNK_SIZE, blob_key, validate_digest
+from storage.signing import UrlSigner
+
+
+class LocalBlobStore:
+    """A `BlobStore` on a local directory; writes are atomic, so readers see whole blobs only."""
+
+    kind = "local"
+
+    def __init__(self, root: Path, signer: UrlSigner, public_base_url: str) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._signer = signer
+        self._base_url = public_base_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"LocalBlobStore(root={str(self.root)!r})"
+
+    def path_for(self, digest: str) -> Path:
+        """Where blob `digest` lives (whether or not it is stored yet)."""
+        return self.root / blob_key(digest)
+
+    async def put_file(self, digest: str, path: Path) -> None:
+        """Copy the file in as blob `digest`, hashing while copying; a no-op if already stored.
+
+        When the blob is already stored the file is not read at all.
+        """
+        if await self.exists(digest):
+            return
+        await self.put_stream(digest, file_chunks(path, CHUNK_SIZE))
+
+    async def put_stream(self, digest: str, chunks: AsyncIterator[bytes]) -> int:
+        """Write the stream to a temporary file, verify it, then link it into place if absent."""
+        final = self.path_for(digest)
+        await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
+        tmp = temp_path_beside(final)
+        size = await write_verified(chunks, tmp, digest)
+        await asyncio.to_thread(publish_if_absent, tmp, final)
+        return size
+
+    async def get_to_file(self, digest: str, dest: Path) -> int:
+        """Copy the blob to `dest` through a verified temporary file beside it."""
+        tmp = temp_path_beside(dest)
+        size = await write_verified(self.open_read(digest, chunk_size=CHUNK_SIZE), tmp, digest)
+        try:
+            await asyncio.to_thread(os.replace, tmp, dest)
+        except BaseException:
+            remove_quietly(tmp)
+            raise
+        return size
+
+    async def open_read(
+        self, digest: str, chunk_size: int = READ_CHUNK_SIZE
+    ) -> AsyncIterator[bytes]:
+        """Yield the blob in chunks of at most `chunk_size` bytes."""
+        try:
+            async for chunk in file_chunks(self.path_for(digest), chunk_size):
+                yield chunk
+        except FileNotFoundError:
+            raise BlobNotFound(digest) from None
+
+    async def exists(self, digest: str) -> bool:
+        return await self.size(digest) is not None
+
+    async def size(self, digest: str) -> int | None:
+        try:
+            stat = await aiofiles.os.stat(self.path_for(digest))
+        except FileNotFoundError:
+            return None
+        return stat.st_size
+
+    async def delete(self, digest: str) -> None:
+        await asyncio.to_thread(remove_quietly, self.path_for(digest))
+
+    async def presign_upload(self, digest: str, size: int, expires_in: int) -> UploadTarget:
+        """One signed PUT to the API, whatever the size: the API streams it straight to disk."""
+        if size < 0:
+            raise ValueError("size must not be negative")
+        return UploadTarget(method="PUT", url=self._signed_url(digest, "PUT", expires_in))
+
+    async def complete_multipart(
+        self, digest: str, upload_id: str, parts: list[tuple[int, str]]
+    ) -> None:
+        """Always refused: `presign_upload` never plans a multipart upload for this store."""
+        raise BlobStoreError("the local store does not use multipart uploads")
+
+    async def abort_multipart(self, digest: str, upload_id: str) -> None:
+        """A no-op: there is never a multipart upload to discard."""
+        validate_digest(digest)
+
+    async def presign_download(
+        self, digest: str, expires_in: int, filename: str | None = None
+    ) -> str:
+        """A signed GET to the API. `filename` rides along unsigned: it only names the download."""
+        url = self._signed_url(digest, "GET", expires_in)
+        if filename:
+            url += "&" + urlencode({"filename": filename}, quote_via=quote)
+        return url
+
+    def verify_url(self, digest: str, verb: str, expires: int | str, sig: str) -> None:
+        """Check a URL this store signed; `InvalidSignature` or `SignatureExpired` if refused.
+
+        `expires` may be the raw query-string value; one that is not an integer is refused.
+        """
+        try:
+            expires_at = int(expires)
+        except ValueError:
+            raise InvalidSignature(f"expires is not a unix time: {expires!r}") from None
+        self._signer.verify(digest, verb, expires_at, sig)
+
+    async def ping(self) -> None:
+        """Raise `BlobStoreError` unless the root is a directory this process can write to."""
+        ok = await asyncio.to_thread(
+            lambda: self.root.is_dir() and os.access(self.root, os.W_OK | os.X_OK)
+        )
+        if not ok:
+            raise BlobStoreError(f"blob root {self.root} is missing or not writable")
+
+    async def close(self) -> None:
+        """Nothing to release: files are opened per call."""
+
+    def _signed_url(self, digest: str, verb: str, expires_in: int) -> str:
+        if expires_in <= 0:
+            raise ValueError("expires_in must be positive")
+        expires_at = int(time.time()) + expires_in
+        sig = self._signer.sign(digest, verb, expires_at)
+        return f"{self._base_url}/blobs/{digest}?verb={verb}&expires={expires_at}&sig={sig}"

@@ -1,0 +1,300 @@
+"""Blobs in an S3 bucket (AWS S3 or a compatible server such as versitygw).
+
+boto3 is synchronous, so every call runs in a worker thread. Writes are create-if-absent with
+`If-None-Match: *` where the server supports it, so concurrent uploads of one blob cannot race,
+and every path that writes bytes has them checked against the sha256 before they become visible,
+except completing a presigned multipart upload, which is checked right after (see there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from storage.base import (
+    BlobNotFound,
+    BlobStoreError,
+    DigestMismatch,
+    MultipartTarget,
+    UploadTarget,
+)
+from storage.disposition import content_disposition
+from storage.files import remove_quietly, temp_path_beside
+from storage.keys import READ_CHUNK_SIZE, blob_key, digest_b64, sha256_file
+from storage.multipart import (
+    DEFAULT_MULTIPART_THRESHOLD,
+    DEFAULT_PART_SIZE,
+    check_part_size,
+    plan_parts,
+)
+from storage.s3_client import is_missing, make_client, parse_s3_url
+from storage.s3_objects import S3Objects
+from storage.s3_stream import stream_to_s3
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
+"""SigV4 presigned URLs cannot outlive a week."""
+
+
+class S3BlobStore:
+    """A `BlobStore` on `s3://bucket/prefix`; each blob is one object, tagged with its sha256."""
+
+    kind = "s3"
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_concurrency: int = 10,
+    ) -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.multipart_threshold = multipart_threshold
+        self.part_size = check_part_size(part_size)
+        connection: dict[str, Any] = {
+            "endpoint_url": endpoint_url,
+            "region": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+        }
+        self.client: S3Client = make_client(
+            **connection, max_pool_connections=max(32, max_concurrency)
+        )
+        # Readiness probes want a quick answer: one attempt, short timeouts, no backoff.
+        self._probe: S3Client = make_client(
+            **connection, max_pool_connections=1, max_attempts=1, connect_timeout=2, read_timeout=5
+        )
+        self._transfer = TransferConfig(
+            multipart_threshold=multipart_threshold,
+            multipart_chunksize=part_size,
+            max_concurrency=max_concurrency,
+        )
+        self.objects = S3Objects(self.client, bucket)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        **options: Any,
+    ) -> S3BlobStore:
+        """Open `s3://bucket/prefix`; `options` are the remaining constructor arguments."""
+        bucket, prefix = parse_s3_url(url)
+        return cls(
+            bucket,
+            prefix,
+            endpoint_url=endpoint_url,
+            region=region,
+            access_key=access_key,
+            secret_key=secret_key,
+            **options,
+        )
+
+    def __repr__(self) -> str:
+        return f"S3BlobStore(bucket={self.bucket!r}, prefix={self.prefix!r})"
+
+    def key_for(self, digest: str) -> str:
+        """The object key of blob `digest`."""
+        key = blob_key(digest)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    async def put_file(self, digest: str, path: Path) -> None:
+        """Upload the file as blob `digest` after hashing it; a no-op if already stored.
+
+        Up to the multipart threshold the upload is one create-if-absent PutObject carrying the
+        sha256, which S3 checks against the bytes it receives. Above it, boto3's parallel
+        multipart transfer runs; it cannot be made conditional, which is harmless since any
+        concurrent writer is writing the same verified bytes. The file must not change meanwhile.
+        """
+        key = self.key_for(digest)
+        if await self.exists(digest):
+            return
+        actual, size = await sha256_file(path)
+        if actual != digest:
+            raise DigestMismatch(digest, actual)
+        if size <= self.multipart_threshold:
+            await asyncio.to_thread(self._put_small_file, key, path, digest)
+            return
+        await asyncio.to_thread(
+            self.client.upload_file,
+            str(path),
+            self.bucket,
+            key,
+            ExtraArgs={"Metadata": {"sha256": digest}},
+            Config=self._transfer,
+        )
+
+    async def put_stream(self, digest: str, chunks: AsyncIterator[bytes]) -> int:
+        """Upload a stream, buffering at most one part; verified before anything is published.
+
+        Small streams become one PutObject once fully read and hashed; larger ones a multipart
+        upload that is completed only if the hash matches and aborted otherwise.
+        """
+        return await stream_to_s3(self, self.key_for(digest), digest, chunks)
+
+    async def get_to_file(self, digest: str, dest: Path) -> int:
+        """Download (in parallel ranges when large) to a temp file beside `dest`, verify, rename."""
+        key = self.key_for(digest)
+        tmp = temp_path_beside(dest)
+        try:
+            try:
+                await asyncio.to_thread(
+                    self.client.download_file, self.bucket, key, str(tmp), Config=self._transfer
+                )
+            except ClientError as error:
+                if is_missing(error):
+                    raise BlobNotFound(digest) from None
+                raise
+            actual, size = await sha256_file(tmp)
+            if actual != digest:
+                raise DigestMismatch(digest, actual)
+            await asyncio.to_thread(os.replace, tmp, dest)
+        except BaseException:
+            remove_quietly(tmp)
+            raise
+        return size
+
+    async def open_read(
+        self, digest: str, chunk_size: int = READ_CHUNK_SIZE
+    ) -> AsyncIterator[bytes]:
+        """Yield the object's bytes in chunks of at most `chunk_size`."""
+        key = self.key_for(digest)
+        try:
+            response = await asyncio.to_thread(self.client.get_object, Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if is_missing(error):
+                raise BlobNotFound(digest) from None
+            raise
+        body = response["Body"]
+        try:
+            while chunk := await asyncio.to_thread(body.read, chunk_size):
+                yield chunk
+        finally:
+            body.close()
+
+    async def exists(self, digest: str) -> bool:
+        return await self.size(digest) is not None
+
+    async def size(self, digest: str) -> int | None:
+        key = self.key_for(digest)
+        try:
+            head = await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if is_missing(error):
+                return None
+            raise
+        return head["ContentLength"]
+
+    async def delete(self, digest: str) -> None:
+        """Delete the object (S3 answers 204 whether or not it existed)."""
+        key = self.key_for(digest)
+        await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
+
+    async def presign_upload(self, digest: str, size: int, expires_in: int) -> UploadTarget:
+        """A signed single PUT up to the threshold, else an opened multipart upload.
+
+        The single PUT signs `Content-Length` (the body must be exactly `size` bytes), the sha256
+        (S3 answers 400 BadDigest to other bytes) and `If-None-Match: *` (412 means the blob is
+        already stored, which the client may treat as success).
+        """
+        key = self.key_for(digest)
+        _check_expiry(expires_in)
+        if size < 0:
+            raise ValueError("size must not be negative")
+        if size > self.multipart_threshold:
+            return await asyncio.to_thread(self._presign_multipart, key, digest, size, expires_in)
+        headers = {"x-amz-checksum-sha256": digest_b64(digest), "x-amz-meta-sha256": digest}
+        params: dict[str, Any] = {
+            "Key": key,
+            "ContentLength": size,
+            "ChecksumSHA256": headers["x-amz-checksum-sha256"],
+            "Metadata": {"sha256": digest},
+        }
+        if self.objects.conditional_writes:
+            params["IfNoneMatch"] = headers["If-None-Match"] = "*"
+        url = self.objects.presign("put_object", expires_in, **params)
+        return UploadTarget(method="PUT", url=url, headers=headers)
+
+    async def complete_multipart(
+        self, digest: str, upload_id: str, parts: list[tuple[int, str]]
+    ) -> None:
+        """Complete the upload, then read the object back and hash it.
+
+        S3 cannot check a sha256 over a multipart object, so this does, at the cost of one full
+        read. Until it returns the object may exist unverified; a mismatch deletes it and raises
+        `DigestMismatch`. If the blob was already stored, the upload is discarded instead.
+        Part lists S3 refuses (unknown upload, bad ETags, parts too small) raise `BlobStoreError`.
+        """
+        key = self.key_for(digest)
+        completed = await asyncio.to_thread(self.objects.complete_upload, key, upload_id, parts)
+        if not completed:
+            return
+        actual = await asyncio.to_thread(self.objects.sha256, key)
+        if actual != digest:
+            await self.delete(digest)
+            raise DigestMismatch(digest, actual)
+
+    async def abort_multipart(self, digest: str, upload_id: str) -> None:
+        """Discard the upload's parts; one already completed, aborted or expired is fine."""
+        await asyncio.to_thread(self.objects.abort_upload, self.key_for(digest), upload_id)
+
+    async def presign_download(
+        self, digest: str, expires_in: int, filename: str | None = None
+    ) -> str:
+        """A signed GET; with `filename`, S3 answers with a matching Content-Disposition."""
+        _check_expiry(expires_in)
+        params: dict[str, Any] = {"Key": self.key_for(digest)}
+        if filename:
+            params["ResponseContentDisposition"] = content_disposition(filename)
+        return self.objects.presign("get_object", expires_in, **params)
+
+    async def ping(self) -> None:
+        """Raise `BlobStoreError` unless the bucket answers a HEAD with our credentials."""
+        try:
+            await asyncio.to_thread(self._probe.head_bucket, Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as error:
+            raise BlobStoreError(f"S3 bucket {self.bucket!r} is not reachable: {error}") from error
+
+    async def close(self) -> None:
+        self.client.close()
+        self._probe.close()
+
+    def _put_small_file(self, key: str, path: Path, digest: str) -> None:
+        with path.open("rb") as body:
+            self.objects.put(key, body, digest)
+
+    def _presign_multipart(self, key: str, digest: str, size: int, expires_in: int) -> UploadTarget:
+        plan = plan_parts(size, self.part_size)
+        upload_id = self.objects.create_upload(key, digest)
+        urls = [
+            self.objects.presign(
+                "upload_part", expires_in, Key=key, UploadId=upload_id, PartNumber=number
+            )
+            for number in range(1, plan.count + 1)
+        ]
+        target = MultipartTarget(upload_id=upload_id, part_size=plan.part_size, part_urls=urls)
+        return UploadTarget(method="PUT", url=None, multipart=target)
+
+
+def _check_expiry(expires_in: int) -> None:
+    if not 0 < expires_in <= MAX_PRESIGN_SECONDS:
+        raise ValueError(f"expires_in must be between 1 and {MAX_PRESIGN_SECONDS} seconds")

@@ -1,0 +1,175 @@
+"""Fixtures reaching the real services: Neo4j over Bolt, versitygw over HTTP, the API over ASGI.
+
+Neo4j: `LINEAGE_TEST_NEO4J_URI` points at a running server (CI and `.ci/run` start one);
+otherwise the project's own server is started under `.lineage/test-neo4j` for the session.
+Tests never wipe the database: each one works inside organisations with unique names, so
+suites can run concurrently against one server.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.context import Services
+from api.settings import Secret, Settings
+from graph.bootstrap import bootstrap
+from graph.driver import Graph, connect
+from services import neo4j_server
+from storage.base import BlobStore
+from storage.local import LocalBlobStore
+from storage.signing import UrlSigner
+
+pytest_plugins = ["tests.s3_fixtures"]
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> Iterator[str]:
+    uri = os.environ.get("LINEAGE_TEST_NEO4J_URI")
+    if uri:
+        yield uri
+        return
+    config = neo4j_server.Neo4jServerConfig(
+        home=REPO / ".lineage" / "test-neo4j", bolt_port=_free_port(), heap="1g", pagecache="256m"
+    )
+    neo4j_server.start(config)
+    try:
+        yield config.bolt_uri
+    finally:
+        neo4j_server.stop(config)
+
+
+@pytest.fixture(scope="session")
+async def graph(neo4j_uri: str) -> AsyncIterator[Graph]:
+    graph = connect(neo4j_uri, os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"))
+    await bootstrap(graph)
+    yield graph
+    await graph.close()
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """A name no other test (or earlier run) uses: `unique("org")` -> `org-1a2b3c4d5e`."""
+    return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def test_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"secret_key": Secret("test-secret-key"), "host": "127.0.0.1"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def s3_services(graph: Graph, s3_store: BlobStore) -> Services:
+    """Services for an in-process app: the real Neo4j and a fresh prefix on the real S3 server."""
+    return Services(settings=test_settings(), graph=graph, blobs=s3_store)
+
+
+GraphQLCall = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class ApiClient:
+    """Talks to an in-process app over ASGI; `gql` returns the JSON body and keeps errors."""
+
+    http: httpx.AsyncClient
+
+    async def gql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Like `gql`, but fails the test on any GraphQL error."""
+        body = await self.gql(query, variables, headers)
+        assert not body.get("errors"), body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture
+async def api(s3_services: Services) -> AsyncIterator[ApiClient]:
+    app = create_app(s3_services.settings, services=s3_services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://lineage.test") as http:
+        yield ApiClient(http=http)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_live_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread]:
+    """A real uvicorn server in a thread, with its own event loop, driver and blob store."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("live API server did not start")
+        time.sleep(0.05)
+    return server, thread
+
+
+@pytest.fixture(scope="session")
+def live_local_server(
+    neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The API over real HTTP with the local filesystem blob store (signed URLs served by it)."""
+    port = _free_port()
+    settings = test_settings(
+        port=port,
+        neo4j_uri=neo4j_uri,
+        blob_store_url=str(tmp_path_factory.mktemp("blobs")),
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+    server, thread = start_live_server(settings)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings)
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+__all__ = ["ApiClient", "LiveServer", "LocalBlobStore", "UrlSigner", "test_settings"]
