@@ -63,6 +63,7 @@ async def open_services(settings: Settings) -> Services:
         public_base_url=settings.base_url,
         s3_endpoint_url=settings.s3_endpoint_url,
         s3_region=settings.s3_region,
+        s3_public_endpoint_url=settings.s3_public_endpoint_url,
     )
     log.info(
         "services ready",

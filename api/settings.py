@@ -42,6 +42,7 @@ class Settings:
     blob_store_url: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
+    s3_public_endpoint_url: str | None = None
     secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_hex(32)))
     signed_url_ttl_seconds: int = 900
     max_page_size: int = 100
@@ -86,6 +87,7 @@ class Settings:
             local_neo4j_pagecache=env.get("LINEAGE_NEO4J_PAGECACHE", "512m"),
             blob_store_url=env.get("LINEAGE_BLOB_STORE", ""),
             s3_endpoint_url=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None,
+            s3_public_endpoint_url=env.get("LINEAGE_S3_PUBLIC_ENDPOINT") or None,
             s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             secret_key=Secret(env.get("LINEAGE_SECRET_KEY") or _persistent_secret(data_dir)),
             signed_url_ttl_seconds=_int(env, "LINEAGE_SIGNED_URL_TTL", 900),

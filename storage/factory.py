@@ -21,6 +21,7 @@ def open_blob_store(
     s3_region: str = "us-east-1",
     s3_access_key: str | None = None,
     s3_secret_key: str | None = None,
+    s3_public_endpoint_url: str | None = None,
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
     part_size: int = DEFAULT_PART_SIZE,
 ) -> BlobStore:
@@ -38,6 +39,7 @@ def open_blob_store(
             region=s3_region,
             access_key=s3_access_key,
             secret_key=s3_secret_key,
+            public_endpoint_url=s3_public_endpoint_url,
             multipart_threshold=multipart_threshold,
             part_size=part_size,
         )

@@ -61,6 +61,7 @@ class S3BlobStore:
         multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
         part_size: int = DEFAULT_PART_SIZE,
         max_concurrency: int = 10,
+        public_endpoint_url: str | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
@@ -84,7 +85,12 @@ class S3BlobStore:
             multipart_chunksize=part_size,
             max_concurrency=max_concurrency,
         )
-        self.objects = S3Objects(self.client, bucket)
+        presign_client = (
+            make_client(**{**connection, "endpoint_url": public_endpoint_url})
+            if public_endpoint_url and public_endpoint_url != endpoint_url
+            else None
+        )
+        self.objects = S3Objects(self.client, bucket, presign_client)
 
     @classmethod
     def from_url(

@@ -29,8 +29,13 @@ if TYPE_CHECKING:
 class S3Objects:
     """The objects of one bucket, addressed by full key, each tagged with its sha256."""
 
-    def __init__(self, client: S3Client, bucket: str) -> None:
+    def __init__(
+        self, client: S3Client, bucket: str, presign_client: S3Client | None = None
+    ) -> None:
         self.client = client
+        # Presigned URLs embed the host they were signed for; when clients reach S3 at another
+        # address than this server does (Docker networks, proxies), sign with that address.
+        self.presign_client = presign_client or client
         self.bucket = bucket
         self.conditional_writes = True
 
@@ -112,7 +117,7 @@ class S3Objects:
 
     def presign(self, operation: str, expires_in: int, **params: Any) -> str:
         """A SigV4 presigned URL for `operation` on this bucket."""
-        return self.client.generate_presigned_url(
+        return self.presign_client.generate_presigned_url(
             operation, Params={"Bucket": self.bucket, **params}, ExpiresIn=expires_in
         )
 

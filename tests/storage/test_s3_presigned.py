@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.s3_server import S3Endpoint
 from storage.base import BlobStoreError, DigestMismatch
 from storage.multipart import MiB
 from storage.s3 import S3BlobStore
@@ -146,3 +147,26 @@ async def test_multipart_completion_of_an_already_stored_blob_keeps_the_stored_o
         parts.append((number, response.headers["etag"]))
     await s3_store.complete_multipart(digest, plan.upload_id, parts)
     assert await read_all(s3_store, digest) == data
+
+
+async def test_presigned_urls_name_the_public_endpoint_clients_reach(
+    s3_store: S3BlobStore, s3_server: S3Endpoint, http: httpx.AsyncClient
+) -> None:
+    """Behind Docker or a proxy the server reaches S3 at one address and clients at another."""
+    public = s3_server.endpoint_url.replace("127.0.0.1", "localhost")
+    store = S3BlobStore(
+        s3_store.bucket,
+        s3_store.prefix,
+        endpoint_url=s3_server.endpoint_url,
+        access_key=s3_server.access_key,
+        secret_key=s3_server.secret_key,
+        public_endpoint_url=public,
+    )
+    data, digest = blob(3000)
+    target = await store.presign_upload(digest, len(data), expires_in=60)
+    assert target.url is not None and target.url.startswith(public)
+    assert (await http.put(target.url, content=data, headers=target.headers)).status_code == 200
+    url = await store.presign_download(digest, 60)
+    assert url.startswith(public)
+    assert (await http.get(url)).content == data
+    await store.close()
