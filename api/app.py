@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 
 from api.authz import authenticate
 from api.blob_routes import download_blob, upload_blob
+from api.bootstrap_admin import first_start
 from api.context import Context, Services
 from api.limits import BodySizeLimit
 from api.logs import AccessLog
@@ -39,7 +40,11 @@ class LineageGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         services: Services = request.app.state.services
-        caller = await authenticate(request.headers.get("authorization"), services.graph)
+        caller = await authenticate(
+            request.headers.get("authorization"),
+            services.graph,
+            anonymous_read=services.settings.allow_anonymous_read,
+        )
         return Context(
             services=services,
             request=request,
@@ -110,6 +115,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services if services is not None else await open_services(settings)
+        if owned:  # zero-configuration first start: a server admin key in the data folder
+            await first_start(settings, app.state.services.graph)
         try:
             yield
         finally:

@@ -1,14 +1,39 @@
 """Who is calling, and the single place that decides what they may do.
 
-Every resolver that reaches data calls `context.authorize(action, org=..., registry=...)` before
-touching it. Until identities exist (the access-control issue) every caller is anonymous and
-allowed; that issue replaces `decide` and nothing else has to change.
+Every resolver that reaches data calls `context.authorize(action, org=..., registry=...)`, which
+is `decide` below, before touching it. The rules:
+
+- No key: `UNAUTHENTICATED` (unless `LINEAGE_ALLOW_ANONYMOUS_READ` lets anonymous callers read);
+  a malformed, unknown or revoked key: `UNAUTHENTICATED` for everything, never a silent downgrade.
+- Server admins may do everything.
+- In an organisation: viewers read, members read and write, admins also administer (members,
+  roles, audit, TTL where the team restricts it to admins).
+- A registry with visibility RESTRICTED is reachable only with a role on it (viewer, member,
+  admin: same meaning) or as organisation admin; other registries follow the organisation role,
+  raised by a registry role if that is higher.
+- An organisation that does not exist yet: reading finds nothing and is allowed; the first
+  writer claims the name and becomes the new organisation's admin (`graph.access`), anyone else
+  is refused until the claim is settled or goes stale.
+
+Decisions are memoised per request (one lookup per organisation and registry), never across
+requests, so revoked keys and changed roles take effect on the next request.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from enum import Enum
+
+from graph import access as grants
+from graph.access import Access, role_rank
+from graph.api_keys import owner_of_key, touch_key
+from graph.driver import Graph
+from graph.errors import Forbidden, NotFound, Unauthenticated
+from graph.names import validate_name
+
+log = logging.getLogger("lineage.authz")
 
 
 class Action(Enum):
@@ -19,13 +44,47 @@ class Action(Enum):
     ADMIN = "admin"
 
 
+_NEEDED = {Action.READ: "viewer", Action.WRITE: "member", Action.ADMIN: "admin"}
+
+AUTHENTICATION_REQUIRED = "Authentication required: send 'Authorization: Bearer <API key>'"
+
+
+class AccessCache:
+    """The lookups of one request, one per (organisation, registry), shared by concurrent fields."""
+
+    def __init__(self, graph: Graph, user_id: str) -> None:
+        self.graph = graph
+        self.user_id = user_id
+        self._lookups: dict[tuple[str, str | None], asyncio.Future[Access]] = {}
+
+    async def lookup(self, org: str, registry: str | None) -> Access:
+        key = (org, registry)
+        pending = self._lookups.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(
+                grants.access_of(self.graph, self.user_id, org, registry)
+            )
+            self._lookups[key] = pending
+        return await asyncio.shield(pending)
+
+    def forget(self, org: str) -> None:
+        """Drop what this request learnt about `org` (after this request changed it)."""
+        for key in [key for key in self._lookups if key[0] == org]:
+            del self._lookups[key]
+
+
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated principal of a request (anonymous until API keys land)."""
+    """The principal of one request: a user authenticated by an API key, or anonymous."""
 
     user_id: str | None = None
     name: str = "anonymous"
-    roles: dict[str, str] = field(default_factory=dict)  # organisation name -> role
+    is_server_admin: bool = False
+    key_id: str | None = None
+    refused: str | None = None
+    """Why the credentials sent were refused (they were sent, so this is not anonymous)."""
+    anonymous_read: bool = False
+    access: AccessCache | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_anonymous(self) -> bool:
@@ -35,11 +94,117 @@ class Caller:
 ANONYMOUS = Caller()
 
 
-async def decide(caller: Caller, action: Action, *, org: str, registry: str | None = None) -> None:
-    """Raise `Forbidden`/`Unauthenticated` unless `caller` may do `action` in that scope."""
-    return None
+def require_user(caller: Caller) -> str:
+    """The caller's user id; `Unauthenticated` for anonymous or refused callers."""
+    if caller.user_id is None:
+        raise Unauthenticated(caller.refused or AUTHENTICATION_REQUIRED)
+    return caller.user_id
 
 
-async def authenticate(authorization: str | None, graph: object) -> Caller:
-    """The caller named by an `Authorization: Bearer <key>` header (anonymous for now)."""
-    return ANONYMOUS
+def require_server_admin(caller: Caller) -> str:
+    """The caller's user id if they are a server admin; else `Unauthenticated`/`Forbidden`."""
+    user_id = require_user(caller)
+    if not caller.is_server_admin:
+        raise Forbidden("Only server admins may do this")
+    return user_id
+
+
+def effective_role(facts: Access, registry: str | None) -> str | None:
+    """The caller's role for this scope, from their organisation and registry roles."""
+    org_role = facts.org_role
+    if registry is None or not facts.registry_exists:
+        return org_role
+    if org_role == "admin":
+        return "admin"
+    if (facts.registry_visibility or "").upper() == "RESTRICTED":
+        return facts.registry_role
+    return max(org_role, facts.registry_role, key=role_rank)
+
+
+def _refusal(action: Action, org: str, registry: str | None) -> Forbidden:
+    scope = f"registry {org}/{registry}" if registry else f"organization {org!r}"
+    return Forbidden(f"Not allowed: {action.value} in {scope} needs the {_NEEDED[action]} role")
+
+
+async def decide(
+    caller: Caller,
+    action: Action,
+    *,
+    org: str,
+    registry: str | None = None,
+    creates: bool = True,
+    _retry: bool = True,
+) -> None:
+    """Return if `caller` may do `action` in `org` (and `registry`); raise `Forbidden` or
+    `Unauthenticated` otherwise. May write: the first-use claim and its settlement.
+
+    `creates=False` is for writes that never create the organisation (member changes): a missing
+    one is `NotFound` instead of being claimed.
+    """
+    if caller.user_id is None or caller.access is None:
+        if caller.refused is None and action is Action.READ and caller.anonymous_read:
+            return
+        raise Unauthenticated(caller.refused or AUTHENTICATION_REQUIRED)
+    cache = caller.access
+    facts = await cache.lookup(org, registry)
+    if not facts.org_exists:
+        if action is Action.READ:
+            return
+        if not creates:
+            raise NotFound(f"Organization {org!r} not found", field="organization")
+        validate_name(org, field="organization")
+        held, exists = await grants.claim_organization(cache.graph, caller.user_id, org)
+        cache.forget(org)
+        if exists and _retry:
+            await decide(caller, action, org=org, registry=registry, creates=False, _retry=False)
+            return
+        if held or caller.is_server_admin:
+            return
+        raise Forbidden(f"Organization {org!r} is being created by another user")
+    if facts.org_role is None and facts.claimed_by == caller.user_id:
+        await grants.settle_claim(cache.graph, caller.user_id, org)
+        cache.forget(org)
+        facts = await cache.lookup(org, registry)
+    if caller.is_server_admin:
+        return
+    if role_rank(effective_role(facts, registry)) >= role_rank(_NEEDED[action]):
+        return
+    raise _refusal(action, org, registry)
+
+
+async def allowed(caller: Caller, action: Action, *, org: str, registry: str | None = None) -> bool:
+    """Like `decide`, as a boolean: for filtering lists (e.g. registries a caller may see)."""
+    try:
+        await decide(caller, action, org=org, registry=registry)
+    except (Forbidden, Unauthenticated):
+        return False
+    return True
+
+
+async def authenticate(
+    authorization: str | None, graph: Graph, *, anonymous_read: bool = False
+) -> Caller:
+    """The caller named by an `Authorization: Bearer <key>` header.
+
+    No header: anonymous. A header that is not a valid, unrevoked key: a refused caller, who
+    gets `UNAUTHENTICATED` from every resolver. Looked up on every request (no cache).
+    """
+    if authorization is None or not authorization.strip():
+        return Caller(anonymous_read=anonymous_read)
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return Caller(refused="Malformed Authorization header: use 'Bearer <API key>'")
+    owner = await owner_of_key(graph, token.strip())
+    if owner is None:
+        return Caller(refused="Invalid or revoked API key")
+    try:
+        await touch_key(graph, owner)
+    except Exception:  # the last-used time is a hint; never fail a request for it
+        log.warning("could not record API key use", exc_info=True)
+    return Caller(
+        user_id=owner.user_id,
+        name=owner.user_name,
+        is_server_admin=owner.is_server_admin,
+        key_id=owner.key_id,
+        access=AccessCache(graph, owner.user_id),
+    )

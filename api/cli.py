@@ -4,6 +4,8 @@ lineage serve                   GraphQL on http://127.0.0.1:8000/graphql (local 
                                 NEO4J_URI is unset, blobs in ./.lineage/blobs by default)
 lineage neo4j start|stop|status the project's own Neo4j Community server
 lineage export-schema [--check] print schema.graphql (or fail when the file differs)
+lineage admin-key [--name N]    a new API key for server admin N (default admin), written to
+                                <data dir>/admin_api_key; the first `serve` makes one itself
 """
 
 from __future__ import annotations
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--check", action="store_true", help="compare with the file instead")
     export.add_argument("--path", type=Path, default=Path("schema.graphql"))
+    admin_key = commands.add_parser("admin-key", help="make a new server admin API key")
+    admin_key.add_argument("--name", default="admin", help="the server admin's user name")
     args = parser.parse_args(argv)
     try:
         if args.command == "export-schema":
@@ -113,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "neo4j":
             return _neo4j(args.action, settings)
+        if args.command == "admin-key":
+            import asyncio
+
+            from api.bootstrap_admin import admin_key_command
+
+            return asyncio.run(admin_key_command(settings, args.name))
         return _serve(settings)
     except Neo4jServerError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -49,6 +49,8 @@ class Settings:
     default_page_size: int = 20
     max_request_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    allow_anonymous_read: bool = False
+    """LINEAGE_ALLOW_ANONYMOUS_READ=true lets callers without an API key read (never write)."""
 
     @property
     def base_url(self) -> str:
@@ -94,6 +96,7 @@ class Settings:
             max_page_size=_int(env, "LINEAGE_MAX_PAGE_SIZE", 100),
             max_request_bytes=_int(env, "LINEAGE_MAX_REQUEST_BYTES", 4 * 1024 * 1024),
             log_level=env.get("LINEAGE_LOG_LEVEL", "INFO").upper(),
+            allow_anonymous_read=_bool(env, "LINEAGE_ALLOW_ANONYMOUS_READ", False),
         )
 
 
@@ -105,6 +108,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SystemExit(f"{name} must be true or false, got {raw!r}")
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -27,6 +27,7 @@ from api.context import Services
 from api.settings import Secret, Settings
 from graph.bootstrap import bootstrap
 from graph.driver import Graph, connect
+from graph.identity import create_user
 from services import neo4j_server
 from storage.base import BlobStore
 from storage.local import LocalBlobStore
@@ -113,11 +114,35 @@ class ApiClient:
         return data
 
 
+@dataclass(frozen=True)
+class SessionUser:
+    """The user the `api` and live-server fixtures authenticate as (an ordinary user, not a
+    server admin): it becomes admin of every organisation it creates on first use."""
+
+    id: str
+    name: str
+    api_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.api_key}"}
+
+
+@pytest.fixture(scope="session")
+async def session_user(graph: Graph) -> SessionUser:
+    user, key = await create_user(graph, f"test-user-{uuid.uuid4().hex[:10]}", with_key=True)
+    assert key is not None
+    return SessionUser(id=user.id, name=user.name, api_key=key.secret)
+
+
 @pytest.fixture
-async def api(s3_services: Services) -> AsyncIterator[ApiClient]:
+async def api(s3_services: Services, session_user: SessionUser) -> AsyncIterator[ApiClient]:
+    """The in-process app; requests carry the session user's API key."""
     app = create_app(s3_services.settings, services=s3_services)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://lineage.test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://lineage.test", headers=session_user.headers
+    ) as http:
         yield ApiClient(http=http)
 
 
@@ -125,6 +150,11 @@ async def api(s3_services: Services) -> AsyncIterator[ApiClient]:
 class LiveServer:
     url: str
     settings: Settings
+    api_key: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.api_key}"}
 
 
 def _free_port() -> int:
@@ -156,9 +186,15 @@ def start_live_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thr
 
 @pytest.fixture(scope="session")
 def live_local_server(
-    neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory
+    neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory, session_user: SessionUser
 ) -> Iterator[LiveServer]:
-    """The API over real HTTP with the local filesystem blob store (signed URLs served by it)."""
+    """The API over real HTTP with the local filesystem blob store (signed URLs served by it).
+
+    Requests authenticate as the session user: send `server.headers`; the SDK picks the key up
+    from `LINEAGE_API_KEY`, set for the whole session.
+    """
+    previous_key = os.environ.get("LINEAGE_API_KEY")
+    os.environ["LINEAGE_API_KEY"] = session_user.api_key
     port = _free_port()
     settings = test_settings(
         port=port,
@@ -167,9 +203,22 @@ def live_local_server(
         data_dir=tmp_path_factory.mktemp("data"),
     )
     server, thread = start_live_server(settings)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings)
+    yield LiveServer(
+        url=f"http://127.0.0.1:{port}", settings=settings, api_key=session_user.api_key
+    )
     server.should_exit = True
     thread.join(timeout=30)
+    if previous_key is None:
+        os.environ.pop("LINEAGE_API_KEY", None)
+    else:
+        os.environ["LINEAGE_API_KEY"] = previous_key
 
 
-__all__ = ["ApiClient", "LiveServer", "LocalBlobStore", "UrlSigner", "test_settings"]
+__all__ = [
+    "ApiClient",
+    "LiveServer",
+    "LocalBlobStore",
+    "SessionUser",
+    "UrlSigner",
+    "test_settings",
+]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
-MUTATIONS: list[type] = []
-TYPES: list[type] = []
+from api.access.mutations import AccessMutation
+from api.access.queries import AccessQuery
+from api.access.types import ApiKey, User
+
+QUERIES: list[type] = [AccessQuery]
+MUTATIONS: list[type] = [AccessMutation]
+TYPES: list[type] = [User, ApiKey]

@@ -1,0 +1,185 @@
+"""Users, API keys, memberships and audit events as schema types.
+
+A user is visible in full to themself and to server admins; organisation members see each
+other through `organizationMembers`. An API key is visible to its owner and server admins only,
+and never with its secret (that is returned once, by the mutation creating it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import cast
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.authz import Caller, require_user
+from api.context import Context
+from api.orgs import Organization, load_organizations
+from api.pagination import Connection, connection, page_of
+from graph import api_keys, identity, memberships
+from graph.access import settle_claims_of_user
+from graph.api_keys import ApiKeyRecord
+from graph.audit_queries import AuditEventRecord
+from graph.errors import Forbidden
+from graph.identity import UserRecord
+from graph.memberships import MemberRecord
+
+
+@strawberry.enum(description="A role in an organisation or a registry, least privileged first.")
+class Role(Enum):
+    VIEWER = "viewer"
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+def require_self_or_server_admin(caller: Caller, user_id: str) -> None:
+    """`Unauthenticated` for anonymous callers, `Forbidden` for other ordinary users."""
+    if require_user(caller) != user_id and not caller.is_server_admin:
+        raise Forbidden("Only the user themself or a server admin may see this")
+
+
+async def load_users(context: Context, ids: list[str]) -> list[UserRecord | None]:
+    return await identity.users_by_ids(context.graph, ids)
+
+
+async def load_api_keys(context: Context, ids: list[str]) -> list[ApiKeyRecord | None]:
+    return await api_keys.keys_by_ids(context.graph, ids)
+
+
+@strawberry.type(description="Someone who calls the API with API keys and belongs to teams.")
+class User(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    created_at: datetime
+    is_server_admin: bool
+
+    @classmethod
+    def from_record(cls, record: UserRecord) -> User:
+        return cls(
+            id=record.id,
+            name=record.name,
+            created_at=record.created_at,
+            is_server_admin=record.is_server_admin,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[User | None]:
+        records = await info.context.loaders.get(load_users).load_many(list(node_ids))
+        result: list[User | None] = []
+        for record in records:
+            if record is not None:
+                require_self_or_server_admin(info.context.caller, record.id)
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field(description="The organisations this user belongs to, by name.")
+    async def memberships(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[Member]:
+        require_self_or_server_admin(info.context.caller, self.id)
+        settings = info.context.settings
+        page = page_of(
+            first, after, default=settings.default_page_size, maximum=settings.max_page_size
+        )
+        await settle_claims_of_user(info.context.graph, self.id)
+        records, total = await memberships.memberships_of_user(
+            info.context.graph, self.id, page.offset, page.limit
+        )
+        return connection(records, total, page, Member.from_record)
+
+
+@strawberry.type(description="A user's role in an organisation.")
+class Member:
+    role: Role
+    since: datetime
+    user_id: strawberry.Private[str]
+    org_id: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: MemberRecord) -> Member:
+        return cls(
+            role=Role(record.role), since=record.since, user_id=record.user_id, org_id=record.org_id
+        )
+
+    @strawberry.field
+    async def user(self, info: Info[Context, None]) -> User:
+        record = await info.context.loaders.get(load_users).load(self.user_id)
+        assert record is not None
+        return User.from_record(record)
+
+    @strawberry.field
+    async def organization(self, info: Info[Context, None]) -> Organization:
+        record = await info.context.loaders.get(load_organizations).load(self.org_id)
+        assert record is not None
+        return Organization.from_record(record)
+
+
+@strawberry.type(description="An API key without its secret; `prefix` identifies it to people.")
+class ApiKey(relay.Node):
+    id: relay.NodeID[str]
+    prefix: str
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None = strawberry.field(
+        description="When a request last used it, to within a minute."
+    )
+    revoked_at: datetime | None
+    user_id: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: ApiKeyRecord) -> ApiKey:
+        return cls(
+            id=record.id,
+            prefix=record.prefix,
+            label=record.label,
+            created_at=record.created_at,
+            last_used_at=record.last_used_at,
+            revoked_at=record.revoked_at,
+            user_id=record.user_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[ApiKey | None]:
+        records = await info.context.loaders.get(load_api_keys).load_many(list(node_ids))
+        result: list[ApiKey | None] = []
+        for record in records:
+            if record is not None:
+                require_self_or_server_admin(info.context.caller, record.user_id)
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+@strawberry.type(description="Who did what, when: one entry of an organisation's audit trail.")
+class AuditEvent:
+    id: str
+    at: datetime
+    actor: str
+    action: str = strawberry.field(description="A verb such as `member.add` or `alias.move`.")
+    target_kind: str
+    target_id: str
+    details: JSON
+
+    @classmethod
+    def from_record(cls, record: AuditEventRecord) -> AuditEvent:
+        return cls(
+            id=record.id,
+            at=record.at,
+            actor=record.actor,
+            action=record.action,
+            target_kind=record.target_kind,
+            target_id=record.target_id,
+            details=cast(JSON, record.details),
+        )
