@@ -69,6 +69,8 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE INDEX run_job_type IF NOT EXISTS FOR (n:Run) ON (n.job_type)",
     "CREATE INDEX collection_type IF NOT EXISTS FOR (n:Collection) ON (n.type)",
     "CREATE INDEX audit_event_org IF NOT EXISTS FOR (n:AuditEvent) ON (n.org_id, n.at)",
+    # access: one first-use claim per organisation name (graph/access.py)
+    "CREATE CONSTRAINT org_claim_name IF NOT EXISTS FOR (n:OrgClaim) REQUIRE n.org_name IS UNIQUE",
 ]
 
 Migration = Callable[[AsyncManagedTransaction], Awaitable[None]]
