@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, LiteralString
 
 from graph.driver import Graph
@@ -80,6 +80,16 @@ SKIP $offset LIMIT $limit
 )
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """As a fixed UTC offset: Neo4j does not order a zone-named `[UTC]` time (what `pytz` values
+    become) against the offset times stored; a naive time is taken as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
 async def audit_events(
     graph: Graph, org_id: str, where: AuditFilter, offset: int, limit: int
 ) -> tuple[list[AuditEventRecord], int]:
@@ -89,8 +99,8 @@ async def audit_events(
         COUNT_EVENTS,
         EVENTS_PAGE,
         org_id=org_id,
-        since=where.since,
-        until=where.until,
+        since=_utc(where.since),
+        until=_utc(where.until),
         action=where.action,
         actor=where.actor,
         target_kind=where.target_kind,
