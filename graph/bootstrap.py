@@ -68,6 +68,13 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE INDEX run_project IF NOT EXISTS FOR (n:Run) ON (n.project_id)",
     "CREATE INDEX run_job_type IF NOT EXISTS FOR (n:Run) ON (n.job_type)",
     "CREATE INDEX collection_type IF NOT EXISTS FOR (n:Collection) ON (n.type)",
+    # registry: one version per collection index; alias history newest first per collection
+    "CREATE CONSTRAINT linked_to_index IF NOT EXISTS "
+    "FOR ()-[l:LINKED_TO]-() REQUIRE (l.collection_id, l.index) IS UNIQUE",
+    "CREATE INDEX collection_alias_move IF NOT EXISTS "
+    "FOR (n:CollectionAliasMove) ON (n.collection_id, n.seq)",
+    "CREATE CONSTRAINT collection_lock_key IF NOT EXISTS "
+    "FOR (n:CollectionLock) REQUIRE n.collection_id IS UNIQUE",
     "CREATE INDEX audit_event_org IF NOT EXISTS FOR (n:AuditEvent) ON (n.org_id, n.at)",
     # access: one first-use claim per organisation name (graph/access.py)
     "CREATE CONSTRAINT org_claim_name IF NOT EXISTS FOR (n:OrgClaim) REQUIRE n.org_name IS UNIQUE",
