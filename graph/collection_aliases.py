@@ -21,8 +21,9 @@ from graph.errors import InvalidInput
 from graph.names import validate_name
 from graph.records import native_datetime, new_id, now
 from graph.registry_paths import RegistryPath, is_index_selector
-from graph.registry_records import LATEST, ProtectedAlias
+from graph.registry_records import LATEST, MembershipRecord, ProtectedAlias
 from graph.registry_targets import LockedCollection, Selected, lock_collection_tx, select_version_tx
+from graph.registry_versions import membership_tx
 from graph.tx import fetch_all, fetch_one
 
 
@@ -232,7 +233,7 @@ async def _record_move_tx(
 
 async def set_collection_alias(
     graph: Graph, target: RegistryPath, alias: str, *, actor: str, may_change_protected: bool
-) -> Selected:
+) -> MembershipRecord:
     """Point `alias` at the version `target` (`...:vN` or `...:other-alias`) names.
 
     Moving an alias onto the version it already names changes nothing and records nothing.
@@ -242,12 +243,12 @@ async def set_collection_alias(
         raise InvalidInput("Name the version to alias with ':vN' or ':<alias>'", field="path")
     selector = target.selector
 
-    async def work(tx: AsyncManagedTransaction) -> Selected:
+    async def work(tx: AsyncManagedTransaction) -> MembershipRecord:
         collection = await lock_collection_tx(tx, target)
         check_protected(collection, [alias], may_change_protected)
         selected = await select_version_tx(tx, collection, selector)
         await point_alias_tx(tx, collection, alias, selected, actor=actor)
-        return selected
+        return await membership_tx(tx, collection.id, selected.version_id)
 
     return await graph.write(work)
 

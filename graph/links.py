@@ -34,11 +34,9 @@ from graph.registries import ensure_core_registries_tx
 from graph.registry_paths import RegistryPath
 from graph.registry_records import (
     LATEST,
-    MEMBERSHIP_PROJECTION,
     REGISTRY_PROJECTION,
     MembershipRecord,
     TypeNotAccepted,
-    membership_record,
     registry_record,
 )
 from graph.registry_targets import (
@@ -48,6 +46,7 @@ from graph.registry_targets import (
     lock_tx,
     select_version_tx,
 )
+from graph.registry_versions import membership_tx
 from graph.tx import fetch_one, fetch_single
 
 MAX_ALIASES_PER_LINK = 20
@@ -94,16 +93,6 @@ CREATE (v)-[:LINKED_TO {collection_id: c.id, index: index, linked_at: $now,
 SET c.next_index = index + 1
 RETURN index
 """
-
-MEMBERSHIP: LiteralString = (
-    """
-MATCH (v:ArtifactVersion {id: $version_id})-[l:LINKED_TO {collection_id: $collection_id}]->
-      (c:Collection)
-RETURN """
-    + MEMBERSHIP_PROJECTION
-    + """ AS membership
-"""
-)
 
 DELETE_LINK: LiteralString = """
 MATCH (:ArtifactVersion {id: $version_id})-[l:LINKED_TO {collection_id: $collection_id}]->
@@ -273,11 +262,8 @@ async def link_version(
             )
         for alias in wanted:
             await point_alias_tx(tx, collection, alias, selected, actor=actor)
-        membership = await fetch_single(
-            tx, MEMBERSHIP, version_id=version_id, collection_id=collection.id
-        )
         return LinkResult(
-            membership=membership_record(membership["membership"]),
+            membership=await membership_tx(tx, collection.id, version_id),
             created=created,
             collection_created=bool(row["created"]),
         )

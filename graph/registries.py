@@ -174,14 +174,19 @@ def _core_params() -> list[dict[str, str]]:
 
 
 async def registry_by_name(graph: Graph, org: str, name: str) -> RegistryRecord | None:
-    """The registry `name` of `org`, or None; core registries are never missing."""
-    org_id = await ensure_core_registries(graph, org)
+    """The registry `name` of `org`, or None (also for an unknown organisation); the core
+    registries of an existing organisation are never missing."""
+    try:
+        org_id = await ensure_core_registries(graph, org)
+    except NotFound:
+        return None
     row = await graph.read(fetch_one, REGISTRY_BY_NAME, org_id=org_id, name=name)
     return None if row is None else registry_record(row["registry"])
 
 
 async def require_registry(graph: Graph, org: str, name: str) -> RegistryRecord:
     """Like `registry_by_name`, but `NotFound` naming the registry when it does not exist."""
+    await ensure_core_registries(graph, org)
     record = await registry_by_name(graph, org, name)
     if record is None:
         raise NotFound(f"Registry {name!r} not found in organization {org!r}", field="registry")

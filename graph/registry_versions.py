@@ -23,7 +23,7 @@ from graph.registry_records import (
     membership_key,
     membership_record,
 )
-from graph.tx import fetch_all, fetch_one
+from graph.tx import fetch_all, fetch_one, fetch_single
 
 COLLECTION_OF_PATH: LiteralString = """
 MATCH (o:Organization {name: $org})
@@ -48,6 +48,16 @@ AT_ALIAS: LiteralString = (
 MATCH (:CollectionAlias {collection_id: c.id, name: $alias})-[:POINTS_TO]->(v:ArtifactVersion)
 MATCH (v)-[l:LINKED_TO {collection_id: c.id}]->(c)
 WHERE v.state = 'COMMITTED'
+RETURN """
+    + MEMBERSHIP_PROJECTION
+    + """ AS membership
+"""
+)
+
+MEMBERSHIP: LiteralString = (
+    """
+MATCH (v:ArtifactVersion {id: $version_id})-[l:LINKED_TO {collection_id: $collection_id}]->
+      (c:Collection)
 RETURN """
     + MEMBERSHIP_PROJECTION
     + """ AS membership
@@ -112,6 +122,14 @@ class LinkedRegistry:
     registry_id: str
     org_name: str
     registry_name: str
+
+
+async def membership_tx(
+    tx: AsyncManagedTransaction, collection_id: str, version_id: str
+) -> MembershipRecord:
+    """Inside a transaction: the membership of a version known to be linked to the collection."""
+    row = await fetch_single(tx, MEMBERSHIP, collection_id=collection_id, version_id=version_id)
+    return membership_record(row["membership"])
 
 
 async def membership_at_path(graph: Graph, path: RegistryPath) -> MembershipRecord | None:

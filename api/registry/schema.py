@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
-MUTATIONS: list[type] = []
-TYPES: list[type] = []
+from api.registry.admin_mutations import RegistryAdminMutation
+from api.registry.link_mutations import RegistryLinkMutation
+from api.registry.queries import RegistryQuery
+from api.registry.types import Collection, Registry, RegistryVersion
+
+QUERIES: list[type] = [RegistryQuery]
+MUTATIONS: list[type] = [RegistryAdminMutation, RegistryLinkMutation]
+TYPES: list[type] = [Registry, Collection, RegistryVersion]

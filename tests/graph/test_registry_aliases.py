@@ -34,7 +34,7 @@ async def test_alias_moves_are_kept_as_history(graph: Graph, unique: Callable[[s
     moved = await collection_aliases.set_collection_alias(
         graph, at(org, "v2"), "staging", actor="carol", may_change_protected=False
     )
-    assert (moved.index, moved.version_id) == (2, vs[2].id)
+    assert (moved.index, moved.version.id, moved.aliases) == (2, vs[2].id, ("latest", "staging"))
     # moving onto the version it already names records nothing
     await collection_aliases.set_collection_alias(
         graph, at(org, "latest"), "staging", actor="dave", may_change_protected=False

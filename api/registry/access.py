@@ -1,0 +1,57 @@
+"""How registry resolvers ask `authorize`: filtering lists, protected aliases, global ids.
+
+Lists (registries of an organisation, collections a version is linked to) show only what the
+caller may read: each registry is authorised, and refused ones are left out before the page and
+its total are computed in the database, so totals never count what the caller cannot see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from strawberry import relay
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from graph.errors import Forbidden, InvalidInput
+
+ARTIFACT_VERSION_TYPE = "ArtifactVersion"
+RUN_TYPE = "Run"
+
+
+async def may(info: Info[Context, None], action: Action, org: str, registry: str) -> bool:
+    """Whether the caller may do `action` in the registry (`Forbidden` becomes False)."""
+    try:
+        await info.context.authorize(action, org=org, registry=registry)
+    except Forbidden:
+        return False
+    return True
+
+
+async def may_change_protected(info: Info[Context, None], org: str, registry: str) -> bool:
+    """Protected aliases are for registry admins: `Action.ADMIN` on that registry."""
+    return await may(info, Action.ADMIN, org, registry)
+
+
+async def readable(info: Info[Context, None], scopes: Iterable[tuple[str, str, str]]) -> list[str]:
+    """The ids among `(id, org, registry)` the caller may read."""
+    return [rid for rid, org, name in scopes if await may(info, Action.READ, org, name)]
+
+
+def global_id(type_name: str, node_id: str) -> str:
+    """The relay global id `node(id:)` accepts: base64 of `TypeName:id`."""
+    return str(relay.GlobalID(type_name, node_id))
+
+
+def version_node_id(value: str, *, field: str) -> str:
+    """An ArtifactVersion's node id from its global id (or the raw id itself)."""
+    try:
+        decoded = relay.GlobalID.from_id(value)
+    except (relay.GlobalIDValueError, ValueError, UnicodeDecodeError):
+        decoded = None
+    if decoded is not None and decoded.type_name == ARTIFACT_VERSION_TYPE and decoded.node_id:
+        return decoded.node_id
+    if value and len(value) <= 64 and value.isalnum():
+        return value
+    raise InvalidInput(f"Not an ArtifactVersion id: {value[:100]!r}", field=field)

@@ -1,0 +1,91 @@
+"""Root query fields of the registry: registries of an organisation, and lookups by path."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from api.pagination import Connection, connection
+from api.registry.access import readable, version_node_id
+from api.registry.types import Collection, Registry, RegistryVersion, page_for
+from graph import collections, registries, registry_versions
+from graph.registry_paths import Selector, parse_registry_path
+
+
+@strawberry.type
+class RegistryQuery:
+    @strawberry.field(
+        description="Registries of an organisation the caller may read: core ones first, then "
+        "by name. The core registries `model` and `dataset` always exist."
+    )
+    async def registries(
+        self,
+        info: Info[Context, None],
+        organization: str,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Registry]:
+        await info.context.authorize(Action.READ, org=organization)
+        page = page_for(info, first, after)
+        graph = info.context.graph
+        names = await registries.registry_names(graph, organization)
+        allowed = await readable(info, [(rid, organization, name) for rid, name in names])
+        records, total = await registries.registries_page(graph, allowed, page.offset, page.limit)
+        return connection(records, total, page, Registry.from_record)
+
+    @strawberry.field(description="A registry by organisation and name, or null.")
+    async def registry(
+        self, info: Info[Context, None], organization: str, name: str
+    ) -> Registry | None:
+        await info.context.authorize(Action.READ, org=organization, registry=name)
+        record = await registries.registry_by_name(info.context.graph, organization, name)
+        return None if record is None else Registry.from_record(record)
+
+    @strawberry.field(
+        description="A collection by path `org/registry-name/collection` (or "
+        "`org/wandb-registry-name/collection`), or null."
+    )
+    async def registry_collection(self, info: Info[Context, None], path: str) -> Collection | None:
+        parsed = parse_registry_path(path, selector=Selector.FORBIDDEN)
+        await info.context.authorize(Action.READ, org=parsed.org, registry=parsed.registry)
+        record = await collections.collection_by_name(
+            info.context.graph, parsed.org, parsed.registry, parsed.collection
+        )
+        return None if record is None else Collection.from_record(record)
+
+    @strawberry.field(
+        description="The linked version a path names: `org/registry-name/collection:vN`, "
+        "`...:alias`, or no selector for `latest`; null when none."
+    )
+    async def registry_version(
+        self, info: Info[Context, None], path: str
+    ) -> RegistryVersion | None:
+        parsed = parse_registry_path(path, selector=Selector.OPTIONAL)
+        await info.context.authorize(Action.READ, org=parsed.org, registry=parsed.registry)
+        record = await registry_versions.membership_at_path(info.context.graph, parsed)
+        return None if record is None else RegistryVersion.from_record(record)
+
+    @strawberry.field(
+        description="Every collection an ArtifactVersion is linked to (that the caller may "
+        "read), by path."
+    )
+    async def registry_memberships(
+        self,
+        info: Info[Context, None],
+        artifact_version_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[RegistryVersion]:
+        version_id = version_node_id(artifact_version_id, field="artifactVersionId")
+        page = page_for(info, first, after)
+        graph = info.context.graph
+        linked = await registry_versions.registries_of_version(graph, version_id)
+        allowed = await readable(
+            info, [(r.registry_id, r.org_name, r.registry_name) for r in linked]
+        )
+        records, total = await registry_versions.memberships_of_version(
+            graph, version_id, allowed, page.offset, page.limit
+        )
+        return connection(records, total, page, RegistryVersion.from_record)

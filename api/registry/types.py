@@ -1,0 +1,349 @@
+"""Registries, collections and linked versions in the schema.
+
+Types wrap plain records from `graph`; relations read through per-request loaders; every field
+that reaches more data authorises on the registry first (`Action.READ`, with its name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from api.access.types import Role
+from api.authz import Action
+from api.context import Context
+from api.orgs import Organization, load_organizations
+from api.pagination import Connection, Page, connection, page_of
+from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE, global_id
+from api.registry.filters import CollectionFilter, CollectionOrder
+from api.registry.loaders import load_collections, load_memberships, load_registries
+from api.registry.versions import (
+    CollectionAlias,
+    CollectionAliasMove,
+    alias_entry,
+    alias_move,
+)
+from graph import collection_aliases, collections, registry_roles, registry_versions
+from graph.names import validate_name
+from graph.registry_paths import REGISTRY_PREFIX, RegistryPath
+from graph.registry_records import (
+    CollectionRecord,
+    MembershipRecord,
+    RegistryRecord,
+)
+from graph.registry_roles import RegistryRoleRecord
+
+
+@strawberry.enum(description="Who sees a registry: its members only, or the whole organisation.")
+class RegistryVisibility(Enum):
+    RESTRICTED = "RESTRICTED"
+    ORGANIZATION = "ORGANIZATION"
+
+
+def page_for(info: Info[Context, None], first: int | None, after: str | None) -> Page:
+    settings = info.context.settings
+    return page_of(first, after, default=settings.default_page_size, maximum=settings.max_page_size)
+
+
+@strawberry.type(description="A user's role in one registry.")
+class RegistryRoleGrant:
+    user: str
+    role: Role
+    granted_at: datetime | None
+    granted_by: str | None
+
+    @classmethod
+    def from_record(cls, record: RegistryRoleRecord) -> RegistryRoleGrant:
+        return cls(
+            user=record.user_name,
+            role=Role(record.role.value),
+            granted_at=record.granted_at,
+            granted_by=record.granted_by,
+        )
+
+
+@strawberry.type(
+    description="Where an organisation curates versions: `model` and `dataset` always exist."
+)
+class Registry(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    description: str
+    accepts_any_type: bool
+    accepted_types: list[str] = strawberry.field(
+        description="Artifact types linkable here (empty when any type is accepted)."
+    )
+    visibility: RegistryVisibility
+    protected_aliases: list[str] = strawberry.field(
+        description="Collection aliases only registry admins may set, move or remove."
+    )
+    is_core: bool
+    created_at: datetime
+    created_by: str
+    record: strawberry.Private[RegistryRecord]
+
+    @classmethod
+    def from_record(cls, record: RegistryRecord) -> Registry:
+        return cls(
+            id=record.id,
+            name=record.name,
+            description=record.description,
+            accepts_any_type=record.accepts_any_type,
+            accepted_types=list(record.accepted_types),
+            visibility=RegistryVisibility(record.visibility.value),
+            protected_aliases=list(record.protected_aliases),
+            is_core=record.is_core,
+            created_at=record.created_at,
+            created_by=record.created_by,
+            record=record,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Registry | None]:
+        records = await info.context.loaders.get(load_registries).load_many(list(node_ids))
+        result: list[Registry | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(Action.READ, org=record.org_name, registry=record.name)
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field(description="`organization/registry-name`, the prefix of collection paths.")
+    def path(self) -> str:
+        return f"{self.record.org_name}/{REGISTRY_PREFIX}{self.name}"
+
+    @strawberry.field
+    async def organization(self, info: Info[Context, None]) -> Organization:
+        record = await info.context.loaders.get(load_organizations).load(self.record.org_id)
+        assert record is not None
+        return Organization.from_record(record)
+
+    @strawberry.field(description="Collections matching `filter` (all when null), paged.")
+    async def collections(
+        self,
+        info: Info[Context, None],
+        filter: CollectionFilter | None = None,
+        order_by: CollectionOrder = CollectionOrder.NAME,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Collection]:
+        await info.context.authorize(Action.READ, org=self.record.org_name, registry=self.name)
+        page = page_for(info, first, after)
+        search = CollectionFilter.to_graph(filter)
+        records, total = await collections.search_collections(
+            info.context.graph, self.id, search, order_by.to_graph(), page.offset, page.limit
+        )
+        return connection(records, total, page, Collection.from_record)
+
+    @strawberry.field(description="The collection called `name`, or null.")
+    async def collection(self, info: Info[Context, None], name: str) -> Collection | None:
+        await info.context.authorize(Action.READ, org=self.record.org_name, registry=self.name)
+        record = await collections.collection_by_name(
+            info.context.graph, self.record.org_name, self.name, name
+        )
+        return None if record is None else Collection.from_record(record)
+
+    @strawberry.field(description="Users holding a role in this registry, by user name.")
+    async def roles(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[RegistryRoleGrant]:
+        await info.context.authorize(Action.READ, org=self.record.org_name, registry=self.name)
+        page = page_for(info, first, after)
+        records, total = await registry_roles.registry_roles(
+            info.context.graph, self.id, page.offset, page.limit
+        )
+        return connection(records, total, page, RegistryRoleGrant.from_record)
+
+
+@strawberry.type(description="A named series of linked versions of one artifact type.")
+class Collection(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    type: str = strawberry.field(description="The artifact type of every version; fixed.")
+    description: str
+    tags: list[str]
+    created_at: datetime
+    created_by: str
+    version_count: int = strawberry.field(description="Linked (committed) versions.")
+    record: strawberry.Private[CollectionRecord]
+
+    @classmethod
+    def from_record(cls, record: CollectionRecord) -> Collection:
+        return cls(
+            id=record.id,
+            name=record.name,
+            type=record.type,
+            description=record.description,
+            tags=list(record.tags),
+            created_at=record.created_at,
+            created_by=record.created_by,
+            version_count=record.version_count,
+            record=record,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Collection | None]:
+        records = await info.context.loaders.get(load_collections).load_many(list(node_ids))
+        result: list[Collection | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(
+                    Action.READ, org=record.org_name, registry=record.registry_name
+                )
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    async def _authorize(self, info: Info[Context, None]) -> None:
+        await info.context.authorize(
+            Action.READ, org=self.record.org_name, registry=self.record.registry_name
+        )
+
+    @strawberry.field(description="`organization/registry-name/collection`.")
+    def path(self) -> str:
+        return self.record.path
+
+    @strawberry.field
+    async def registry(self, info: Info[Context, None]) -> Registry:
+        record = await info.context.loaders.get(load_registries).load(self.record.registry_id)
+        assert record is not None
+        return Registry.from_record(record)
+
+    @strawberry.field(description="Linked versions, most recently linked first.")
+    async def versions(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[RegistryVersion]:
+        await self._authorize(info)
+        page = page_for(info, first, after)
+        records, total = await registry_versions.versions_of_collection(
+            info.context.graph, self.id, page.offset, page.limit
+        )
+        return connection(records, total, page, RegistryVersion.from_record)
+
+    @strawberry.field(description="The version `vN` or an alias names here, or null.")
+    async def version(self, info: Info[Context, None], selector: str) -> RegistryVersion | None:
+        await self._authorize(info)
+        validate_name(selector, field="selector")
+        path = RegistryPath(self.record.org_name, self.record.registry_name, self.name, selector)
+        record = await registry_versions.membership_at_path(info.context.graph, path)
+        return None if record is None else RegistryVersion.from_record(record)
+
+    @strawberry.field(description="Aliases of this collection: `latest` first, then by name.")
+    async def aliases(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[CollectionAlias]:
+        await self._authorize(info)
+        page = page_for(info, first, after)
+        records, total = await collection_aliases.collection_aliases(
+            info.context.graph, self.id, page.offset, page.limit
+        )
+        return connection(records, total, page, alias_entry)
+
+    @strawberry.field(description="Alias changes (one alias, or all), newest first.")
+    async def alias_history(
+        self,
+        info: Info[Context, None],
+        alias: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CollectionAliasMove]:
+        await self._authorize(info)
+        page = page_for(info, first, after)
+        records, total = await collection_aliases.alias_history(
+            info.context.graph, self.id, alias, page.offset, page.limit
+        )
+        return connection(records, total, page, alias_move)
+
+
+@strawberry.type(description="A version as linked into a collection: `org/registry-x/c:vN`.")
+class RegistryVersion(relay.Node):
+    id: relay.NodeID[str]
+    index: int = strawberry.field(description="The collection index N of `vN`, in link order.")
+    aliases: list[str] = strawberry.field(description="Collection aliases naming it, latest first.")
+    linked_at: datetime
+    linked_by: str
+    artifact_type: str
+    digest: str | None
+    file_count: int | None
+    description: str | None
+    created_at: datetime | None = strawberry.field(description="When the version was committed.")
+    record: strawberry.Private[MembershipRecord]
+
+    @classmethod
+    def from_record(cls, record: MembershipRecord) -> RegistryVersion:
+        version = record.version
+        return cls(
+            id=record.key,
+            index=record.index,
+            aliases=list(record.aliases),
+            linked_at=record.linked_at,
+            linked_by=record.linked_by,
+            artifact_type=version.artifact_type,
+            digest=version.digest,
+            file_count=version.file_count,
+            description=version.description,
+            created_at=version.created_at,
+            record=record,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[RegistryVersion | None]:
+        records = await info.context.loaders.get(load_memberships).load_many(list(node_ids))
+        result: list[RegistryVersion | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(
+                    Action.READ, org=record.org_name, registry=record.registry_name
+                )
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field(description="`v` and the collection index: `v3`.")
+    def version(self) -> str:
+        return f"v{self.index}"
+
+    @strawberry.field(description="`organization/registry-name/collection:vN`.")
+    def path(self) -> str:
+        return self.record.path
+
+    @strawberry.field(description="The source version's own path: `organization/project/name:vN`.")
+    def source_path(self) -> str:
+        return self.record.version.path
+
+    @strawberry.field(description="Global id of the source ArtifactVersion (for `node(id:)`).")
+    def source_version_id(self) -> strawberry.ID:
+        return strawberry.ID(global_id(ARTIFACT_VERSION_TYPE, self.record.version.id))
+
+    @strawberry.field
+    def artifact_name(self) -> str:
+        return self.record.version.artifact_name
+
+    @strawberry.field
+    def project_name(self) -> str:
+        return self.record.version.project_name
+
+    @strawberry.field(description="Global id of the run that produced the version, if any.")
+    def producing_run_id(self) -> strawberry.ID | None:
+        run = self.record.producing_run
+        return None if run is None else strawberry.ID(global_id(RUN_TYPE, run.id))
+
+    @strawberry.field(description="Name of the run that produced the version, if any.")
+    def producing_run_name(self) -> str | None:
+        run = self.record.producing_run
+        return None if run is None else run.name
+
+    @strawberry.field
+    async def collection(self, info: Info[Context, None]) -> Collection:
+        record = await info.context.loaders.get(load_collections).load(self.record.collection_id)
+        assert record is not None
+        return Collection.from_record(record)
