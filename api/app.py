@@ -19,6 +19,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from api.access.safe_json import SafeJsonParsing
 from api.authz import authenticate
 from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
@@ -35,7 +36,7 @@ from storage.signing import UrlSigner
 log = logging.getLogger("lineage.app")
 
 
-class LineageGraphQL(GraphQL[Context, None]):
+class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400, never 500
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
