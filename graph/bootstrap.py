@@ -78,6 +78,9 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE INDEX audit_event_org IF NOT EXISTS FOR (n:AuditEvent) ON (n.org_id, n.at)",
     # access: one first-use claim per organisation name (graph/access.py)
     "CREATE CONSTRAINT org_claim_name IF NOT EXISTS FOR (n:OrgClaim) REQUIRE n.org_name IS UNIQUE",
+    # artifacts: garbage-collection candidates, retention policies (graph/gc.py, retention.py)
+    "CREATE INDEX blob_gc_candidate IF NOT EXISTS FOR (n:Blob) ON (n.gc_candidate)",
+    "CREATE INDEX artifact_keep_last IF NOT EXISTS FOR (n:Artifact) ON (n.keep_last)",
 ]
 
 Migration = Callable[[AsyncManagedTransaction], Awaitable[None]]

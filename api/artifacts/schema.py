@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
-MUTATIONS: list[type] = []
-TYPES: list[type] = []
+from api.artifacts.manage_mutations import ArtifactManageMutation
+from api.artifacts.queries import ArtifactQuery
+from api.artifacts.types import Artifact, ArtifactVersion
+from api.artifacts.upload_mutations import ArtifactUploadMutation
+
+QUERIES: list[type] = [ArtifactQuery]
+MUTATIONS: list[type] = [ArtifactUploadMutation, ArtifactManageMutation]
+TYPES: list[type] = [Artifact, ArtifactVersion]

@@ -1,0 +1,174 @@
+"""Committing a draft: build its manifest, verify its blobs, store the manifest, commit.
+
+The manifest is built from the draft's batches (merged over the base version's entries for an
+incremental draft) into a spool, in bounded memory. If a committed version of the artifact
+already has that digest, the commit only deduplicates. Otherwise every blob the graph does not
+know to be stored is checked in the store (exists, declared size), the manifest and its pages
+are written, and the commit transaction creates `vN`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+from api.artifacts.pages import read_page
+from graph import artifact_drafts as drafts
+from graph import versions
+from graph.artifact_commit import BuiltManifest, CommitResult, NotCommitted, commit_draft
+from graph.artifact_drafts import DraftRecord
+from graph.artifact_errors import DigestMismatch, MissingBlob, SizeMismatch
+from graph.artifact_paths import ArtifactKey, SelectorKind, VersionRef
+from graph.driver import Graph
+from graph.errors import NotFound
+from graph.manifest_spool import ManifestSpool
+from graph.manifests import (
+    DraftLine,
+    ManifestEntry,
+    decode_draft_line,
+    merge_with_base,
+    only_entries,
+)
+from graph.retention import apply_retention
+from storage.base import BlobNotFound, BlobStore
+
+_CONCURRENCY = 16
+
+
+async def _draft_lines(graph: Graph, draft: DraftRecord) -> AsyncIterator[DraftLine]:
+    for seq in range(draft.part_count):
+        text = await drafts.draft_part(graph, draft.id, seq)
+        for line in text.splitlines():
+            if line:
+                yield decode_draft_line(line)
+
+
+async def _base_entries(store: BlobStore, page_digests: list[str]) -> AsyncIterator[ManifestEntry]:
+    for digest in page_digests:
+        try:
+            page = await read_page(store, digest, cached=False)
+        except BlobNotFound:
+            raise NotFound("The base version was deleted", field="baseVersion") from None
+        for entry in page:
+            yield entry
+
+
+async def build_manifest(
+    graph: Graph, store: BlobStore, draft: DraftRecord, spool: ManifestSpool
+) -> list[str]:
+    """Fill `spool` with the draft's manifest; return base blobs it no longer uses."""
+    changes = _draft_lines(graph, draft)
+    dropped: set[str] = set()
+    if draft.base_version_id is None:
+        entries = only_entries(changes)
+    else:
+        [layout] = await versions.manifest_layouts(graph, [draft.base_version_id])
+        if layout is None:
+            raise NotFound("The base version was deleted", field="baseVersion")
+        entries = merge_with_base(_base_entries(store, layout.page_digests), changes, dropped)
+    async for entry in entries:
+        spool.add(entry)
+    spool.finish()
+    if not dropped:
+        return []
+    still_used = {
+        entry.digest for entry in spool.entries() if entry.ref is None and entry.digest in dropped
+    }
+    return sorted(dropped - still_used)
+
+
+async def verify_blobs(graph: Graph, store: BlobStore, draft_id: str) -> None:
+    """MISSING_BLOB or SIZE_MISMATCH unless every blob not yet known to be stored is in the
+    store with its declared size."""
+    needs = await drafts.unstored_blobs(graph, draft_id)
+    limit = asyncio.Semaphore(_CONCURRENCY)
+
+    async def size_of(digest: str) -> int | None:
+        async with limit:
+            return await store.size(digest)
+
+    sizes = await asyncio.gather(*(size_of(need.digest) for need in needs))
+    missing = [need for need, size in zip(needs, sizes, strict=True) if size is None]
+    if missing:
+        first = missing[0]
+        raise MissingBlob(
+            f"{len(missing)} blob(s) not in the store, e.g. {first.digest} ({first.size} bytes); "
+            "upload them before committing",
+            field="draftId",
+        )
+    for need, size in zip(needs, sizes, strict=True):
+        if size != need.size:
+            raise SizeMismatch(
+                f"Blob {need.digest} is {size} bytes, declared as {need.size}", field="size"
+            )
+
+
+async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+async def store_manifest(
+    graph: Graph, store: BlobStore, draft_id: str, spool: ManifestSpool
+) -> None:
+    """Write the manifest and its pages (linked to the draft first, so GC keeps them).
+
+    Pages shared with other versions are usually stored already; each is checked in the store
+    rather than trusted to the graph, since a few HEADs are cheap next to a commit.
+    """
+    ranges = {spool.digest: (0, spool.manifest_size)}
+    ranges.update({page.digest: (page.start, page.end) for page in spool.pages})
+    await drafts.link_manifest_blobs(
+        graph, draft_id, [(digest, end - start) for digest, (start, end) in ranges.items()]
+    )
+    limit = asyncio.Semaphore(_CONCURRENCY)
+
+    async def ensure(digest: str, start: int, end: int) -> None:
+        async with limit:
+            if not await store.exists(digest):
+                await store.put_stream(digest, _chunks(spool.read_range(start, end)))
+
+    await asyncio.gather(*(ensure(d, start, end) for d, (start, end) in ranges.items()))
+
+
+def _built(spool: ManifestSpool, stale: list[str], draft: DraftRecord) -> BuiltManifest:
+    return BuiltManifest(
+        digest=spool.digest,
+        size=spool.size,
+        file_count=spool.count,
+        manifest_size=spool.manifest_size,
+        page_digests=[page.digest for page in spool.pages],
+        page_counts=[page.count for page in spool.pages],
+        stale_digests=stale,
+        part_count=draft.part_count,
+    )
+
+
+async def commit(
+    graph: Graph, store: BlobStore, draft_id: str, expected_digest: str | None, *, actor: str
+) -> CommitResult:
+    """Commit a draft (see the module doc); the caller is authorised on the draft's organisation."""
+    draft = await drafts.require_draft(graph, draft_id)
+    key = ArtifactKey(draft.org, draft.project, draft.name)
+    with ManifestSpool() as spool:
+        stale = await build_manifest(graph, store, draft, spool)
+        if expected_digest is not None and expected_digest != spool.digest:
+            raise DigestMismatch(
+                f"The manifest digest is {spool.digest}, not {expected_digest}",
+                field="expectedDigest",
+            )
+        manifest = _built(spool, stale, draft)
+        existing = await versions.version_by_ref(
+            graph, VersionRef(key, SelectorKind.DIGEST, spool.digest)
+        )
+        if existing is not None:
+            try:
+                return await commit_draft(graph, draft_id, manifest, actor, allow_create=False)
+            except NotCommitted:
+                pass  # deleted meanwhile: commit as new content
+        await verify_blobs(graph, store, draft_id)
+        await store_manifest(graph, store, draft_id, spool)
+        result = await commit_draft(graph, draft_id, manifest, actor, allow_create=True)
+    if result.created:
+        await apply_retention(graph, result.version.artifact_id)
+    return result

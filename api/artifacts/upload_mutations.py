@@ -1,0 +1,227 @@
+"""The upload flow: create a draft with its entries, upload blobs to signed URLs, commit.
+
+Bytes never pass through GraphQL. A draft answers which blobs the store lacks, each with an upload
+target; the client uploads them in parallel (completing multipart uploads here), then commits.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.artifacts import committing
+from api.artifacts.ids import node_id_of
+from api.artifacts.types import ArtifactVersion
+from api.artifacts.upload_types import (
+    AbortMultipartUploadInput,
+    AbortMultipartUploadPayload,
+    AddArtifactDraftEntriesInput,
+    AddArtifactDraftEntriesPayload,
+    CommitArtifactDraftInput,
+    CommitArtifactDraftPayload,
+    CompleteMultipartUploadInput,
+    CompleteMultipartUploadPayload,
+    CreateArtifactDraftInput,
+    CreateArtifactDraftPayload,
+    DiscardArtifactDraftInput,
+    DiscardArtifactDraftPayload,
+    draft_lines,
+)
+from api.artifacts.uploads import upload_targets
+from api.authz import Action
+from api.context import Context
+from api.errors import mutation_errors
+from graph import artifact_drafts as drafts
+from graph import artifacts, ttl, versions
+from graph.artifact_errors import DigestMismatch, ProtectedAlias
+from graph.artifact_fields import (
+    encode_metadata,
+    validate_description,
+    validate_tags,
+    validate_ttl,
+    validate_type,
+)
+from graph.artifact_paths import LATEST, ArtifactKey, validate_alias
+from graph.errors import InvalidInput, NotFound
+from graph.manifests import DraftLine, Removal, validate_digest
+from graph.names import validate_name
+from storage import base as storage
+
+
+def _aliases(aliases: list[str] | None) -> list[str]:
+    names = list(dict.fromkeys(validate_alias(alias) for alias in aliases or []))
+    if LATEST in names:
+        raise ProtectedAlias("'latest' always names the newest version", field="aliases")
+    return names
+
+
+async def _draft_spec(
+    info: Info[Context, None], data: CreateArtifactDraftInput
+) -> drafts.DraftSpec:
+    """Validate everything about the draft before anything is written."""
+    validate_name(data.organization, field="organization")
+    validate_name(data.project, field="project")
+    validate_name(data.artifact, field="artifact")
+    context = info.context
+    await context.authorize(Action.WRITE, org=data.organization)
+    ttl_seconds = validate_ttl(data.ttl_seconds)
+    if ttl_seconds is not None:
+        policy = await ttl.organization_policy(context.graph, data.organization)
+        if policy is not None and policy.admins_only:
+            await context.authorize(Action.ADMIN, org=data.organization)
+    key = ArtifactKey(data.organization, data.project, data.artifact)
+    type_ = validate_type(data.type)
+    await artifacts.check_type(context.graph, key, type_)
+    base_version_id = None
+    if data.base_version is not None:
+        base_version_id = node_id_of(data.base_version, "ArtifactVersion", field="baseVersion")
+        [base] = await versions.versions_by_ids(context.graph, [base_version_id])
+        if base is None:
+            raise NotFound("Base version not found", field="baseVersion")
+        if (base.org_name, base.project_name, base.artifact_name) != (
+            key.org,
+            key.project,
+            key.name,
+        ):
+            raise InvalidInput("The base version belongs to another artifact", field="baseVersion")
+    if data.run_id is not None and not await drafts.run_in_organization(
+        context.graph, data.run_id, data.organization
+    ):
+        raise NotFound(f"Run {data.run_id!r} not found in {data.organization}", field="runId")
+    return drafts.DraftSpec(
+        org=key.org,
+        project=key.project,
+        name=key.name,
+        type=type_,
+        artifact_description=validate_description(data.artifact_description),
+        description=validate_description(data.description),
+        metadata=encode_metadata(data.metadata),
+        tags=validate_tags(data.tags),
+        aliases=_aliases(data.aliases),
+        ttl_seconds=ttl_seconds,
+        run_id=data.run_id,
+        base_version_id=base_version_id,
+        actor=context.caller.name,
+    )
+
+
+def _check_removals(lines: list[DraftLine], base_version_id: str | None) -> None:
+    if base_version_id is None:
+        for line in lines:
+            if isinstance(line, Removal):
+                raise InvalidInput(
+                    f"Removing {line.path[:200]!r} needs a base version", field="baseVersion"
+                )
+
+
+async def _pending_draft(info: Info[Context, None], draft_id: str) -> drafts.DraftRecord:
+    draft = await drafts.require_draft(info.context.graph, draft_id)
+    await info.context.authorize(Action.WRITE, org=draft.org)
+    return draft
+
+
+@strawberry.type
+class ArtifactUploadMutation:
+    @strawberry.mutation(
+        description="Start a version: validate its entries and answer upload targets for the "
+        "blobs the store lacks. Nothing is visible until commitArtifactDraft."
+    )
+    @mutation_errors(CreateArtifactDraftPayload)
+    async def create_artifact_draft(
+        self, info: Info[Context, None], input: CreateArtifactDraftInput
+    ) -> CreateArtifactDraftPayload:
+        lines = draft_lines(input.entries)
+        spec = await _draft_spec(info, input)
+        _check_removals(lines, spec.base_version_id)
+        draft_id, needs = await drafts.create_draft(info.context.graph, spec, lines)
+        try:
+            uploads = await upload_targets(info.context, needs)
+        except BaseException:
+            await drafts.delete_draft(info.context.graph, draft_id)
+            raise
+        return CreateArtifactDraftPayload(draft_id=strawberry.ID(draft_id), uploads=uploads)
+
+    @strawberry.mutation(
+        description="Add more entries to a draft; each batch must follow the previous one in "
+        "path order ('/' before other characters)."
+    )
+    @mutation_errors(AddArtifactDraftEntriesPayload)
+    async def add_artifact_draft_entries(
+        self, info: Info[Context, None], input: AddArtifactDraftEntriesInput
+    ) -> AddArtifactDraftEntriesPayload:
+        lines = draft_lines(input.entries)
+        draft = await _pending_draft(info, input.draft_id)
+        _check_removals(lines, draft.base_version_id)
+        _, needs = await drafts.append_entries(info.context.graph, input.draft_id, lines)
+        uploads = await upload_targets(info.context, needs)
+        return AddArtifactDraftEntriesPayload(draft_id=input.draft_id, uploads=uploads)
+
+    @strawberry.mutation(
+        description="Finish a multipart upload of one of the draft's blobs; the store checks "
+        "the sha256 (DIGEST_MISMATCH deletes the bytes)."
+    )
+    @mutation_errors(CompleteMultipartUploadPayload)
+    async def complete_multipart_upload(
+        self, info: Info[Context, None], input: CompleteMultipartUploadInput
+    ) -> CompleteMultipartUploadPayload:
+        validate_digest(input.digest)
+        await _draft_blob(info, input.draft_id, input.digest)
+        parts = [(part.part_number, part.etag) for part in input.parts]
+        try:
+            await info.context.blobs.complete_multipart(input.digest, input.upload_id, parts)
+        except storage.DigestMismatch as error:
+            raise DigestMismatch(
+                f"Uploaded bytes hash to {error.actual}, not {input.digest}", field="digest"
+            ) from None
+        except storage.BlobStoreError as error:
+            raise InvalidInput(f"The store refused the upload: {error}", field="parts") from None
+        return CompleteMultipartUploadPayload(digest=input.digest)
+
+    @strawberry.mutation(description="Discard the parts of an unfinished multipart upload.")
+    @mutation_errors(AbortMultipartUploadPayload)
+    async def abort_multipart_upload(
+        self, info: Info[Context, None], input: AbortMultipartUploadInput
+    ) -> AbortMultipartUploadPayload:
+        validate_digest(input.digest)
+        await _draft_blob(info, input.draft_id, input.digest)
+        await info.context.blobs.abort_multipart(input.digest, input.upload_id)
+        return AbortMultipartUploadPayload(digest=input.digest)
+
+    @strawberry.mutation(
+        description="Verify the draft's blobs and create the next version, or return the "
+        "committed version with the same content (created: false)."
+    )
+    @mutation_errors(CommitArtifactDraftPayload)
+    async def commit_artifact_draft(
+        self, info: Info[Context, None], input: CommitArtifactDraftInput
+    ) -> CommitArtifactDraftPayload:
+        if input.expected_digest is not None:
+            validate_digest(input.expected_digest, field="expectedDigest")
+        await _pending_draft(info, input.draft_id)
+        context = info.context
+        result = await committing.commit(
+            context.graph,
+            context.blobs,
+            input.draft_id,
+            input.expected_digest,
+            actor=context.caller.name,
+        )
+        return CommitArtifactDraftPayload(
+            version=ArtifactVersion.from_record(result.version), created=result.created
+        )
+
+    @strawberry.mutation(description="Delete a pending draft; its blobs become collectable.")
+    @mutation_errors(DiscardArtifactDraftPayload)
+    async def discard_artifact_draft(
+        self, info: Info[Context, None], input: DiscardArtifactDraftInput
+    ) -> DiscardArtifactDraftPayload:
+        await _pending_draft(info, input.draft_id)
+        deleted = await drafts.delete_draft(info.context.graph, input.draft_id)
+        return DiscardArtifactDraftPayload(discarded=deleted)
+
+
+async def _draft_blob(info: Info[Context, None], draft_id: str, digest: str) -> None:
+    found = await drafts.draft_blob(info.context.graph, draft_id, digest)
+    if found is None:
+        raise NotFound("No pending draft holds that blob", field="digest")
+    await info.context.authorize(Action.WRITE, org=found[0])
