@@ -28,12 +28,7 @@ from graph.registry_records import (
     registry_record,
 )
 from graph.registry_targets import lock_tx
-from graph.search_filters import (
-    ORDER_BY,
-    CollectionFilter,
-    CollectionSort,
-    compile_collection_filter,
-)
+from graph.search_filters import CollectionFilter, CollectionSort, collection_search_queries
 from graph.tx import fetch_all, fetch_one, fetch_page
 
 MAX_TAGS = 50
@@ -251,26 +246,14 @@ async def search_collections(
 
     Ordered by name (or newest first, ties by name), paged in the database.
     """
-    compiled = compile_collection_filter(search)
-    match: LiteralString = (
-        "MATCH (c:Collection) WHERE c.registry_id = $registry_id AND (" + compiled.where + ")\n"
-    )
-    count_query: LiteralString = match + "RETURN count(c) AS total"
-    page_query: LiteralString = (
-        match
-        + "WITH c "
-        + ORDER_BY[sort]
-        + " SKIP $offset LIMIT $limit\nRETURN "
-        + COLLECTION_PROJECTION
-        + " AS collection"
-    )
+    queries = collection_search_queries(search, sort)
     rows, total = await graph.read(
         fetch_page,
-        count_query,
-        page_query,
+        queries.count,
+        queries.page,
         registry_id=registry_id,
         offset=offset,
         limit=limit,
-        **compiled.params,
+        **queries.params,
     )
     return [collection_record(row["collection"]) for row in rows], total

@@ -153,7 +153,7 @@ r {.id, .org_id, .org_name, .name, .description, .accepts_any_type, .accepted_ty
 COLLECTION_PROJECTION: LiteralString = """
 c {.id, .registry_id, .registry_name, .org_id, .org_name, .name, .type, .description, .tags,
    .created_at, .created_by,
-   version_count: COUNT { (c)<-[:LINKED_TO]-(:ArtifactVersion {state: 'COMMITTED'}) }}
+   version_count: COUNT { (c)<-[:LINKED_TO]-() }}
 """
 
 # Expects `v`, `l` (the LINKED_TO edge) and `c` bound; one row per membership.

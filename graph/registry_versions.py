@@ -29,12 +29,15 @@ COLLECTION_OF_PATH: LiteralString = """
 MATCH (o:Organization {name: $org})
 MATCH (r:Registry {org_id: o.id, name: $registry})
 MATCH (c:Collection {registry_id: r.id, name: $collection})
+RETURN c.id AS id
 """
 
+# The collection id arrives as a parameter, so the planner seeks the `(collection_id, index)`
+# relationship index and the alias key instead of expanding a large collection's edges.
 AT_INDEX: LiteralString = (
-    COLLECTION_OF_PATH
-    + """
-MATCH (v:ArtifactVersion)-[l:LINKED_TO {collection_id: c.id, index: $index}]->(c)
+    """
+MATCH (v:ArtifactVersion)-[l:LINKED_TO {collection_id: $collection_id, index: $index}]->
+      (c:Collection)
 WHERE v.state = 'COMMITTED'
 RETURN """
     + MEMBERSHIP_PROJECTION
@@ -43,10 +46,10 @@ RETURN """
 )
 
 AT_ALIAS: LiteralString = (
-    COLLECTION_OF_PATH
-    + """
-MATCH (:CollectionAlias {collection_id: c.id, name: $alias})-[:POINTS_TO]->(v:ArtifactVersion)
-MATCH (v)-[l:LINKED_TO {collection_id: c.id}]->(c)
+    """
+MATCH (:CollectionAlias {collection_id: $collection_id, name: $alias})-[:POINTS_TO]->
+      (v:ArtifactVersion)
+MATCH (v)-[l:LINKED_TO {collection_id: $collection_id}]->(c:Collection)
 WHERE v.state = 'COMMITTED'
 RETURN """
     + MEMBERSHIP_PROJECTION
@@ -76,17 +79,21 @@ RETURN """
 """
 )
 
+# A linked version is always COMMITTED (the artifacts feature refuses to delete or expire one),
+# so counting edges is exact and reads only the degree store.
 COUNT_VERSIONS: LiteralString = """
-MATCH (c:Collection {id: $collection_id})<-[:LINKED_TO]-(v:ArtifactVersion)
-WHERE v.state = 'COMMITTED'
-RETURN count(v) AS total
+MATCH (c:Collection {id: $collection_id})
+RETURN COUNT { (c)<-[:LINKED_TO]-() } AS total
 """
 
+# Ordering by both key properties (the first is constant here) lets the planner read the page
+# straight off the `(collection_id, index)` index, newest first: a page costs its own size, not
+# the collection's. `l.index >= 0` makes the seek cover the second key property.
 VERSIONS: LiteralString = (
     """
-MATCH (c:Collection {id: $collection_id})<-[l:LINKED_TO]-(v:ArtifactVersion)
-WHERE v.state = 'COMMITTED'
-WITH c, l, v ORDER BY l.index DESC SKIP $offset LIMIT $limit
+MATCH (v)-[l:LINKED_TO]->(c)
+WHERE l.collection_id = $collection_id AND l.index >= 0
+WITH c, l, v ORDER BY l.collection_id DESC, l.index DESC SKIP $offset LIMIT $limit
 RETURN """
     + MEMBERSHIP_PROJECTION
     + """ AS membership
@@ -134,12 +141,26 @@ async def membership_tx(
 
 async def membership_at_path(graph: Graph, path: RegistryPath) -> MembershipRecord | None:
     """The linked version `path` names (`:vN`, `:alias`, or no selector for `latest`), or None."""
-    params = {"org": path.org, "registry": path.registry, "collection": path.collection}
-    if path.index is not None:
-        row = await graph.read(fetch_one, AT_INDEX, index=path.index, **params)
-    else:
-        row = await graph.read(fetch_one, AT_ALIAS, alias=path.alias or LATEST, **params)
-    return None if row is None else membership_record(row["membership"])
+
+    async def work(tx: AsyncManagedTransaction) -> MembershipRecord | None:
+        found = await fetch_one(
+            tx,
+            COLLECTION_OF_PATH,
+            org=path.org,
+            registry=path.registry,
+            collection=path.collection,
+        )
+        if found is None:
+            return None
+        if path.index is not None:
+            row = await fetch_one(tx, AT_INDEX, collection_id=found["id"], index=path.index)
+        else:
+            row = await fetch_one(
+                tx, AT_ALIAS, collection_id=found["id"], alias=path.alias or LATEST
+            )
+        return None if row is None else membership_record(row["membership"])
+
+    return await graph.read(work)
 
 
 async def memberships_by_keys(graph: Graph, keys: list[str]) -> list[MembershipRecord | None]:

@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any, LiteralString
 
 from graph.errors import InvalidInput
+from graph.registry_records import COLLECTION_PROJECTION
 
 MAX_TEXT_LENGTH = 256
 MAX_LIST_LENGTH = 50
@@ -89,7 +90,8 @@ _CREATED_AFTER: LiteralString = "c.created_at >= $created_after"
 _CREATED_BEFORE: LiteralString = "c.created_at < $created_before"
 
 ORDER_BY: dict[CollectionSort, LiteralString] = {
-    CollectionSort.NAME: "ORDER BY c.name",
+    # by both keys of the (registry_id, name) index, so the page is read in index order
+    CollectionSort.NAME: "ORDER BY c.registry_id, c.name",
     CollectionSort.NEWEST: "ORDER BY c.created_at DESC, c.name",
 }
 
@@ -153,3 +155,37 @@ def compile_collection_filter(search: CollectionFilter) -> CompiledFilter:
     if not fragments:
         return CompiledFilter()
     return CompiledFilter(where=" AND ".join(fragments), params=params)
+
+
+@dataclass(frozen=True)
+class SearchQueries:
+    """The count and page queries of one search; both take `$registry_id`, the page also
+    `$offset` and `$limit`."""
+
+    count: LiteralString
+    page: LiteralString
+    params: dict[str, Any]
+
+
+# The (registry_id, name) uniqueness index covers every registry's collections in name order;
+# the hint keeps the planner on it even when one registry holds most collections.
+_SEARCH_MATCH: LiteralString = (
+    "MATCH (c:Collection) USING INDEX c:Collection(registry_id, name)\n"
+    "WHERE c.registry_id = $registry_id AND c.name IS NOT NULL AND "
+)
+
+
+def collection_search_queries(search: CollectionFilter, sort: CollectionSort) -> SearchQueries:
+    """The Cypher of a search: constant text from closed tables, the user's values as params."""
+    compiled = compile_collection_filter(search)
+    match: LiteralString = _SEARCH_MATCH + "(" + compiled.where + ")\n"
+    return SearchQueries(
+        count=match + "RETURN count(c) AS total",
+        page=match
+        + "WITH c "
+        + ORDER_BY[sort]
+        + " SKIP $offset LIMIT $limit\nRETURN "
+        + COLLECTION_PROJECTION
+        + " AS collection",
+        params=compiled.params,
+    )

@@ -14,7 +14,7 @@ from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
 from api.registry.types import Collection, Registry, RegistryRoleGrant, RegistryVisibility
-from graph import collections, registries, registry_roles
+from graph import collections, registries, registry_admin, registry_roles
 from graph.registry_records import RegistryRole, Visibility
 
 
@@ -113,7 +113,7 @@ class RegistryAdminMutation:
     ) -> RegistryPayload:
         await info.context.authorize(Action.ADMIN, org=input.organization)
         caller = info.context.caller
-        record = await registries.create_registry(
+        record = await registry_admin.create_registry(
             info.context.graph,
             input.organization,
             input.name,
@@ -133,7 +133,7 @@ class RegistryAdminMutation:
         self, info: Info[Context, None], input: UpdateRegistryInput
     ) -> RegistryPayload:
         await info.context.authorize(Action.ADMIN, org=input.organization, registry=input.name)
-        record = await registries.update_registry(
+        record = await registry_admin.update_registry(
             info.context.graph,
             input.organization,
             input.name,

@@ -20,7 +20,8 @@ from api.registry.access import (
     version_node_id,
 )
 from api.registry.loaders import load_collections
-from api.registry.types import Collection, RegistryVersion
+from api.registry.types import Collection
+from api.registry.version_type import RegistryVersion
 from graph import collection_aliases, links
 from graph.errors import InvalidInput
 from graph.registry_paths import Selector, parse_registry_path

@@ -9,7 +9,8 @@ from api.authz import Action
 from api.context import Context
 from api.pagination import Connection, connection
 from api.registry.access import readable, version_node_id
-from api.registry.types import Collection, Registry, RegistryVersion, page_for
+from api.registry.types import Collection, Registry, page_for
+from api.registry.version_type import RegistryVersion
 from graph import collections, registries, registry_versions
 from graph.registry_paths import Selector, parse_registry_path
 

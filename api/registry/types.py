@@ -19,9 +19,9 @@ from api.authz import Action
 from api.context import Context
 from api.orgs import Organization, load_organizations
 from api.pagination import Connection, Page, connection, page_of
-from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE, global_id
 from api.registry.filters import CollectionFilter, CollectionOrder
-from api.registry.loaders import load_collections, load_memberships, load_registries
+from api.registry.loaders import load_collections, load_registries
+from api.registry.version_type import RegistryVersion
 from api.registry.versions import (
     CollectionAlias,
     CollectionAliasMove,
@@ -33,7 +33,6 @@ from graph.names import validate_name
 from graph.registry_paths import REGISTRY_PREFIX, RegistryPath
 from graph.registry_records import (
     CollectionRecord,
-    MembershipRecord,
     RegistryRecord,
 )
 from graph.registry_roles import RegistryRoleRecord
@@ -261,89 +260,3 @@ class Collection(relay.Node):
             info.context.graph, self.id, alias, page.offset, page.limit
         )
         return connection(records, total, page, alias_move)
-
-
-@strawberry.type(description="A version as linked into a collection: `org/registry-x/c:vN`.")
-class RegistryVersion(relay.Node):
-    id: relay.NodeID[str]
-    index: int = strawberry.field(description="The collection index N of `vN`, in link order.")
-    aliases: list[str] = strawberry.field(description="Collection aliases naming it, latest first.")
-    linked_at: datetime
-    linked_by: str
-    artifact_type: str
-    digest: str | None
-    file_count: int | None
-    description: str | None
-    created_at: datetime | None = strawberry.field(description="When the version was committed.")
-    record: strawberry.Private[MembershipRecord]
-
-    @classmethod
-    def from_record(cls, record: MembershipRecord) -> RegistryVersion:
-        version = record.version
-        return cls(
-            id=record.key,
-            index=record.index,
-            aliases=list(record.aliases),
-            linked_at=record.linked_at,
-            linked_by=record.linked_by,
-            artifact_type=version.artifact_type,
-            digest=version.digest,
-            file_count=version.file_count,
-            description=version.description,
-            created_at=version.created_at,
-            record=record,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[RegistryVersion | None]:
-        records = await info.context.loaders.get(load_memberships).load_many(list(node_ids))
-        result: list[RegistryVersion | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(
-                    Action.READ, org=record.org_name, registry=record.registry_name
-                )
-            result.append(None if record is None else cls.from_record(record))
-        return result
-
-    @strawberry.field(description="`v` and the collection index: `v3`.")
-    def version(self) -> str:
-        return f"v{self.index}"
-
-    @strawberry.field(description="`organization/registry-name/collection:vN`.")
-    def path(self) -> str:
-        return self.record.path
-
-    @strawberry.field(description="The source version's own path: `organization/project/name:vN`.")
-    def source_path(self) -> str:
-        return self.record.version.path
-
-    @strawberry.field(description="Global id of the source ArtifactVersion (for `node(id:)`).")
-    def source_version_id(self) -> strawberry.ID:
-        return strawberry.ID(global_id(ARTIFACT_VERSION_TYPE, self.record.version.id))
-
-    @strawberry.field
-    def artifact_name(self) -> str:
-        return self.record.version.artifact_name
-
-    @strawberry.field
-    def project_name(self) -> str:
-        return self.record.version.project_name
-
-    @strawberry.field(description="Global id of the run that produced the version, if any.")
-    def producing_run_id(self) -> strawberry.ID | None:
-        run = self.record.producing_run
-        return None if run is None else strawberry.ID(global_id(RUN_TYPE, run.id))
-
-    @strawberry.field(description="Name of the run that produced the version, if any.")
-    def producing_run_name(self) -> str | None:
-        run = self.record.producing_run
-        return None if run is None else run.name
-
-    @strawberry.field
-    async def collection(self, info: Info[Context, None]) -> Collection:
-        record = await info.context.loaders.get(load_collections).load(self.record.collection_id)
-        assert record is not None
-        return Collection.from_record(record)

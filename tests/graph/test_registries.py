@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from graph import collections, registries, registry_roles
+from graph import collections, registries, registry_admin, registry_roles
 from graph.driver import Graph
 from graph.errors import AlreadyExists, InvalidInput, NotFound
 from graph.names import InvalidName
@@ -48,7 +48,7 @@ async def test_registries_of_an_unknown_organization_are_not_found(graph: Graph)
 async def test_custom_registry_types_only_grow(graph: Graph, unique: Callable[[str], str]) -> None:
     org = unique("org")
     await ensure_organization(graph, org)
-    created = await registries.create_registry(
+    created = await registry_admin.create_registry(
         graph,
         org,
         "evals",
@@ -62,12 +62,12 @@ async def test_custom_registry_types_only_grow(graph: Graph, unique: Callable[[s
     assert created.visibility is Visibility.RESTRICTED
     assert created.protected_aliases == ("production",)
     assert not created.is_core
-    updated = await registries.update_registry(
+    updated = await registry_admin.update_registry(
         graph, org, "evals", add_accepted_types=["report"], actor="alice"
     )
     assert updated.accepted_types == ("dataset", "eval-set", "report")
     assert updated.description == "evaluation sets"
-    widened = await registries.update_registry(
+    widened = await registry_admin.update_registry(
         graph, org, "evals", accept_any_type=True, visibility=Visibility.ORGANIZATION, actor="a"
     )
     assert widened.accepts_any_type and widened.accepts("anything")
@@ -88,22 +88,26 @@ async def test_registry_creation_refusals(graph: Graph, unique: Callable[[str], 
     org = unique("org")
     await ensure_organization(graph, org)
     with pytest.raises(AlreadyExists):
-        await registries.create_registry(graph, org, "model", accepted_types=["x"], actor="a")
+        await registry_admin.create_registry(graph, org, "model", accepted_types=["x"], actor="a")
     with pytest.raises(InvalidInput, match="accept any type"):
-        await registries.create_registry(graph, org, "empty", actor="a")
+        await registry_admin.create_registry(graph, org, "empty", actor="a")
     with pytest.raises(InvalidName):
-        await registries.create_registry(graph, org, "bad/name", accepts_any_type=True, actor="a")
+        await registry_admin.create_registry(
+            graph, org, "bad/name", accepts_any_type=True, actor="a"
+        )
     with pytest.raises(InvalidInput, match="latest"):
-        await registries.create_registry(
+        await registry_admin.create_registry(
             graph, org, "r", accepts_any_type=True, protected_aliases=["latest"], actor="a"
         )
     with pytest.raises(InvalidInput, match="core registry"):
-        await registries.update_registry(graph, org, "model", add_accepted_types=["x"], actor="a")
+        await registry_admin.update_registry(
+            graph, org, "model", add_accepted_types=["x"], actor="a"
+        )
     with pytest.raises(NotFound, match="'nope'"):
-        await registries.update_registry(graph, org, "nope", description="x", actor="a")
-    await registries.create_registry(graph, org, "twice", accepts_any_type=True, actor="a")
+        await registry_admin.update_registry(graph, org, "nope", description="x", actor="a")
+    await registry_admin.create_registry(graph, org, "twice", accepts_any_type=True, actor="a")
     with pytest.raises(AlreadyExists):
-        await registries.create_registry(graph, org, "twice", accepts_any_type=True, actor="a")
+        await registry_admin.create_registry(graph, org, "twice", accepts_any_type=True, actor="a")
 
 
 async def test_registry_roles_are_stored_replaced_and_revoked(
@@ -114,7 +118,7 @@ async def test_registry_roles_are_stored_replaced_and_revoked(
     bob, carol = unique("bob"), unique("carol")
     await make_user(graph, bob)
     await make_user(graph, carol)
-    reg = await registries.create_registry(graph, org, "team", accepts_any_type=True, actor="a")
+    reg = await registry_admin.create_registry(graph, org, "team", accepts_any_type=True, actor="a")
     args = {"org_id": reg.org_id, "registry_id": reg.id, "actor": "alice"}
     await registry_roles.grant_registry_role(graph, user=bob, role=RegistryRole.VIEWER, **args)
     await registry_roles.grant_registry_role(graph, user=bob, role=RegistryRole.ADMIN, **args)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from graph import collection_aliases, links, registries, registry_versions
+from graph import collection_aliases, links, registry_admin, registry_versions
 from graph.driver import Graph
 from graph.errors import InvalidInput, NotFound
 from graph.registry_paths import RegistryPath, Selector, parse_registry_path
@@ -97,7 +97,7 @@ async def test_protected_aliases_need_registry_admin_rights(
 ) -> None:
     org = unique("org")
     await make_version(graph, org, "m")  # creates the organisation
-    await registries.update_registry(
+    await registry_admin.update_registry(
         graph, org, "model", protected_aliases=["production"], actor="admin"
     )
     vs = await linked(graph, org, 2)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from graph import links, registries, registry_versions
+from graph import links, registries, registry_admin, registry_versions
 from graph.driver import Graph
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.orgs import ensure_organization
@@ -115,7 +115,7 @@ async def test_type_refusals_and_missing_registry(
             parse_registry_path(f"{org}/registry-missing/c", selector=Selector.FORBIDDEN),
             actor="a",
         )
-    await registries.create_registry(graph, org, "anything", accepts_any_type=True, actor="a")
+    await registry_admin.create_registry(graph, org, "anything", accepts_any_type=True, actor="a")
     path = parse_registry_path(f"{org}/registry-anything/mixed", selector=Selector.FORBIDDEN)
     await links.link_version(graph, model.id, path, actor="a")
     with pytest.raises(TypeNotAccepted, match="holds 'model' versions"):
@@ -241,7 +241,7 @@ async def test_memberships_of_a_version_across_registries(
 ) -> None:
     org = unique("org")
     v = await make_version(graph, org, "m")
-    await registries.create_registry(graph, org, "staging", accepted_types=["model"], actor="a")
+    await registry_admin.create_registry(graph, org, "staging", accepted_types=["model"], actor="a")
     for p in (f"{org}/registry-model/b", f"{org}/registry-model/a", f"{org}/registry-staging/z"):
         await links.link_version(
             graph, v.id, parse_registry_path(p, selector=Selector.FORBIDDEN), actor="a"

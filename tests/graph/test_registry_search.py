@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph import collections, registries
+from graph import collections, registry_admin
 from graph.driver import Graph
 from graph.errors import InvalidInput
 from graph.orgs import ensure_organization
@@ -31,7 +31,7 @@ SPECS = [
 async def registry_id(graph: Graph, unique: Callable[[str], str]) -> str:
     org = unique("org")
     await ensure_organization(graph, org)
-    reg = await registries.create_registry(graph, org, "lab", accepts_any_type=True, actor="a")
+    reg = await registry_admin.create_registry(graph, org, "lab", accepts_any_type=True, actor="a")
     base = datetime(2024, 6, 1, tzinfo=UTC)
     for name, type_, description, tags, days in SPECS:
         created = await collections.create_collection(

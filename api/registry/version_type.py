@@ -1,0 +1,130 @@
+"""A version as linked into a collection, in the schema: `org/registry-name/collection:vN`.
+
+It carries what a dashboard shows for a registry version (index, aliases, who linked it and
+when, the source artifact's path, type and digest, the run that produced it) and leads to the
+source ArtifactVersion, whose files, manifest and lineage are the artifacts' and lineage's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from api.artifacts import loaders as artifact_loaders
+from api.artifacts.types import ArtifactVersion
+from api.authz import Action
+from api.context import Context
+from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE, global_id
+from api.registry.loaders import load_collections, load_memberships
+from graph.registry_records import MembershipRecord
+
+if TYPE_CHECKING:
+    from api.registry.types import Collection
+
+
+@strawberry.type(description="A version as linked into a collection: `org/registry-x/c:vN`.")
+class RegistryVersion(relay.Node):
+    id: relay.NodeID[str]
+    index: int = strawberry.field(description="The collection index N of `vN`, in link order.")
+    aliases: list[str] = strawberry.field(description="Collection aliases naming it, latest first.")
+    linked_at: datetime
+    linked_by: str
+    artifact_type: str
+    digest: str | None
+    file_count: int | None
+    description: str | None
+    created_at: datetime | None = strawberry.field(description="When the version was committed.")
+    record: strawberry.Private[MembershipRecord]
+
+    @classmethod
+    def from_record(cls, record: MembershipRecord) -> RegistryVersion:
+        version = record.version
+        return cls(
+            id=record.key,
+            index=record.index,
+            aliases=list(record.aliases),
+            linked_at=record.linked_at,
+            linked_by=record.linked_by,
+            artifact_type=version.artifact_type,
+            digest=version.digest,
+            file_count=version.file_count,
+            description=version.description,
+            created_at=version.created_at,
+            record=record,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[RegistryVersion | None]:
+        records = await info.context.loaders.get(load_memberships).load_many(list(node_ids))
+        result: list[RegistryVersion | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(
+                    Action.READ, org=record.org_name, registry=record.registry_name
+                )
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field(description="`v` and the collection index: `v3`.")
+    def version(self) -> str:
+        return f"v{self.index}"
+
+    @strawberry.field(description="`organization/registry-name/collection:vN`.")
+    def path(self) -> str:
+        return self.record.path
+
+    @strawberry.field(description="The source version's own path: `organization/project/name:vN`.")
+    def source_path(self) -> str:
+        return self.record.version.path
+
+    @strawberry.field(description="Global id of the source ArtifactVersion (for `node(id:)`).")
+    def source_version_id(self) -> strawberry.ID:
+        return strawberry.ID(global_id(ARTIFACT_VERSION_TYPE, self.record.version.id))
+
+    @strawberry.field
+    def artifact_name(self) -> str:
+        return self.record.version.artifact_name
+
+    @strawberry.field
+    def project_name(self) -> str:
+        return self.record.version.project_name
+
+    @strawberry.field(description="Global id of the run that produced the version, if any.")
+    def producing_run_id(self) -> strawberry.ID | None:
+        run = self.record.producing_run
+        return None if run is None else strawberry.ID(global_id(RUN_TYPE, run.id))
+
+    @strawberry.field(description="Name of the run that produced the version, if any.")
+    def producing_run_name(self) -> str | None:
+        run = self.record.producing_run
+        return None if run is None else run.name
+
+    @strawberry.field(
+        description="The source ArtifactVersion: its files, manifest and lineage (reading its "
+        "files needs read access to its organisation)."
+    )
+    async def artifact_version(self, info: Info[Context, None]) -> ArtifactVersion | None:
+        await info.context.authorize(
+            Action.READ, org=self.record.org_name, registry=self.record.registry_name
+        )
+        record = await info.context.loaders.get(artifact_loaders.load_versions).load(
+            self.record.version.id
+        )
+        return None if record is None else ArtifactVersion.from_record(record)
+
+    @strawberry.field
+    async def collection(
+        self, info: Info[Context, None]
+    ) -> Annotated[Collection, strawberry.lazy("api.registry.types")]:
+        from api.registry.types import Collection
+
+        record = await info.context.loaders.get(load_collections).load(self.record.collection_id)
+        assert record is not None
+        return Collection.from_record(record)
