@@ -6,7 +6,27 @@ lineage.configure("http://127.0.0.1:8000", api_key="...")
 
 from __future__ import annotations
 
+from lineage.artifact import Artifact, log_artifact
+from lineage.artifact_version import (
+    ArtifactFile,
+    ArtifactVersion,
+    download_artifacts,
+    get_artifact,
+    use_artifact,
+)
 from lineage.client import Client, configure, default_client
 from lineage.errors import LineageError
 
-__all__ = ["Client", "LineageError", "configure", "default_client"]
+__all__ = [
+    "Artifact",
+    "ArtifactFile",
+    "ArtifactVersion",
+    "Client",
+    "LineageError",
+    "configure",
+    "default_client",
+    "download_artifacts",
+    "get_artifact",
+    "log_artifact",
+    "use_artifact",
+]

@@ -1,0 +1,150 @@
+"""The logging pipeline: hash a batch, send it, upload what the server lacks, repeat, commit.
+
+Entries go in path-ordered batches of at most 5,000 entries or 256 MiB of file bytes. While the
+uploads of one batch run on the transfer threads, the next batch is hashed on the hashing
+threads, so large artifacts hash and upload at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lineage import artifact_queries as q
+from lineage.client import Client
+from lineage.hashing import HashCache, manifest_digest
+from lineage.transfer import (
+    Progress,
+    default_workers,
+    progress_enabled,
+    transfer_client,
+    upload_blob,
+)
+
+if TYPE_CHECKING:
+    from lineage.artifact_version import ArtifactVersion
+
+BATCH_ENTRIES = 5000
+BATCH_BYTES = 256 * 1024 * 1024
+
+
+def _batches(items: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for item in items:
+        local = item.get("local")
+        item_size = local.stat().st_size if isinstance(local, Path) else 0
+        if batch and (len(batch) >= BATCH_ENTRIES or size + item_size > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
+def _hashed(
+    pool: ThreadPoolExecutor, batch: list[dict[str, Any]], hashes: HashCache
+) -> tuple[list[dict[str, Any]], dict[str, Path]]:
+    """The batch as entries (files hashed in parallel) and a local file for each digest."""
+    jobs = {
+        position: pool.submit(hashes.hash, item["local"])
+        for position, item in enumerate(batch)
+        if "local" in item
+    }
+    entries: list[dict[str, Any]] = []
+    locals_by_digest: dict[str, Path] = {}
+    for position, item in enumerate(batch):
+        if position in jobs:
+            digest, size = jobs[position].result()
+            entries.append({"path": item["path"], "digest": digest, "size": size})
+            locals_by_digest.setdefault(digest, item["local"])
+        else:
+            entries.append(item)
+    return entries, locals_by_digest
+
+
+def log_entries(
+    client: Client,
+    header: dict[str, Any],
+    items: list[dict[str, Any]],
+    hashes: HashCache,
+    *,
+    incremental: bool,
+    workers: int | None,
+    progress: bool | None,
+) -> ArtifactVersion:
+    """Create the draft from `items` (in manifest order), upload, commit; see the module doc."""
+    from lineage.artifact_version import ArtifactVersion
+
+    count = workers or default_workers()
+    bar = Progress(None, f"upload {header['artifact']}", progress_enabled(progress))
+    draft_id: str | None = None
+    sent: list[dict[str, Any]] = []
+    uploads: list[Future[int]] = []
+
+    def complete(digest: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
+        client.mutate(
+            q.COMPLETE_MULTIPART,
+            {
+                "input": {
+                    "draftId": draft_id,
+                    "digest": digest,
+                    "uploadId": upload_id,
+                    "parts": parts,
+                }
+            },
+            "completeMultipartUpload",
+        )
+
+    hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2))
+    upload_pool = ThreadPoolExecutor(count)
+    try:
+        with transfer_client(count) as http:
+            for batch in _batches(items) if items else iter([[]]):
+                entries, locals_by_digest = _hashed(hash_pool, batch, hashes)
+                if draft_id is None:
+                    payload = client.mutate(
+                        q.CREATE_DRAFT,
+                        {"input": {**header, "entries": entries}},
+                        "createArtifactDraft",
+                    )
+                    draft_id = str(payload["draftId"])
+                else:
+                    payload = client.mutate(
+                        q.ADD_ENTRIES,
+                        {"input": {"draftId": draft_id, "entries": entries}},
+                        "addArtifactDraftEntries",
+                    )
+                for target in payload["uploads"]:
+                    path = locals_by_digest[target["digest"]]
+                    uploads.append(
+                        upload_pool.submit(upload_blob, http, target, path, bar, complete)
+                    )
+                sent.extend(entries)
+            uploaded = sum(future.result() for future in uploads)
+        expected = None if incremental else manifest_digest(sent)
+        result = client.mutate(
+            q.COMMIT,
+            {"input": {"draftId": draft_id, "expectedDigest": expected}},
+            "commitArtifactDraft",
+        )
+    except BaseException:
+        for future in uploads:
+            future.cancel()
+        if draft_id is not None:
+            with contextlib.suppress(Exception):
+                client.mutate(q.DISCARD, {"input": {"draftId": draft_id}}, "discardArtifactDraft")
+        raise
+    finally:
+        hash_pool.shutdown(wait=False, cancel_futures=True)
+        upload_pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+    version = ArtifactVersion(result["version"], client)
+    version.created = bool(result["created"])
+    version.uploaded_bytes = uploaded
+    return version
