@@ -56,6 +56,8 @@ class AccessCache:
         self.graph = graph
         self.user_id = user_id
         self._lookups: dict[tuple[str, str | None], asyncio.Future[Access]] = {}
+        self.claimed: set[str] = set()
+        """Organisations this request claimed: settled when the operation ends."""
 
     async def lookup(self, org: str, registry: str | None) -> Access:
         key = (org, registry)
@@ -155,6 +157,8 @@ async def decide(
         validate_name(org, field="organization")
         held, exists = await grants.claim_organization(cache.graph, caller.user_id, org)
         cache.forget(org)
+        if held:
+            cache.claimed.add(org)
         if exists and _retry:
             await decide(caller, action, org=org, registry=registry, creates=False, _retry=False)
             return

@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from api import access, artifacts, lineage, registry  # noqa: F401  (feature packages)
 from api.access import schema as access_schema
+from api.access.claims import SettleClaims
 from api.access.query_limits import QueryCostLimiter
 from api.artifacts import schema as artifacts_schema
 from api.context import Context
@@ -68,6 +69,7 @@ schema = strawberry.Schema(
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         QueryCostLimiter,  # over-wide nested pages and over-long input lists (api/access)
+        SettleClaims,  # the creator of an organisation becomes its admin (api/access)
         MaskInternalErrors,
     ],
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from graph.driver import Graph
+from graph.tx import fetch_one
 from tests.access.conftest import Identity, MakeUser
 from tests.conftest import ApiClient, SessionUser
 
@@ -255,3 +257,18 @@ async def test_create_organization_makes_the_creator_its_admin(
     assert taken["createOrganization"]["errors"] == [{"code": "FORBIDDEN"}]
     again = await api.data(create, {"n": org})
     assert again["createOrganization"]["errors"] == [{"code": "ALREADY_EXISTS"}]
+
+
+async def test_the_creator_is_admin_as_soon_as_the_creating_request_ends(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str], session_user: SessionUser
+) -> None:
+    org = unique("org")
+    await api.data(CREATE_PROJECT, {"org": org, "name": "p"})
+    row = await graph.read(
+        fetch_one,
+        "MATCH (o:Organization {name: $org}) "
+        "RETURN [(u:User)-[m:MEMBER_OF]->(o) | [u.name, m.role]] AS members, "
+        "COUNT { MATCH (c:OrgClaim {org_name: $org}) } AS claims",
+        org=org,
+    )
+    assert row == {"members": [[session_user.name, "admin"]], "claims": 0}
