@@ -16,17 +16,39 @@ from lineage.artifact_version import (
 )
 from lineage.client import Client, configure, default_client
 from lineage.errors import LineageError
+from lineage.registry import (
+    Collection,
+    Registry,
+    RegistryVersion,
+    collection,
+    collections,
+    create_registry,
+    link_artifact,
+    registries,
+    registry_version,
+    unlink_artifact,
+)
 
 __all__ = [
     "Artifact",
     "ArtifactFile",
     "ArtifactVersion",
     "Client",
+    "Collection",
     "LineageError",
+    "Registry",
+    "RegistryVersion",
+    "collection",
+    "collections",
     "configure",
+    "create_registry",
     "default_client",
     "download_artifacts",
     "get_artifact",
+    "link_artifact",
     "log_artifact",
+    "registries",
+    "registry_version",
+    "unlink_artifact",
     "use_artifact",
 ]
