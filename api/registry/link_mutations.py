@@ -122,6 +122,8 @@ class RegistryLinkMutation:
             input.target_path, selector=Selector.FORBIDDEN, field="targetPath"
         )
         await info.context.authorize(Action.WRITE, org=target.org, registry=target.registry)
+        # the version must be one the caller may read (linking refuses other organisations')
+        await info.context.authorize(Action.READ, org=target.org)
         version_id = await _source_version(info, input)
         protected_ok = bool(input.aliases) and await may_change_protected(
             info, target.org, target.registry
