@@ -455,6 +455,8 @@ def main() -> int:
                 f"after {args.warmup} warm-up; GraphQL over HTTP to uvicorn; "
                 f"{os.cpu_count()} cores\n"
             )
+            load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(f"load average before: {load} (other processes share these cores)\n")
             print(f"{'scenario':44} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)")
             worst = 0.0
             for name, scenario in scenarios(rng, args.collections, args.huge).items():
@@ -465,7 +467,8 @@ def main() -> int:
                     f"{name:44} {statistics.median(timings):7.1f} {p95:7.1f} "
                     f"{_percentile(timings, 0.99):7.1f} {max(timings):7.1f}"
                 )
-            print(f"\nworst p95: {worst:.1f} ms (target < 20 ms)")
+            load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(f"\nworst p95: {worst:.1f} ms (target < 20 ms); load average now {load}")
             api.terminate()
             api.wait(timeout=30)
             api = None

@@ -104,13 +104,13 @@ WHERE $alias IS NULL OR m.alias = $alias
 RETURN count(m) AS total
 """
 
+# Ordered by both properties of the (collection_id, seq) index so the page is read off the index.
 HISTORY: LiteralString = """
-MATCH (m:CollectionAliasMove {collection_id: $collection_id})
-WHERE $alias IS NULL OR m.alias = $alias
+MATCH (m:CollectionAliasMove)
+WHERE m.collection_id = $collection_id AND m.seq >= 0 AND ($alias IS NULL OR m.alias = $alias)
+WITH m ORDER BY m.collection_id DESC, m.seq DESC SKIP $offset LIMIT $limit
 RETURN m {.alias, .seq, .from_version_id, .from_index, .to_version_id, .to_index, .at, .by}
   AS move
-ORDER BY m.seq DESC
-SKIP $offset LIMIT $limit
 """
 
 
