@@ -45,6 +45,8 @@ class World:
     registry_version_path: str = ""
     ids: dict[str, str] = field(default_factory=dict)
     """Global id of one victim object per Node type name."""
+    snapshot: list[str] = field(default_factory=list)
+    """Where a test keeps the last known stored state of the organisation."""
 
     @property
     def artifact_path(self) -> str:
