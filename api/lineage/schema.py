@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
-MUTATIONS: list[type] = []
-TYPES: list[type] = []
+from api.lineage.graph_types import LineageCluster, LineageGraph
+from api.lineage.ingest import IngestMutation
+from api.lineage.mutations import LineageMutation
+from api.lineage.nodes import LineageVersion, Run
+from api.lineage.queries import LineageQuery
+
+QUERIES: list[type] = [LineageQuery]
+MUTATIONS: list[type] = [LineageMutation, IngestMutation]
+TYPES: list[type] = [Run, LineageVersion, LineageGraph, LineageCluster]

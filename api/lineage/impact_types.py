@@ -1,0 +1,103 @@
+"""Shortest lineage paths between two nodes, and downstream impact counts, as GraphQL types."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from api.lineage.nodes import LineageNode, lineage_nodes_of, node_key
+from graph import impact, lineage_nodes, paths
+from graph.lineage_model import Direction, NodeKind, Truncation, WalkLimits, WalkSpec
+
+
+@strawberry.type(description="One path, upstream end first; runs and versions alternate.")
+class LineagePath:
+    ids: strawberry.Private[list[str]]
+    first_kind: strawberry.Private[NodeKind]
+
+    @strawberry.field
+    def length(self) -> int:
+        return len(self.ids) - 1
+
+    @strawberry.field
+    async def nodes(self, info: Info[Context, None]) -> list[LineageNode]:
+        by_kind: dict[NodeKind, list[str]] = {k: [] for k in NodeKind}
+        for i, node_id in enumerate(self.ids):
+            kind = self.first_kind if i % 2 == 0 else self.first_kind.other
+            by_kind[kind].append(node_id)
+        loaded: dict[str, LineageNode] = {}
+        for kind, ids in by_kind.items():
+            for node in await lineage_nodes_of(info, kind, ids):
+                loaded[node_key(node)] = node
+        return [loaded[i] for i in self.ids if i in loaded]
+
+
+@strawberry.type(description="Shortest paths between two nodes (at most 50 hops).")
+class LineagePaths:
+    direction: Direction | None = strawberry.field(
+        description="DOWNSTREAM when `to` is downstream of `from`, UPSTREAM when upstream, null "
+        "when neither reaches the other."
+    )
+    paths: list[LineagePath]
+    has_more: bool = strawberry.field(description="More shortest paths exist than returned.")
+
+
+@strawberry.type
+class TypeCount:
+    type: str
+    count: int
+
+
+@strawberry.type(description="What lies downstream of a node, counted by type, not listed.")
+class LineageImpact:
+    node: LineageNode
+    run_count: int
+    version_count: int
+    runs_by_job_type: list[TypeCount]
+    versions_by_artifact_type: list[TypeCount]
+    depth_reached: int
+    truncated: bool = strawberry.field(description="True when the counts are lower bounds.")
+    truncation: list[Truncation]
+    elapsed_ms: float
+
+
+async def paths_between(
+    info: Info[Context, None], source: str, target: str, limit: int
+) -> LineagePaths | None:
+    handles = await lineage_nodes.node_handles(info.context.graph, [source, target])
+    if source not in handles or target not in handles:
+        return None
+    for handle in handles.values():
+        await info.context.authorize(Action.READ, org=handle.org_name)
+    found = await paths.shortest_paths(info.context.graph, handles[source], handles[target], limit)
+    return LineagePaths(
+        direction=found.direction,
+        paths=[LineagePath(ids=list(p), first_kind=found.source.kind) for p in found.paths],
+        has_more=found.has_more,
+    )
+
+
+async def impact_of(
+    info: Info[Context, None], node: str, limits: WalkLimits
+) -> LineageImpact | None:
+    handle = (await lineage_nodes.node_handles(info.context.graph, [node])).get(node)
+    if handle is None:
+        return None
+    await info.context.authorize(Action.READ, org=handle.org_name)
+    counted = await impact.impact(
+        info.context.graph, WalkSpec(node, Direction.DOWNSTREAM, limits=limits)
+    )
+    seed = (await lineage_nodes_of(info, handle.kind, [node]))[0]
+    return LineageImpact(
+        node=seed,
+        run_count=counted.run_count,
+        version_count=counted.version_count,
+        runs_by_job_type=[TypeCount(type=t, count=c) for t, c in counted.runs_by_job_type],
+        versions_by_artifact_type=[TypeCount(type=t, count=c) for t, c in counted.versions_by_type],
+        depth_reached=counted.depth_reached,
+        truncated=counted.truncated,
+        truncation=list(counted.truncation),
+        elapsed_ms=round(counted.elapsed_ms, 3),
+    )

@@ -1,0 +1,216 @@
+"""Lineage mutations: create, update and finish runs; record CONSUMED and PRODUCED edges.
+
+Each takes one input and returns a payload with `errors` (stable codes); writes happen in one
+transaction, so a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from api.errors import UserError, mutation_errors
+from api.lineage.ids import node_id
+from api.lineage.nodes import LineageVersion, Run, lineage_nodes_of
+from graph import lineage_edges, runs
+from graph.errors import InvalidInput
+from graph.lineage_model import NodeKind
+from graph.lineage_refs import parse_ref
+from graph.runs import NewRun, RunChange, RunState
+
+
+@strawberry.input
+class CreateRunInput:
+    organization: str
+    project: str
+    job_type: str
+    name: str | None = None
+    config: JSON | None = None
+    tags: list[str] | None = None
+    id: str | None = strawberry.field(
+        default=None,
+        description="Optional client-chosen id (8-64 letters, digits, _ or -): a retried create "
+        "then fails with ALREADY_EXISTS instead of making a second run.",
+    )
+
+
+@strawberry.type
+class RunPayload:
+    run: Run | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UpdateRunInput:
+    id: strawberry.ID
+    name: str | None = None
+    tags: list[str] | None = None
+    config: JSON | None = strawberry.field(
+        default=None, description="Merged into the config: top-level keys replace, null removes."
+    )
+    summary: JSON | None = strawberry.field(
+        default=None, description="Merged into the summary: top-level keys replace, null removes."
+    )
+
+
+@strawberry.input
+class FinishRunInput:
+    id: strawberry.ID
+    state: RunState = RunState.FINISHED
+    summary: JSON | None = None
+    finished_at: datetime | None = None
+
+
+@strawberry.input
+class UseArtifactInput:
+    run: strawberry.ID
+    artifact: str | None = strawberry.field(
+        default=None,
+        description="`[[org/]project/]name[:alias|:vN]`, resolved now (default alias `latest`).",
+    )
+    version: strawberry.ID | None = strawberry.field(
+        default=None, description="Or the version's id."
+    )
+
+
+@strawberry.type
+class LineageEdgePayload:
+    run: Run | None = None
+    version: LineageVersion | None = None
+    at: datetime | None = strawberry.field(default=None, description="First-use / produced time.")
+    created: bool = strawberry.field(
+        default=False, description="False when the edge was already recorded."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RecordProducedInput:
+    run: strawberry.ID
+    version: strawberry.ID
+
+
+async def _run_for_write(info: Info[Context, None], raw: strawberry.ID) -> runs.RunRecord:
+    record = await runs.require_run(info.context.graph, node_id(raw, field="run"))
+    await info.context.authorize(Action.WRITE, org=record.org_name)
+    return record
+
+
+def _json_object(value: object, field: str) -> dict[str, object] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field} must be a JSON object", field=field)
+    return value
+
+
+async def _edge_payload(
+    info: Info[Context, None], edge: lineage_edges.EdgeRecord
+) -> LineageEdgePayload:
+    run = await runs.require_run(info.context.graph, edge.run_id)
+    versions = await lineage_nodes_of(info, NodeKind.ARTIFACT_VERSION, [edge.version_id])
+    version = versions[0] if versions else None
+    assert version is None or isinstance(version, LineageVersion)
+    return LineageEdgePayload(
+        run=Run.from_record(run), version=version, at=edge.at, created=edge.created
+    )
+
+
+@strawberry.type
+class LineageMutation:
+    @strawberry.mutation(description="Start a RUNNING run in a project.")
+    @mutation_errors(RunPayload)
+    async def create_run(self, info: Info[Context, None], input: CreateRunInput) -> RunPayload:
+        await info.context.authorize(Action.WRITE, org=input.organization)
+        record = await runs.create_run(
+            info.context.graph,
+            input.organization,
+            input.project,
+            NewRun(
+                job_type=input.job_type,
+                name=input.name,
+                config=_json_object(input.config, "config"),
+                tags=tuple(input.tags or ()),
+                author=info.context.caller.name,
+                id=input.id,
+            ),
+        )
+        return RunPayload(run=Run.from_record(record))
+
+    @strawberry.mutation(description="Rename, retag, or merge keys into config and summary.")
+    @mutation_errors(RunPayload)
+    async def update_run(self, info: Info[Context, None], input: UpdateRunInput) -> RunPayload:
+        record = await _run_for_write(info, input.id)
+        updated = await runs.update_run(
+            info.context.graph,
+            record.id,
+            RunChange(
+                name=input.name,
+                tags=None if input.tags is None else tuple(input.tags),
+                config=_json_object(input.config, "config"),
+                summary=_json_object(input.summary, "summary"),
+            ),
+        )
+        return RunPayload(run=Run.from_record(updated))
+
+    @strawberry.mutation(
+        description="End a run once (FINISHED, FAILED or CRASHED); ending it again with the same "
+        "state is a no-op, with another state a CONFLICT."
+    )
+    @mutation_errors(RunPayload)
+    async def finish_run(self, info: Info[Context, None], input: FinishRunInput) -> RunPayload:
+        record = await _run_for_write(info, input.id)
+        updated = await runs.update_run(
+            info.context.graph,
+            record.id,
+            RunChange(
+                summary=_json_object(input.summary, "summary"),
+                state=input.state,
+                finished_at=input.finished_at,
+            ),
+        )
+        return RunPayload(run=Run.from_record(updated))
+
+    @strawberry.mutation(
+        description="Record that a run consumed a version (once; the first use time is kept). "
+        "CYCLE when the run already leads to that version."
+    )
+    @mutation_errors(LineageEdgePayload)
+    async def use_artifact(
+        self, info: Info[Context, None], input: UseArtifactInput
+    ) -> LineageEdgePayload:
+        record = await _run_for_write(info, input.run)
+        if (input.artifact is None) == (input.version is None):
+            raise InvalidInput("Give either `artifact` or `version`", field="artifact")
+        ref = None
+        version_id = None
+        if input.artifact is not None:
+            ref = parse_ref(input.artifact, org=record.org_name, project=record.project_name)
+            if ref.org != record.org_name:
+                await info.context.authorize(Action.READ, org=ref.org)
+        else:
+            assert input.version is not None
+            version_id = node_id(input.version, field="version")
+        edge = await lineage_edges.use_artifact(
+            info.context.graph, record.id, ref=ref, version_id=version_id
+        )
+        return await _edge_payload(info, edge)
+
+    @strawberry.mutation(
+        description="Record that a run produced an existing version (a version has one producer: "
+        "CONFLICT otherwise; CYCLE when the version already leads to the run)."
+    )
+    @mutation_errors(LineageEdgePayload)
+    async def record_produced(
+        self, info: Info[Context, None], input: RecordProducedInput
+    ) -> LineageEdgePayload:
+        record = await _run_for_write(info, input.run)
+        edge = await lineage_edges.record_produced(
+            info.context.graph, record.id, node_id(input.version, field="version")
+        )
+        return await _edge_payload(info, edge)

@@ -1,0 +1,206 @@
+"""The objects of a lineage graph: runs and artifact versions, behind one `LineageNode` interface.
+
+Both are relay nodes, loaded through per-request DataLoaders so a lineage answer showing fifty
+nodes costs one query per kind, not fifty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from api.orgs import Project, load_projects
+from api.pagination import Connection, connection, page_of
+from graph import lineage_edges, lineage_nodes, runs
+from graph.lineage_model import EdgeKind, NodeKind
+from graph.lineage_nodes import VersionSummary
+from graph.runs import RunRecord, RunState
+
+LineageNodeKind = strawberry.enum(
+    NodeKind, name="LineageNodeKind", description="Runs and artifact versions."
+)
+RunStateEnum = strawberry.enum(
+    RunState, name="RunState", description="RUNNING until the run ends once as one of the others."
+)
+
+
+async def load_runs(context: Context, ids: list[str]) -> list[RunRecord | None]:
+    return await runs.runs_by_ids(context.graph, ids)
+
+
+async def load_versions(context: Context, ids: list[str]) -> list[VersionSummary | None]:
+    return await lineage_nodes.version_summaries(context.graph, ids)
+
+
+@strawberry.interface(description="A run or an artifact version in a lineage graph.")
+class LineageNode(relay.Node):
+    kind: NodeKind
+    name: str = strawberry.field(description="Run name, or `artifact:vN` for a version.")
+    type: str = strawberry.field(description="Job type of a run, artifact type of a version.")
+    project_path: str = strawberry.field(description="`organization/project` it belongs to.")
+    created_at: datetime | None = strawberry.field(
+        description="When the run started or the version was created."
+    )
+
+
+@strawberry.type(description="An execution of code that consumed and produced artifact versions.")
+class Run(LineageNode):
+    id: relay.NodeID[str]
+    job_type: str
+    state: RunState
+    author: str | None
+    config: JSON = strawberry.field(description="Hyperparameters and settings (a JSON object).")
+    summary: JSON = strawberry.field(description="Free-form results (a JSON object).")
+    tags: list[str]
+    started_at: datetime
+    finished_at: datetime | None
+    duration: float | None = strawberry.field(
+        description="Seconds from start to end; null while RUNNING."
+    )
+    project_id: strawberry.Private[str]
+    org_name: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: RunRecord) -> Run:
+        return cls(
+            id=record.id,
+            kind=NodeKind.RUN,
+            name=record.name,
+            type=record.job_type,
+            project_path=record.project_path,
+            created_at=record.created_at,
+            job_type=record.job_type,
+            state=record.state,
+            author=record.author,
+            config=JSON(record.config),
+            summary=JSON(record.summary),
+            tags=list(record.tags),
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            duration=record.duration_seconds,
+            project_id=record.project_id,
+            org_name=record.org_name,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Run | None]:
+        records = await info.context.loaders.get(load_runs).load_many(list(node_ids))
+        result: list[Run | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(Action.READ, org=record.org_name)
+            result.append(None if record is None else cls.from_record(record))
+        return result
+
+    @strawberry.field
+    async def project(self, info: Info[Context, None]) -> Project:
+        record = await info.context.loaders.get(load_projects).load(self.project_id)
+        assert record is not None
+        return Project.from_record(record)
+
+    @strawberry.field(description="Versions this run consumed, in the order it first used them.")
+    async def inputs(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[LineageVersion]:
+        return await _run_versions(self, info, EdgeKind.CONSUMED, first, after)
+
+    @strawberry.field(description="Versions this run produced, oldest first.")
+    async def outputs(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[LineageVersion]:
+        return await _run_versions(self, info, EdgeKind.PRODUCED, first, after)
+
+
+async def _run_versions(
+    run: Run, info: Info[Context, None], kind: EdgeKind, first: int | None, after: str | None
+) -> Connection[LineageVersion]:
+    await info.context.authorize(Action.READ, org=run.org_name)
+    settings = info.context.settings
+    page = page_of(first, after, default=settings.default_page_size, maximum=settings.max_page_size)
+    rows, total = await lineage_edges.run_versions(
+        info.context.graph, run.id, kind, page.offset, page.limit
+    )
+    loaded = await info.context.loaders.get(load_versions).load_many([v for v, _ in rows])
+    versions = [v for v in loaded if v is not None]
+    return connection(versions, total, page, LineageVersion.from_summary)
+
+
+@strawberry.type(description="An artifact version as a lineage graph shows it.")
+class LineageVersion(LineageNode):
+    id: relay.NodeID[str]
+    artifact_name: str
+    index: int = strawberry.field(description="N in `name:vN`.")
+    artifact_type: str
+    aliases: list[str]
+    description: str | None
+    size: float | None = strawberry.field(description="Bytes (a float: may exceed 32 bits).")
+    producer_id: strawberry.Private[str | None]
+    org_name: strawberry.Private[str]
+
+    @classmethod
+    def from_summary(cls, v: VersionSummary) -> LineageVersion:
+        return cls(
+            id=v.id,
+            kind=NodeKind.ARTIFACT_VERSION,
+            name=v.name,
+            type=v.artifact_type,
+            project_path=v.project_path,
+            created_at=v.created_at,
+            artifact_name=v.artifact_name,
+            index=v.index,
+            artifact_type=v.artifact_type,
+            aliases=list(v.aliases),
+            description=v.description,
+            size=None if v.size is None else float(v.size),
+            producer_id=v.producer_id,
+            org_name=v.org_name,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[LineageVersion | None]:
+        records = await info.context.loaders.get(load_versions).load_many(list(node_ids))
+        result: list[LineageVersion | None] = []
+        for record in records:
+            if record is not None:
+                await info.context.authorize(Action.READ, org=record.org_name)
+            result.append(None if record is None else cls.from_summary(record))
+        return result
+
+    @strawberry.field(description="The id of the same version in the artifacts API.")
+    def artifact_version_id(self) -> strawberry.ID:
+        return strawberry.ID(str(relay.GlobalID("ArtifactVersion", str(self.id))))
+
+    @strawberry.field(description="The run that produced this version, if recorded.")
+    async def producer(self, info: Info[Context, None]) -> Run | None:
+        if self.producer_id is None:
+            return None
+        record = await info.context.loaders.get(load_runs).load(self.producer_id)
+        return None if record is None else Run.from_record(record)
+
+
+async def lineage_nodes_of(
+    info: Info[Context, None], kind: NodeKind, ids: list[str]
+) -> list[LineageNode]:
+    """Node objects for ids of one kind (missing ones skipped), batched through the loaders."""
+    if kind is NodeKind.RUN:
+        run_records = await info.context.loaders.get(load_runs).load_many(ids)
+        return [Run.from_record(r) for r in run_records if r is not None]
+    summaries = await info.context.loaders.get(load_versions).load_many(ids)
+    return [LineageVersion.from_summary(v) for v in summaries if v is not None]
+
+
+def node_key(node: LineageNode) -> str:
+    """Our id of a loaded node (the raw id inside its global id)."""
+    assert isinstance(node, Run | LineageVersion)
+    return str(node.id)

@@ -1,0 +1,221 @@
+"""Lineage root fields: traversal, cluster members, shortest paths, impact, and runs of a project.
+
+Every field resolves the node it starts from first, authorises READ in that node's
+organisation, and only then walks (a walk never leaves the organisation: edges cannot).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from api.lineage.graph_types import (
+    ClusterKeys,
+    LineageCluster,
+    LineageGraph,
+    LineageGrouping,
+    lineage_graph,
+)
+from api.lineage.ids import ClusterRef, node_id
+from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, paths_between
+from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
+from api.pagination import Connection, connection, page_of
+from graph import lineage_nodes, runs, traversal
+from graph.lineage_model import (
+    DEFAULT_CLUSTER_THRESHOLD,
+    DEFAULT_DEPTH,
+    DEFAULT_LEVEL_LIMIT,
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_TIME_BUDGET_MS,
+    Direction,
+    NodeKind,
+    WalkFilters,
+    WalkLimits,
+    WalkSpec,
+)
+from graph.runs import RunState
+
+
+@strawberry.input(description="Pruning applied during the walk; a pruned node is not expanded.")
+class LineageFilter:
+    artifact_types: list[str] | None = strawberry.field(
+        default=None, description="Keep only versions of these artifact types."
+    )
+    job_types: list[str] | None = strawberry.field(
+        default=None, description="Keep only runs of these job types."
+    )
+    kinds: list[NodeKind] | None = strawberry.field(
+        default=None, description="Keep only these kinds (the walk stops at the others)."
+    )
+    hide: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Nodes to leave out, with everything reached only through them."
+    )
+
+    def to_filters(self) -> WalkFilters:
+        return WalkFilters(
+            artifact_types=None if self.artifact_types is None else tuple(self.artifact_types),
+            job_types=None if self.job_types is None else tuple(self.job_types),
+            kinds=None if self.kinds is None else tuple(self.kinds),
+            hidden=tuple(node_id(h, field="hide") for h in self.hide or ()),
+        )
+
+
+async def _seed(info: Info[Context, None], raw: str, field: str) -> LineageNode | None:
+    """The node `raw` names, after authorising READ in its organisation; None when absent."""
+    found = await lineage_nodes.node_handles(info.context.graph, [node_id(raw, field=field)])
+    handle = next(iter(found.values()), None)
+    if handle is None:
+        return None
+    await info.context.authorize(Action.READ, org=handle.org_name)
+    nodes = await lineage_nodes_of(info, handle.kind, [handle.id])
+    return nodes[0] if nodes else None
+
+
+@strawberry.type
+class LineageQuery:
+    @strawberry.field(
+        description="Upstream and/or downstream of a run or version, by levels, clustered in the "
+        "database and bounded (see `truncated`). Null when the seed does not exist."
+    )
+    async def lineage(
+        self,
+        info: Info[Context, None],
+        seed: strawberry.ID,
+        direction: Direction = Direction.BOTH,
+        depth: int = DEFAULT_DEPTH,
+        filter: LineageFilter | None = None,
+        cluster_threshold: int = DEFAULT_CLUSTER_THRESHOLD,
+        level_limit: Annotated[
+            int,
+            strawberry.argument(description="At most this many nodes of a level are expanded."),
+        ] = DEFAULT_LEVEL_LIMIT,
+        node_limit: Annotated[
+            int, strawberry.argument(description="At most this many nodes in all levels.")
+        ] = DEFAULT_NODE_LIMIT,
+        time_budget_ms: int = DEFAULT_TIME_BUDGET_MS,
+        max_items_per_level: Annotated[
+            int,
+            strawberry.argument(description="Clusters plus single nodes shown per level."),
+        ] = DEFAULT_MAX_ITEMS,
+    ) -> LineageGraph | None:
+        limits = WalkLimits(
+            depth=depth,
+            level_limit=level_limit,
+            node_limit=node_limit,
+            time_budget_ms=time_budget_ms,
+            cluster_threshold=cluster_threshold,
+            max_items=max_items_per_level,
+        )
+        filters = (filter or LineageFilter()).to_filters()
+        seed_id = node_id(seed, field="seed")
+        handles = await lineage_nodes.node_handles(info.context.graph, [seed_id])
+        handle = handles.get(seed_id)
+        if handle is None:
+            return None
+        await info.context.authorize(Action.READ, org=handle.org_name)
+        spec = WalkSpec(seed_id, direction, filters, limits)
+        seed_node = (await lineage_nodes_of(info, handle.kind, [seed_id]))[0]
+        walked = await traversal.traverse(info.context.graph, spec, seed=handle)
+        return await lineage_graph(info, walked, seed_node)
+
+    @strawberry.field(description="A cluster of an earlier `lineage` answer, to page its members.")
+    async def lineage_cluster(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> LineageCluster | None:
+        ref = ClusterRef.decode(id)
+        seed = await _seed(info, ref.spec.seed_id, "id")
+        if seed is None:
+            return None
+        kind = seed.kind if ref.distance % 2 == 0 else seed.kind.other
+        keys = ClusterKeys(ref.spec, ref.direction, ref.distance, kind, ref.scan_limit)
+        cluster = LineageCluster(
+            id=strawberry.ID(id),
+            kind=kind,
+            grouping=_grouping(kind, ref.key),
+            key=ref.key,
+            label="other" if ref.key == "*" else ref.key,
+            type=None,
+            count=0,
+            preview_ids=[],
+            ref=keys.ref(ref.key),
+        )
+        page = await cluster.members(info, first=3)
+        cluster.count = page.total_count
+        members = [edge.node for edge in page.edges]
+        cluster.preview_ids = [str(node.id) for node in members]
+        if members and ref.key != "*":
+            first = members[0]
+            cluster.type = first.type
+            if isinstance(first, LineageVersion):
+                cluster.label = first.artifact_name
+        return cluster
+
+    @strawberry.field(description="Why `to` is downstream (or upstream) of `from`: shortest paths.")
+    async def lineage_paths(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        limit: int = 5,
+    ) -> LineagePaths | None:
+        return await paths_between(
+            info, node_id(from_, field="from"), node_id(to, field="to"), limit
+        )
+
+    @strawberry.field(
+        description="How many runs and versions lie downstream, by type (not listed)."
+    )
+    async def lineage_impact(
+        self,
+        info: Info[Context, None],
+        node: strawberry.ID,
+        depth: int = 50,
+        level_limit: int = 10_000,
+        node_limit: int = 1_000_000,
+        time_budget_ms: int = 10_000,
+    ) -> LineageImpact | None:
+        limits = WalkLimits(
+            depth=depth,
+            level_limit=level_limit,
+            node_limit=node_limit,
+            time_budget_ms=time_budget_ms,
+        )
+        return await impact_of(info, node_id(node, field="node"), limits)
+
+    @strawberry.field(description="Runs of a project, newest first.")
+    async def runs(
+        self,
+        info: Info[Context, None],
+        organization: str,
+        project: str,
+        job_type: str | None = None,
+        state: RunState | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Run]:
+        await info.context.authorize(Action.READ, org=organization)
+        settings = info.context.settings
+        page = page_of(
+            first, after, default=settings.default_page_size, maximum=settings.max_page_size
+        )
+        records, total = await runs.runs_of_project(
+            info.context.graph,
+            organization,
+            project,
+            page.offset,
+            page.limit,
+            job_type=job_type,
+            state=state,
+        )
+        return connection(records, total, page, Run.from_record)
+
+
+def _grouping(kind: NodeKind, key: str) -> LineageGrouping:
+    if key == "*":
+        return LineageGrouping.OTHER
+    return LineageGrouping.JOB_TYPE if kind is NodeKind.RUN else LineageGrouping.ARTIFACT

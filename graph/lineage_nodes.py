@@ -1,0 +1,137 @@
+"""Finding lineage nodes by id, and the details a lineage page shows for artifact versions.
+
+Ids are our uuid hex. Only COMMITTED versions are visible to lineage; a PENDING or DELETED
+version is "not found" here. Run details live in `graph.runs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from graph.driver import Graph
+from graph.errors import NotFound
+from graph.lineage_model import NodeKind
+from graph.records import native_datetime
+from graph.tx import fetch_all
+
+
+@dataclass(frozen=True)
+class NodeHandle:
+    """A lineage node located in the store: our id, Neo4j's element id, kind and organisation."""
+
+    id: str
+    element_id: str
+    kind: NodeKind
+    org_id: str
+    org_name: str
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """What the lineage page shows for a version (`name:vN`, type, aliases, producer, size...)."""
+
+    id: str
+    artifact_id: str
+    artifact_name: str
+    artifact_type: str
+    index: int
+    org_name: str
+    project_name: str
+    description: str | None
+    size: int | None
+    created_at: datetime | None
+    aliases: tuple[str, ...]
+    producer_id: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.artifact_name}:v{self.index}"
+
+    @property
+    def project_path(self) -> str:
+        return f"{self.org_name}/{self.project_name}"
+
+
+NODE_HANDLES: LiteralString = """
+UNWIND $ids AS id
+CALL (id) {
+  MATCH (r:Run {id: id})
+  RETURN r.id AS found, elementId(r) AS eid, 'RUN' AS kind, r.org_id AS org_id
+  UNION
+  MATCH (v:ArtifactVersion {id: id})
+  WHERE v.state = 'COMMITTED'
+  RETURN v.id AS found, elementId(v) AS eid, 'ARTIFACT_VERSION' AS kind, v.org_id AS org_id
+}
+MATCH (o:Organization {id: org_id})
+RETURN found AS id, eid, kind, org_id, o.name AS org_name
+"""
+
+VERSION_SUMMARIES: LiteralString = """
+UNWIND $ids AS id
+MATCH (v:ArtifactVersion {id: id})
+WHERE v.state = 'COMMITTED'
+OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
+RETURN v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name, .project_name,
+          .description, .size, .created_at} AS version,
+       COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name } AS aliases,
+       producer.id AS producer_id
+"""
+
+
+async def node_handles_tx(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, NodeHandle]:
+    result = await tx.run(NODE_HANDLES, ids=ids)
+    handles: dict[str, NodeHandle] = {}
+    async for row in result:
+        handles[row["id"]] = NodeHandle(
+            id=row["id"],
+            element_id=row["eid"],
+            kind=NodeKind(row["kind"]),
+            org_id=row["org_id"],
+            org_name=row["org_name"],
+        )
+    return handles
+
+
+async def node_handles(graph: Graph, ids: list[str]) -> dict[str, NodeHandle]:
+    """The runs and COMMITTED versions among `ids`, keyed by id (absent ids are left out)."""
+    if not ids:
+        return {}
+    return await graph.read(node_handles_tx, ids)
+
+
+async def require_node(graph: Graph, node_id: str, *, field: str = "id") -> NodeHandle:
+    found = (await node_handles(graph, [node_id])).get(node_id)
+    if found is None:
+        raise NotFound("No run or committed artifact version with this id", field=field)
+    return found
+
+
+def _summary(row: dict[str, Any]) -> VersionSummary:
+    v = row["version"]
+    return VersionSummary(
+        id=v["id"],
+        artifact_id=v["artifact_id"],
+        artifact_name=v["artifact_name"],
+        artifact_type=v["artifact_type"],
+        index=int(v["index"]),
+        org_name=v["org_name"],
+        project_name=v["project_name"],
+        description=v.get("description"),
+        size=v.get("size"),
+        created_at=native_datetime(v.get("created_at")),
+        aliases=tuple(row["aliases"]),
+        producer_id=row["producer_id"],
+    )
+
+
+async def version_summaries(graph: Graph, ids: list[str]) -> list[VersionSummary | None]:
+    """Details of many versions in one round trip, in the order of `ids` (None where absent)."""
+    if not ids:
+        return []
+    rows = await graph.read(fetch_all, VERSION_SUMMARIES, ids=ids)
+    found = {row["version"]["id"]: _summary(row) for row in rows}
+    return [found.get(i) for i in ids]
