@@ -168,8 +168,10 @@ class OrgMutation:
         self, info: Info[Context, None], input: CreateProjectInput
     ) -> CreateProjectPayload:
         await info.context.authorize(Action.WRITE, org=input.organization)
-        graph = info.context.graph
-        if input.create_organization:
-            await orgs.ensure_organization(graph, input.organization)
-        record = await orgs.create_project(graph, input.organization, input.name)
+        record = await orgs.create_project(
+            info.context.graph,
+            input.organization,
+            input.name,
+            create_organization=input.create_organization,
+        )
         return CreateProjectPayload(project=Project.from_record(record))

@@ -85,6 +85,14 @@ CREATE (o)-[:HAS_PROJECT]->(p)
 RETURN p {.id, .org_id, org_name: o.name, .name, .created_at} AS project
 """
 
+CREATE_PROJECT_AND_ORGANIZATION: LiteralString = """
+MERGE (o:Organization {name: $org})
+ON CREATE SET o.id = $org_id, o.created_at = $now
+CREATE (p:Project {id: $id, org_id: o.id, name: $name, created_at: $now})
+CREATE (o)-[:HAS_PROJECT]->(p)
+RETURN p {.id, .org_id, org_name: o.name, .name, .created_at} AS project
+"""
+
 PROJECTS_BY_ID: LiteralString = """
 UNWIND $ids AS id
 MATCH (o:Organization)-[:HAS_PROJECT]->(p:Project {id: id})
@@ -163,12 +171,20 @@ async def ensure_project(graph: Graph, org: str, name: str) -> ProjectRecord:
     return _project(row["project"])
 
 
-async def create_project(graph: Graph, org: str, name: str) -> ProjectRecord:
-    """Create a project in an existing organisation; `AlreadyExists` when the name is taken."""
+async def create_project(
+    graph: Graph, org: str, name: str, *, create_organization: bool = False
+) -> ProjectRecord:
+    """Create a project; `AlreadyExists` when the name is taken.
+
+    With `create_organization` a missing organisation is created in the same transaction, so a
+    refused project (bad or taken name) never leaves a new, empty organisation behind.
+    """
+    validate_name(org, field="organization")
     validate_name(name, field="name")
+    query = CREATE_PROJECT_AND_ORGANIZATION if create_organization else CREATE_PROJECT
     try:
         row = await graph.write(
-            fetch_one, CREATE_PROJECT, org=org, name=name, id=new_id(), now=now()
+            fetch_one, query, org=org, name=name, id=new_id(), org_id=new_id(), now=now()
         )
     except ConstraintError:
         raise AlreadyExists(f"Project {org}/{name} already exists", field="name") from None

@@ -256,11 +256,6 @@ async def test_random_mutation_inputs_never_crash_nor_half_write(
     world.snapshot = after
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/orgs.py createProject runs ensure_organization before create_project validates "
-    "the project name, so a refused project leaves a new, empty organisation behind",
-)
 async def test_a_refused_project_leaves_no_new_organisation(
     api: ApiClient, graph: Graph, unique: Callable[[str], str]
 ) -> None:
