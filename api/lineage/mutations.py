@@ -17,7 +17,7 @@ from api.context import Context
 from api.errors import UserError, mutation_errors
 from api.lineage.ids import node_id
 from api.lineage.nodes import LineageVersion, Run, lineage_nodes_of
-from graph import lineage_edges, runs
+from graph import lineage_edges, orgs, runs
 from graph.errors import InvalidInput
 from graph.lineage_model import NodeKind
 from graph.lineage_refs import parse_ref
@@ -123,23 +123,23 @@ async def _edge_payload(
 
 @strawberry.type
 class LineageMutation:
-    @strawberry.mutation(description="Start a RUNNING run in a project.")
+    @strawberry.mutation(
+        description="Start a RUNNING run in a project (created, with its organisation, on first "
+        "use)."
+    )
     @mutation_errors(RunPayload)
     async def create_run(self, info: Info[Context, None], input: CreateRunInput) -> RunPayload:
         await info.context.authorize(Action.WRITE, org=input.organization)
-        record = await runs.create_run(
-            info.context.graph,
-            input.organization,
-            input.project,
-            NewRun(
-                job_type=input.job_type,
-                name=input.name,
-                config=_json_object(input.config, "config"),
-                tags=tuple(input.tags or ()),
-                author=info.context.caller.name,
-                id=input.id,
-            ),
-        )
+        new = NewRun(
+            job_type=input.job_type,
+            name=input.name,
+            config=_json_object(input.config, "config"),
+            tags=tuple(input.tags or ()),
+            author=info.context.caller.name,
+            id=input.id,
+        ).validated()
+        await orgs.ensure_project(info.context.graph, input.organization, input.project)
+        record = await runs.create_run(info.context.graph, input.organization, input.project, new)
         return RunPayload(run=Run.from_record(record))
 
     @strawberry.mutation(description="Rename, retag, or merge keys into config and summary.")
