@@ -254,18 +254,14 @@ def paths(
 def impact(node: object, depth: int = 50, *, client: Client | None = None) -> LineageImpact:
     """How many runs and versions are downstream of `node`, by type."""
     client = client or default_client()
-    data = client.execute(IMPACT, {"node": node_id(node, client), "depth": depth})[
-        "lineageImpact"
-    ]
+    data = client.execute(IMPACT, {"node": node_id(node, client), "depth": depth})["lineageImpact"]
     if data is None:
         raise LineageError("NOT_FOUND", "no such run or committed version")
     return LineageImpact(
         run_count=data["runCount"],
         version_count=data["versionCount"],
         runs_by_job_type={r["type"]: r["count"] for r in data["runsByJobType"]},
-        versions_by_artifact_type={
-            v["type"]: v["count"] for v in data["versionsByArtifactType"]
-        },
+        versions_by_artifact_type={v["type"]: v["count"] for v in data["versionsByArtifactType"]},
         depth_reached=data["depthReached"],
         truncated=data["truncated"],
     )
