@@ -108,6 +108,31 @@ async def test_another_teams_key_cannot_pull_data_across_by_reference(
     )
     assert codes(body) == {"FORBIDDEN"} and body["data"] is None
     assert world.version_path not in str(body)
+    # the stranger's own run consuming or producing the victim's version, or a path between
+    run = await api.data(
+        'mutation($o: String!) { createRun(input: {organization: $o, project: "p", '
+        'jobType: "x"}) { run { id } } }',
+        {"o": own},
+        headers=h,
+    )
+    own_run = run["createRun"]["run"]["id"]
+    for field in ("useArtifact", "recordProduced"):
+        body = await api.gql(
+            f"mutation($r: ID!, $v: ID!) {{ {field}(input: {{run: $r, version: $v}}) "
+            "{ version { id } errors { code message } } }",
+            {"r": own_run, "v": world.ids["ArtifactVersion"]},
+            headers=h,
+        )
+        # refused as forbidden, or as a cross-organisation edge, without naming the victim
+        assert codes(body) <= {"FORBIDDEN", "INVALID_INPUT"} and codes(body), (field, body)
+        assert body["data"][field]["version"] is None
+        assert world.org not in str(body) and world.artifact not in str(body)
+    body = await api.gql(
+        "query($a: ID!, $b: ID!) { lineagePaths(from: $a, to: $b) { __typename } }",
+        {"a": own_run, "b": world.ids["ArtifactVersion"]},
+        headers=h,
+    )
+    assert codes(body) == {"FORBIDDEN"}
     assert await snapshot(graph, world.org) == before
 
 

@@ -181,6 +181,58 @@ def mutations(world: World) -> st.SearchStrategy[tuple[str, str, dict[str, Any]]
             ),
         ),
         st.tuples(
+            st.just("createRun"),
+            st.just("CreateRunInput"),
+            st.fixed_dictionaries(
+                {
+                    "organization": st.just(world.org),
+                    "project": st.one_of(st.just(world.project), names),
+                    "jobType": names,
+                },
+                optional={
+                    "name": texts,
+                    "config": json_values,
+                    "tags": name_lists,
+                    "id": st.one_of(names, st.text(max_size=40)),
+                },
+            ),
+        ),
+        st.tuples(
+            st.just("updateRun"),
+            st.just("UpdateRunInput"),
+            st.fixed_dictionaries(
+                {"id": st.one_of(st.just(world.ids["Run"]), st.text(max_size=40))},
+                optional={"name": texts, "tags": name_lists, "summary": json_values},
+            ),
+        ),
+        st.tuples(
+            st.just("ingestLineage"),
+            st.just("IngestLineageInput"),
+            st.fixed_dictionaries(
+                {
+                    "organization": st.just(world.org),
+                    "project": st.one_of(st.just(world.project), names),
+                    "runs": st.lists(
+                        st.fixed_dictionaries(
+                            {"id": names, "jobType": names},
+                            optional={"name": texts, "config": json_values},
+                        ),
+                        max_size=3,
+                    ),
+                    "edges": st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "run": names,
+                                "version": st.one_of(st.just(world.version_path), names),
+                                "kind": st.sampled_from(["CONSUMED", "PRODUCED"]),
+                            }
+                        ),
+                        max_size=3,
+                    ),
+                },
+            ),
+        ),
+        st.tuples(
             st.just("addOrganizationMember"),
             st.just("AddOrganizationMemberInput"),
             st.fixed_dictionaries(

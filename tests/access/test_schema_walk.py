@@ -67,6 +67,11 @@ QUERIES: dict[str, Case] = {
     "apiKeys": Case(lambda w, _: {}, OWN_DATA_ONLY),
     "organizationMembers": case(lambda w, _: {"organization": w.org}),
     "auditEvents": case(lambda w, _: {"organization": w.org}),
+    "runs": case(lambda w, _: {"organization": w.org, "project": w.project}),
+    "lineage": case(lambda w, _: {"seed": w.ids["ArtifactVersion"]}),
+    "lineageCluster": case(lambda w, _: {"id": w.cluster_id}),
+    "lineagePaths": case(lambda w, _: {"from": w.ids["ArtifactVersion"], "to": w.ids["Run"]}),
+    "lineageImpact": case(lambda w, _: {"node": w.ids["ArtifactVersion"]}),
 }
 
 
@@ -99,6 +104,9 @@ MUTATIONS: dict[str, Case] = {
     ),
     "abortMultipartUpload": _input(
         lambda w, _: {"draftId": w.draft_id, "digest": PENDING_DIGEST, "uploadId": "u"}
+    ),
+    "confirmArtifactUploads": _input(
+        lambda w, _: {"draftId": w.draft_id, "digests": [PENDING_DIGEST]}
     ),
     "commitArtifactDraft": _input(lambda w, _: {"draftId": w.draft_id}),
     "discardArtifactDraft": _input(lambda w, _: {"draftId": w.draft_id}),
@@ -146,6 +154,22 @@ MUTATIONS: dict[str, Case] = {
     "setCollectionAlias": _input(lambda w, _: {"path": w.registry_version_path, "alias": "x"}),
     "removeCollectionAlias": _input(
         lambda w, _: {"collectionPath": w.collection_path, "alias": "staging"}
+    ),
+    "createRun": _input(
+        lambda w, _: {"organization": w.org, "project": w.project, "jobType": "train"}
+    ),
+    "updateRun": _input(lambda w, _: {"id": w.ids["Run"], "name": "pwned"}),
+    "finishRun": _input(lambda w, _: {"id": w.ids["Run"], "state": "FAILED"}),
+    "useArtifact": _input(lambda w, _: {"run": w.ids["Run"], "version": w.ids["ArtifactVersion"]}),
+    "recordProduced": _input(
+        lambda w, _: {"run": w.ids["Run"], "version": w.ids["ArtifactVersion"]}
+    ),
+    "ingestLineage": _input(
+        lambda w, _: {
+            "organization": w.org,
+            "project": w.project,
+            "runs": [{"id": "imported", "jobType": "train"}],
+        }
     ),
     "createUser": _input(lambda w, _: {"name": f"{w.org}-user", "isServerAdmin": True}),
     "createApiKey": _input(lambda w, _: {"user": w.admin.name}),

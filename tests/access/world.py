@@ -43,6 +43,7 @@ class World:
     registry: str = "vault"
     collection_path: str = ""
     registry_version_path: str = ""
+    cluster_id: str = ""
     ids: dict[str, str] = field(default_factory=dict)
     """Global id of one victim object per Node type name."""
     snapshot: list[str] = field(default_factory=list)
@@ -126,7 +127,36 @@ async def build_world(api: ApiClient, admin: Identity, org: str) -> World:
     world.ids["Registry"] = lookups["registry"]["id"]
     world.ids["User"] = lookups["me"]["id"]
     world.ids["ApiKey"] = lookups["apiKeys"]["edges"][0]["node"]["id"]
+    await add_lineage(api, admin, world)
     return world
+
+
+async def add_lineage(api: ApiClient, admin: Identity, world: World) -> None:
+    """Two runs of one job type using the version, so a lineage walk from it clusters them."""
+    for _ in range(2):
+        run = await ok(
+            api,
+            admin,
+            'mutation($o: String!) { createRun(input: {organization: $o, project: "p", '
+            'jobType: "train"}) { run { id } errors { code message } } }',
+            {"o": world.org},
+        )
+        world.ids["Run"] = run["run"]["id"]
+        used = await ok(
+            api,
+            admin,
+            "mutation($r: ID!, $v: ID!) { useArtifact(input: {run: $r, version: $v}) "
+            "{ version { id } errors { code message } } }",
+            {"r": world.ids["Run"], "v": world.ids["ArtifactVersion"]},
+        )
+        world.ids["LineageVersion"] = used["version"]["id"]
+    walked = await api.data(
+        "query($v: ID!) { lineage(seed: $v, direction: DOWNSTREAM, depth: 1, clusterThreshold: 2)"
+        " { levels { clusters { id } } } }",
+        {"v": world.ids["ArtifactVersion"]},
+        headers=admin.headers,
+    )
+    world.cluster_id = walked["lineage"]["levels"][0]["clusters"][0]["id"]
 
 
 SNAPSHOT_NODES = """
