@@ -8,6 +8,7 @@ from typing import Any
 from graph.driver import Graph
 from graph.tx import fetch_one
 from tests.access.conftest import Identity, MakeUser
+from tests.access.world import build_world
 from tests.conftest import ApiClient, SessionUser
 
 ME = """
@@ -272,3 +273,41 @@ async def test_the_creator_is_admin_as_soon_as_the_creating_request_ends(
         org=org,
     )
     assert row == {"members": [[session_user.name, "admin"]], "claims": 0}
+
+
+async def test_admins_read_who_created_linked_aliased_and_changed_ttl(
+    api: ApiClient, make_user: MakeUser, unique: Callable[[str], str]
+) -> None:
+    admin = await make_user("admin")
+    world = await build_world(api, admin, unique("org"))
+    await api.data(
+        "mutation($v: ID!) { setArtifactVersionTtl(input: {versionId: $v, ttlSeconds: 600}) "
+        "{ errors { code } } }",
+        {"v": world.ids["ArtifactVersion"]},
+        headers=admin.headers,
+    )
+    events = await api.data(
+        "query($o: String!) { auditEvents(organization: $o, first: 100) "
+        "{ totalCount edges { node { action actor targetKind } } } }",
+        {"o": world.org},
+        headers=admin.headers,
+    )
+    actions = [e["node"]["action"] for e in events["auditEvents"]["edges"]]
+    assert events["auditEvents"]["totalCount"] == len(actions)
+    for expected in [
+        "member.add",
+        "artifact_version.create",
+        "registry.create",
+        "registry.link",
+        "artifact_version.ttl",
+    ]:
+        assert expected in actions, (expected, actions)
+    assert any(a.startswith("alias.") for a in actions), actions
+    assert {e["node"]["actor"] for e in events["auditEvents"]["edges"]} == {admin.name}
+    newest_first = await api.data(
+        "query($o: String!) { auditEvents(organization: $o, first: 1) "
+        "{ edges { node { action } } } }",
+        {"o": world.org},
+        headers=admin.headers,
+    )
+    assert newest_first["auditEvents"]["edges"][0]["node"]["action"] == "artifact_version.ttl"
