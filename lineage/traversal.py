@@ -28,7 +28,7 @@ query($seed: ID!, $direction: LineageDirection!, $depth: Int!, $filter: LineageF
   lineage(seed: $seed, direction: $direction, depth: $depth, filter: $filter,
           clusterThreshold: $threshold, levelLimit: $levelLimit, nodeLimit: $nodeLimit,
           timeBudgetMs: $budget) {{
-    seed {{ {NODE_FIELDS} }}
+    walk seed {{ {NODE_FIELDS} }}
     nodeCount truncated truncation
     levels {{
       direction distance kind nodeCount expanded truncated
@@ -41,8 +41,8 @@ query($seed: ID!, $direction: LineageDirection!, $depth: Int!, $filter: LineageF
 """
 
 MEMBERS = f"""
-query($id: ID!, $search: String, $first: Int!, $after: String) {{
-  lineageCluster(id: $id) {{
+query($walk: String!, $id: ID!, $search: String, $first: Int!, $after: String) {{
+  lineageCluster(walk: $walk, id: $id) {{
     members(search: $search, first: $first, after: $after) {{
       totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {NODE_FIELDS} }} }}
     }}
@@ -116,6 +116,7 @@ class LineageCluster:
     type: str | None
     count: int
     preview: list[LineageNode]
+    walk: str = field(repr=False)
     client: Client = field(repr=False, compare=False)
 
     def members(self, search: str | None = None, page_size: int = 100) -> Iterator[LineageNode]:
@@ -123,7 +124,14 @@ class LineageCluster:
         after: str | None = None
         while True:
             data = self.client.execute(
-                MEMBERS, {"id": self.id, "search": search, "first": page_size, "after": after}
+                MEMBERS,
+                {
+                    "walk": self.walk,
+                    "id": self.id,
+                    "search": search,
+                    "first": page_size,
+                    "after": after,
+                },
             )["lineageCluster"]
             if data is None:
                 raise LineageError("NOT_FOUND", "the cluster's seed no longer exists")
@@ -221,7 +229,7 @@ def lineage(
         raise LineageError("NOT_FOUND", f"no run or committed version {variables['seed']}")
     return LineageGraph(
         seed=LineageNode.from_data(data["seed"]),
-        levels=[_level(level, client) for level in data["levels"]],
+        levels=[_level(level, data["walk"], client) for level in data["levels"]],
         node_count=data["nodeCount"],
         truncated=data["truncated"],
         truncation=list(data["truncation"]),
@@ -267,7 +275,7 @@ def impact(node: object, depth: int = 50, *, client: Client | None = None) -> Li
     )
 
 
-def _level(data: dict[str, Any], client: Client) -> LineageLevel:
+def _level(data: dict[str, Any], walk: str, client: Client) -> LineageLevel:
     return LineageLevel(
         direction=data["direction"],
         distance=data["distance"],
@@ -286,6 +294,7 @@ def _level(data: dict[str, Any], client: Client) -> LineageLevel:
                 type=c["type"],
                 count=c["count"],
                 preview=[LineageNode.from_data(n) for n in c["preview"]],
+                walk=walk,
                 client=client,
             )
             for c in data["clusters"]

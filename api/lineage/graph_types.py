@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
-from api.lineage.ids import ClusterRef, global_id
+from api.lineage.ids import ClusterRef, global_id, walk_token
 from api.lineage.nodes import LineageNode, lineage_nodes_of
 from api.pagination import Connection, connection, page_of
 from graph import clusters as graph_clusters
@@ -50,7 +50,8 @@ class LineageGrouping(Enum):
 @strawberry.type(description="Nodes of one level that share a kind, shown as one item.")
 class LineageCluster:
     id: strawberry.ID = strawberry.field(
-        description="Opaque; `lineageCluster(id:)` finds this cluster again to page its members."
+        description="Unique within the answer; with the answer's `walk`, "
+        "`lineageCluster(walk:, id:)` finds this cluster again."
     )
     kind: NodeKind
     grouping: LineageGrouping
@@ -125,6 +126,10 @@ class LineageLevel:
 
 @strawberry.type(description="A bounded traversal around a seed, by levels.")
 class LineageGraph:
+    walk: str = strawberry.field(
+        description="Opaque token of this walk (seed, direction, filters, bounds), for "
+        "`lineageCluster`."
+    )
     seed: LineageNode
     levels: list[LineageLevel] = strawberry.field(
         description="Upstream levels farthest first, then downstream levels nearest first."
@@ -144,6 +149,7 @@ class ClusterKeys:
     distance: int
     kind: NodeKind
     scan_limit: int
+    binding: bool = False
 
     def item(self, key: str) -> str:
         if key.startswith("c:"):
@@ -153,7 +159,9 @@ class ClusterKeys:
         return global_id(self.kind, key)
 
     def ref(self, group: str) -> ClusterRef:
-        return ClusterRef(self.spec, self.direction, self.distance, group, self.scan_limit)
+        return ClusterRef(
+            self.spec, self.direction, self.distance, group, self.scan_limit, self.binding
+        )
 
     def cluster_id(self, group: str) -> str:
         return self.ref(group).encode()
@@ -188,15 +196,19 @@ def overflow_cluster(keys: ClusterKeys, count: int, preview: list[str]) -> Linea
     )
 
 
-def _level(
-    traversal: Traversal, level: Level, scan_limits: dict[tuple[Direction, int], int]
-) -> LineageLevel:
-    spec = WalkSpec(
-        traversal.spec.seed_id, level.direction, traversal.spec.filters, traversal.spec.limits
+def _keys(spec: WalkSpec, level: Level) -> ClusterKeys:
+    one_way = WalkSpec(spec.seed_id, level.direction, spec.filters, spec.limits)
+    binding = level.total >= level.scan_limit
+    return ClusterKeys(
+        one_way, level.direction, level.distance, level.kind, level.scan_limit, binding
     )
-    here = ClusterKeys(spec, level.direction, level.distance, level.kind, level.scan_limit)
-    before_limit = scan_limits.get((level.direction, level.distance - 1), 0)
-    before = ClusterKeys(spec, level.direction, level.distance - 1, level.kind.other, before_limit)
+
+
+def _level(level: Level, keys: dict[tuple[Direction, int], ClusterKeys]) -> LineageLevel:
+    here = keys[(level.direction, level.distance)]
+    before = keys.get((level.direction, level.distance - 1)) or ClusterKeys(
+        here.spec, level.direction, 0, level.kind.other, 0
+    )
     clusters = [_cluster(here, row) for row in level.clusters]
     if level.other > 0:
         clusters.append(overflow_cluster(here, level.other, []))
@@ -232,10 +244,11 @@ async def lineage_graph(
     info: Info[Context, None], traversal: Traversal, seed: LineageNode
 ) -> LineageGraph:
     await info.context.authorize(Action.READ, org=traversal.seed.org_name)
-    scan_limits = {(lvl.direction, lvl.distance): lvl.scan_limit for lvl in traversal.levels}
+    keys = {(lvl.direction, lvl.distance): _keys(traversal.spec, lvl) for lvl in traversal.levels}
     return LineageGraph(
+        walk=walk_token(traversal.spec),
         seed=seed,
-        levels=[_level(traversal, level, scan_limits) for level in traversal.levels],
+        levels=[_level(level, keys) for level in traversal.levels],
         node_count=traversal.node_count,
         truncated=traversal.truncated,
         truncation=list(traversal.truncation),

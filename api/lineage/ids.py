@@ -22,7 +22,8 @@ from graph.errors import InvalidInput
 from graph.lineage_model import Direction, NodeKind, WalkFilters, WalkLimits, WalkSpec
 
 RAW_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
-CLUSTER_PREFIX = "lc1."
+CLUSTER_PREFIX = "c:"
+WALK_PREFIX = "lw1."
 
 
 def node_id(value: str, *, field: str = "id") -> str:
@@ -43,73 +44,100 @@ def global_id(kind: NodeKind, raw: str) -> str:
     return str(GlobalID(type_name, raw))
 
 
+def walk_token(spec: WalkSpec) -> str:
+    """An opaque token for everything that determines a walk (seed, direction, filters,
+    bounds); cluster ids are short and only meaningful together with it."""
+    filters, limits = spec.filters, spec.limits
+    payload: dict[str, Any] = {
+        "s": spec.seed_id,
+        "d": spec.direction.value,
+        "a": None if filters.artifact_types is None else list(filters.artifact_types),
+        "j": None if filters.job_types is None else list(filters.job_types),
+        "o": None if filters.kinds is None else [k.value for k in filters.kinds],
+        "h": list(filters.hidden),
+        "l": [
+            limits.depth,
+            limits.level_limit,
+            limits.node_limit,
+            limits.time_budget_ms,
+            limits.cluster_threshold,
+            limits.max_items,
+        ],
+    }
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return WALK_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def spec_of_token(token: str) -> WalkSpec:
+    """The walk a `walk_token` stands for; `InvalidInput` for anything else."""
+    if not token.startswith(WALK_PREFIX):
+        raise InvalidInput("Not a lineage walk token", field="walk")
+    body = token[len(WALK_PREFIX) :]
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        depth, level, nodes, budget, threshold, items = payload["l"]
+        kinds = payload["o"]
+        return WalkSpec(
+            seed_id=str(payload["s"]),
+            direction=Direction(payload["d"]),
+            filters=WalkFilters(
+                artifact_types=_strings(payload["a"]),
+                job_types=_strings(payload["j"]),
+                kinds=None if kinds is None else tuple(NodeKind(k) for k in kinds),
+                hidden=_strings(payload["h"]) or (),
+            ),
+            limits=WalkLimits(
+                depth=int(depth),
+                level_limit=int(level),
+                node_limit=int(nodes),
+                time_budget_ms=int(budget),
+                cluster_threshold=int(threshold),
+                max_items=int(items),
+            ),
+        )
+    except InvalidInput:
+        raise
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("Not a lineage walk token", field="walk") from None
+
+
 @dataclass(frozen=True)
 class ClusterRef:
-    """A cluster of one level: the walk that leads to it and the group it stands for."""
+    """A cluster of one level: the walk that leads to it and the group it stands for.
+
+    Its id is short (`c:d4:<group>`, plus `:<n>` when the level was cut by the node limit at n)
+    and unique within one answer; with the answer's walk token it finds the cluster again.
+    """
 
     spec: WalkSpec
     direction: Direction
     distance: int
     key: str
     scan_limit: int
+    binding: bool = False
 
     def encode(self) -> str:
-        filters, limits = self.spec.filters, self.spec.limits
-        payload: dict[str, Any] = {
-            "s": self.spec.seed_id,
-            "d": self.direction.value,
-            "n": self.distance,
-            "k": self.key,
-            "r": self.scan_limit,
-            "a": None if filters.artifact_types is None else list(filters.artifact_types),
-            "j": None if filters.job_types is None else list(filters.job_types),
-            "o": None if filters.kinds is None else [k.value for k in filters.kinds],
-            "h": list(filters.hidden),
-            "l": [
-                limits.level_limit,
-                limits.node_limit,
-                limits.time_budget_ms,
-                limits.cluster_threshold,
-                limits.max_items,
-            ],
-        }
-        raw = json.dumps(payload, separators=(",", ":")).encode()
-        return CLUSTER_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        side = "u" if self.direction is Direction.UPSTREAM else "d"
+        cut = f":{self.scan_limit}" if self.binding else ""
+        return f"{CLUSTER_PREFIX}{side}{self.distance}:{self.key}{cut}"
 
     @classmethod
-    def decode(cls, value: str) -> ClusterRef:
-        if not value.startswith(CLUSTER_PREFIX):
+    def decode(cls, spec: WalkSpec, value: str) -> ClusterRef:
+        parts = value.split(":")
+        if len(parts) not in (3, 4) or parts[0] != CLUSTER_PREFIX[:-1] or len(parts[1]) < 2:
             raise InvalidInput("Not a lineage cluster id", field="id")
-        body = value[len(CLUSTER_PREFIX) :]
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            level, nodes, budget, threshold, items = payload["l"]
-            kinds = payload["o"]
-            spec = WalkSpec(
-                seed_id=str(payload["s"]),
-                direction=Direction(payload["d"]),
-                filters=WalkFilters(
-                    artifact_types=_strings(payload["a"]),
-                    job_types=_strings(payload["j"]),
-                    kinds=None if kinds is None else tuple(NodeKind(k) for k in kinds),
-                    hidden=_strings(payload["h"]) or (),
-                ),
-                limits=WalkLimits(
-                    depth=int(payload["n"]),
-                    level_limit=int(level),
-                    node_limit=int(nodes),
-                    time_budget_ms=int(budget),
-                    cluster_threshold=int(threshold),
-                    max_items=int(items),
-                ),
-            )
-            return cls(
-                spec, spec.direction, int(payload["n"]), str(payload["k"]), int(payload["r"])
-            )
-        except InvalidInput:
-            raise
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise InvalidInput("Not a lineage cluster id", field="id") from None
+        side, distance = parts[1][0], parts[1][1:]
+        if side not in "ud" or not distance.isdigit() or not parts[2]:
+            raise InvalidInput("Not a lineage cluster id", field="id")
+        direction = Direction.UPSTREAM if side == "u" else Direction.DOWNSTREAM
+        if direction not in spec.direction.walks or not 1 <= int(distance) <= spec.limits.depth:
+            raise InvalidInput("This cluster is not part of that walk", field="id")
+        binding = len(parts) == 4
+        if binding and not parts[3].isdigit():
+            raise InvalidInput("Not a lineage cluster id", field="id")
+        scan = int(parts[3]) if binding else spec.limits.node_limit
+        one_way = WalkSpec(spec.seed_id, direction, spec.filters, spec.limits)
+        return cls(one_way, direction, int(distance), parts[2], scan, binding)
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:

@@ -20,7 +20,7 @@ from api.lineage.graph_types import (
     LineageGrouping,
     lineage_graph,
 )
-from api.lineage.ids import ClusterRef, node_id
+from api.lineage.ids import ClusterRef, node_id, spec_of_token
 from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, paths_between
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
 from api.pagination import Connection, connection, page_of
@@ -123,16 +123,19 @@ class LineageQuery:
         walked = await traversal.traverse(info.context.graph, spec, seed=handle)
         return await lineage_graph(info, walked, seed_node)
 
-    @strawberry.field(description="A cluster of an earlier `lineage` answer, to page its members.")
+    @strawberry.field(
+        description="A cluster of an earlier `lineage` answer (its `walk` and the cluster's "
+        "`id`), to page its members. Null when the seed no longer exists."
+    )
     async def lineage_cluster(
-        self, info: Info[Context, None], id: strawberry.ID
+        self, info: Info[Context, None], walk: str, id: strawberry.ID
     ) -> LineageCluster | None:
-        ref = ClusterRef.decode(id)
+        ref = ClusterRef.decode(spec_of_token(walk), id)
         seed = await _seed(info, ref.spec.seed_id, "id")
         if seed is None:
             return None
         kind = seed.kind if ref.distance % 2 == 0 else seed.kind.other
-        keys = ClusterKeys(ref.spec, ref.direction, ref.distance, kind, ref.scan_limit)
+        keys = ClusterKeys(ref.spec, ref.direction, ref.distance, kind, ref.scan_limit, ref.binding)
         cluster = LineageCluster(
             id=strawberry.ID(id),
             kind=kind,

@@ -56,7 +56,7 @@ query($seed: ID!, $direction: LineageDirection!, $depth: Int!, $filter: LineageF
       $threshold: Int! = 5, $levelLimit: Int! = 1000) {
   lineage(seed: $seed, direction: $direction, depth: $depth, filter: $filter,
           clusterThreshold: $threshold, levelLimit: $levelLimit) {
-    seed { id name kind }
+    walk seed { id name kind }
     truncated truncation nodeCount
     levels {
       distance kind nodeCount expanded truncated
@@ -69,8 +69,8 @@ query($seed: ID!, $direction: LineageDirection!, $depth: Int!, $filter: LineageF
 """
 
 MEMBERS = """
-query($id: ID!, $search: String, $after: String) {
-  lineageCluster(id: $id) {
+query($walk: String!, $id: ID!, $search: String, $after: String) {
+  lineageCluster(walk: $walk, id: $id) {
     label count
     members(search: $search, first: 3, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { id name } }
@@ -209,7 +209,8 @@ async def test_lineage_levels_clusters_members_and_extraction(
     assert eval_cluster is None and len(evals_level["nodes"]) == 3
     assert {e["source"] for e in evals_level["edges"]} == {cluster["id"]}
 
-    page1 = (await api.data(MEMBERS, {"id": cluster["id"]}))["lineageCluster"]
+    walk = answer["walk"]
+    page1 = (await api.data(MEMBERS, {"walk": walk, "id": cluster["id"]}))["lineageCluster"]
     assert (page1["label"], page1["count"]) == ("shards", 12)
     members = page1["members"]
     assert members["totalCount"] == 12 and members["pageInfo"]["hasNextPage"]
@@ -219,21 +220,23 @@ async def test_lineage_levels_clusters_members_and_extraction(
         "shards:v9",
     ]
     page2 = await api.data(
-        MEMBERS, {"id": cluster["id"], "after": members["pageInfo"]["endCursor"]}
+        MEMBERS, {"walk": walk, "id": cluster["id"], "after": members["pageInfo"]["endCursor"]}
     )
     assert [e["node"]["name"] for e in page2["lineageCluster"]["members"]["edges"]] == [
         "shards:v8",
         "shards:v7",
         "shards:v6",
     ]
-    found = (await api.data(MEMBERS, {"id": cluster["id"], "search": "V1"}))["lineageCluster"]
+    found = (await api.data(MEMBERS, {"walk": walk, "id": cluster["id"], "search": "V1"}))[
+        "lineageCluster"
+    ]
     assert [e["node"]["name"] for e in found["members"]["edges"]] == [
         "shards:v11",
         "shards:v10",
         "shards:v1",
     ]
     assert found["members"]["totalCount"] == 3
-    by_alias = await api.data(MEMBERS, {"id": cluster["id"], "search": "best"})
+    by_alias = await api.data(MEMBERS, {"walk": walk, "id": cluster["id"], "search": "best"})
     assert [e["node"]["name"] for e in by_alias["lineageCluster"]["members"]["edges"]] == [
         "shards:v7"
     ]
