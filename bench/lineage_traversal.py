@@ -302,7 +302,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=17788, help="bolt port of the bench Neo4j")
     parser.add_argument("--runs", type=int, default=60, help="requests per depth")
     parser.add_argument("--warmup", type=int, default=15, help="warm-up requests per depth")
-    parser.add_argument("--level-limit", type=int, default=1_000, help="levelLimit argument")
+    parser.add_argument("--level-limit", type=int, default=500, help="levelLimit argument")
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the Neo4j running")
     asyncio.run(run(parser.parse_args()))
 

@@ -154,7 +154,7 @@ WITH groups, total, clusters, [x IN clusters | x.key] AS cluster_keys,
        CASE WHEN size(acc) >= $max_items THEN acc ELSE acc + x.members END)[..loose_slots]
        AS loose_members
 WITH groups, total, cluster_keys, [c IN loose_members | c[0].id] AS loose,
-     [c IN loose_members | [c[0].id, c[0].created_at]] AS loose_rows,
+     [c IN loose_members | [c[0].id, c[0].created_at.epochMillis]] AS loose_rows,
      [x IN clusters | {key: x.key, size: x.size, """
         + _LABEL[kind]
         + """,
@@ -283,7 +283,4 @@ def _newest_first(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def _timestamp(value: Any) -> float:
-    if value is None:
-        return float("-inf")
-    native = value.to_native() if hasattr(value, "to_native") else value
-    return float(native.timestamp())
+    return float("-inf") if value is None else float(value)

@@ -15,7 +15,7 @@ from neo4j import AsyncManagedTransaction
 from graph.driver import Graph
 from graph.errors import NotFound
 from graph.lineage_model import NodeKind
-from graph.records import native_datetime
+from graph.runs import from_millis
 from graph.tx import fetch_all
 
 
@@ -76,7 +76,7 @@ MATCH (v:ArtifactVersion {id: id})
 WHERE v.state = 'COMMITTED'
 OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
 RETURN v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name, .project_name,
-          .description, .size, .created_at} AS version,
+          .description, .size, created_at: v.created_at.epochMillis} AS version,
        COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name } AS aliases,
        producer.id AS producer_id
 """
@@ -122,7 +122,7 @@ def _summary(row: dict[str, Any]) -> VersionSummary:
         project_name=v["project_name"],
         description=v.get("description"),
         size=v.get("size"),
-        created_at=native_datetime(v.get("created_at")),
+        created_at=from_millis(v.get("created_at")),
         aliases=tuple(row["aliases"]),
         producer_id=row["producer_id"],
     )

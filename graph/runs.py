@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, LiteralString
 
@@ -98,9 +98,12 @@ class NewRun:
         return self
 
 
+# Times come back as epoch milliseconds: the driver turns a DateTime into a Python datetime
+# about a hundred times slower than `from_millis` does, which shows on lineage pages of runs.
 RUN_FIELDS: LiteralString = """
 r {.id, .project_id, .org_id, .org_name, .project_name, .name, .job_type, .state, .author,
-   .config, .summary, .tags, .created_at, .started_at, .finished_at}
+   .config, .summary, .tags, created_at: r.created_at.epochMillis,
+   started_at: r.started_at.epochMillis, finished_at: r.finished_at.epochMillis}
 """
 
 CREATE_RUN: LiteralString = (
@@ -211,8 +214,17 @@ def _decode(value: Any) -> dict[str, Any]:
     return decoded if isinstance(decoded, dict) else {}
 
 
+def from_millis(value: Any) -> datetime | None:
+    """A UTC datetime from epoch milliseconds (what the read queries return for times)."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    return native_datetime(value)
+
+
 def run_record(row: dict[str, Any]) -> RunRecord:
-    created = native_datetime(row.get("created_at")) or now()
+    created = from_millis(row.get("created_at")) or now()
     return RunRecord(
         id=row["id"],
         project_id=row["project_id"],
@@ -227,8 +239,8 @@ def run_record(row: dict[str, Any]) -> RunRecord:
         summary=_decode(row.get("summary")),
         tags=tuple(row.get("tags") or ()),
         created_at=created,
-        started_at=native_datetime(row.get("started_at")) or created,
-        finished_at=native_datetime(row.get("finished_at")),
+        started_at=from_millis(row.get("started_at")) or created,
+        finished_at=from_millis(row.get("finished_at")),
     )
 
 

@@ -202,7 +202,7 @@ def lineage(
     kinds: list[str] | None = None,
     hide: list[object] | None = None,
     cluster_threshold: int = 5,
-    level_limit: int = 1_000,
+    level_limit: int = 500,
     node_limit: int = 100_000,
     time_budget_ms: int = 5_000,
     client: Client | None = None,

@@ -130,7 +130,6 @@ class LineageGraph:
         description="Opaque token of this walk (seed, direction, filters, bounds), for "
         "`lineageCluster`."
     )
-    seed: LineageNode
     levels: list[LineageLevel] = strawberry.field(
         description="Upstream levels farthest first, then downstream levels nearest first."
     )
@@ -138,6 +137,13 @@ class LineageGraph:
     truncated: bool
     truncation: list[Truncation]
     elapsed_ms: float
+    seed_id: strawberry.Private[str]
+    seed_kind: strawberry.Private[NodeKind]
+
+    @strawberry.field
+    async def seed(self, info: Info[Context, None]) -> LineageNode:
+        (node,) = await lineage_nodes_of(info, self.seed_kind, [self.seed_id])
+        return node
 
 
 @dataclass(frozen=True)
@@ -240,14 +246,14 @@ def _level(level: Level, keys: dict[tuple[Direction, int], ClusterKeys]) -> Line
     )
 
 
-async def lineage_graph(
-    info: Info[Context, None], traversal: Traversal, seed: LineageNode
-) -> LineageGraph:
+async def lineage_graph(info: Info[Context, None], traversal: Traversal) -> LineageGraph:
+    """The answer; node details load later, in one batch per kind, for the fields asked."""
     await info.context.authorize(Action.READ, org=traversal.seed.org_name)
     keys = {(lvl.direction, lvl.distance): _keys(traversal.spec, lvl) for lvl in traversal.levels}
     return LineageGraph(
         walk=walk_token(traversal.spec),
-        seed=seed,
+        seed_id=traversal.seed.id,
+        seed_kind=traversal.seed.kind,
         levels=[_level(level, keys) for level in traversal.levels],
         node_count=traversal.node_count,
         truncated=traversal.truncated,

@@ -119,9 +119,8 @@ class LineageQuery:
             return None
         await info.context.authorize(Action.READ, org=handle.org_name)
         spec = WalkSpec(seed_id, direction, filters, limits)
-        seed_node = (await lineage_nodes_of(info, handle.kind, [seed_id]))[0]
         walked = await traversal.traverse(info.context.graph, spec, seed=handle)
-        return await lineage_graph(info, walked, seed_node)
+        return await lineage_graph(info, walked)
 
     @strawberry.field(
         description="A cluster of an earlier `lineage` answer (its `walk` and the cluster's "
