@@ -13,6 +13,7 @@ shortest-path test against the graph including the whole batch; an import in top
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -218,7 +219,9 @@ def _edge_rows(batch: _Batch, edges: list[IngestEdge]) -> dict[EdgeKind, list[di
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def _millis(value: datetime) -> int:
+    """Epoch milliseconds (cached: the edges of one run usually share their time)."""
     if value.tzinfo is None:
         raise InvalidInput("times must carry a timezone", field="edges")
     return round(value.timestamp() * 1000)

@@ -27,6 +27,7 @@ MAX_JSON_BYTES = 256 * 1024
 MAX_TAGS = 64
 MAX_TEXT = 256
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class RunState(Enum):
@@ -159,7 +160,7 @@ RETURN """
 
 def validate_text(value: str, *, field: str) -> str:
     """Free text shown to people: 1..256 characters, no control characters."""
-    if not 1 <= len(value) <= MAX_TEXT or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if not 1 <= len(value) <= MAX_TEXT or CONTROL.search(value):
         raise InvalidInput(f"{field} must be 1-{MAX_TEXT} printable characters", field=field)
     return value
 
