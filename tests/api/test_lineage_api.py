@@ -336,3 +336,103 @@ async def test_lineage_of_another_organisation_is_forbidden(
 
 def _names(level: dict[str, Any]) -> list[str]:
     return sorted(n["name"] for n in level["nodes"])
+
+
+INGEST = """
+mutation($input: IngestLineageInput!) {
+  ingestLineage(input: $input) {
+    runsCreated runsExisting edgesCreated edgesExisting errors { code message field }
+  }
+}
+"""
+
+
+async def test_ingest_typed_and_compact_batches_are_safe_to_retry(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str]
+) -> None:
+    org = unique("org")
+    world = await setup(api, graph, org)
+    data, model = await world.version("data"), await world.version("model", type="model")
+    typed_run, compact_run = unique("run"), unique("run")
+    batch = {
+        "organization": org,
+        "project": "lineage",
+        "runs": [
+            {
+                "id": typed_run,
+                "jobType": "train",
+                "startedAt": "2025-01-01T00:00:00Z",
+                "finishedAt": "2025-01-01T01:00:00Z",
+                "config": {"lr": 0.1},
+            }
+        ],
+        "edges": [{"run": typed_run, "version": "data:v0", "kind": "CONSUMED"}],
+        "compactRuns": [
+            {"id": compact_run, "jobType": "eval", "state": "RUNNING", "startedAt": 1735689600000}
+        ],
+        "compactEdges": [
+            [typed_run, model, "PRODUCED", "2025-01-01T01:00:00+00:00"],
+            [compact_run, model, "CONSUMED", None],
+        ],
+    }
+    first = (await api.data(INGEST, {"input": batch}))["ingestLineage"]
+    assert first == {
+        "runsCreated": 2,
+        "runsExisting": 0,
+        "edgesCreated": 3,
+        "edgesExisting": 0,
+        "errors": [],
+    }
+    again = (await api.data(INGEST, {"input": batch}))["ingestLineage"]
+    assert again == {
+        "runsCreated": 0,
+        "runsExisting": 2,
+        "edgesCreated": 0,
+        "edgesExisting": 3,
+        "errors": [],
+    }
+    down = await api.data(LINEAGE, {"seed": data, "direction": "DOWNSTREAM", "depth": 3})
+    assert [[n["name"] for n in lvl["nodes"]] for lvl in down["lineage"]["levels"]] == [
+        [f"train-{typed_run[:8]}"],
+        ["model:v0"],
+        [f"eval-{compact_run[:8]}"],
+    ]
+    bad_rows = {
+        "organization": org,
+        "project": "lineage",
+        "compactEdges": [[typed_run, model, "EATEN"]],
+    }
+    refused = (await api.data(INGEST, {"input": bad_rows}))["ingestLineage"]
+    assert refused["errors"][0]["code"] == "INVALID_INPUT"
+    assert refused["errors"][0]["field"] == "compactEdges"
+    cycle = {
+        "organization": org,
+        "project": "lineage",
+        "edges": [{"run": typed_run, "version": model, "kind": "CONSUMED"}],
+    }
+    assert (await api.data(INGEST, {"input": cycle}))["ingestLineage"]["errors"][0][
+        "code"
+    ] == "CYCLE"
+    assert data
+
+
+async def test_cluster_lookups_refuse_foreign_or_malformed_ids(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str]
+) -> None:
+    org = unique("org")
+    world = await setup(api, graph, org)
+    seed = await world.version("raw")
+    await world.steps(("split", [seed], await world.versions_of("shards", 6)))
+    answer = await api.data(LINEAGE, {"seed": seed, "direction": "DOWNSTREAM", "depth": 2})
+    walk = answer["lineage"]["walk"]
+    (cluster,) = answer["lineage"]["levels"][1]["clusters"]
+    for bad_walk, bad_id in (
+        ("nope", cluster["id"]),
+        (walk, "c:u2:" + cluster["key"]),
+        (walk, "c:d9:" + cluster["key"]),
+        (walk, "garbage"),
+    ):
+        body = await api.gql(MEMBERS, {"walk": bad_walk, "id": bad_id})
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", (bad_walk, bad_id)
+    gone = await api.data(MEMBERS, {"walk": walk, "id": "c:d2:" + "0" * 32})
+    assert gone["lineageCluster"]["count"] == 0
