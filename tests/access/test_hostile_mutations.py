@@ -277,7 +277,7 @@ async def target(api: ApiClient, make_user: MakeUser, unique: Callable[[str], st
 
 
 @settings(
-    max_examples=120,
+    max_examples=80,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -69,7 +69,7 @@ QUERIES: dict[str, Case] = {
     "auditEvents": case(lambda w, _: {"organization": w.org}),
     "runs": case(lambda w, _: {"organization": w.org, "project": w.project}),
     "lineage": case(lambda w, _: {"seed": w.ids["ArtifactVersion"]}),
-    "lineageCluster": case(lambda w, _: {"id": w.cluster_id}),
+    "lineageCluster": case(lambda w, _: {"walk": w.walk, "id": w.cluster_id}),
     "lineagePaths": case(lambda w, _: {"from": w.ids["ArtifactVersion"], "to": w.ids["Run"]}),
     "lineageImpact": case(lambda w, _: {"node": w.ids["ArtifactVersion"]}),
 }

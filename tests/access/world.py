@@ -44,6 +44,7 @@ class World:
     collection_path: str = ""
     registry_version_path: str = ""
     cluster_id: str = ""
+    walk: str = ""
     ids: dict[str, str] = field(default_factory=dict)
     """Global id of one victim object per Node type name."""
     snapshot: list[str] = field(default_factory=list)
@@ -152,11 +153,12 @@ async def add_lineage(api: ApiClient, admin: Identity, world: World) -> None:
         world.ids["LineageVersion"] = used["version"]["id"]
     walked = await api.data(
         "query($v: ID!) { lineage(seed: $v, direction: DOWNSTREAM, depth: 1, clusterThreshold: 2)"
-        " { levels { clusters { id } } } }",
+        " { walk levels { clusters { id } } } }",
         {"v": world.ids["ArtifactVersion"]},
         headers=admin.headers,
     )
     world.cluster_id = walked["lineage"]["levels"][0]["clusters"][0]["id"]
+    world.walk = walked["lineage"]["walk"]
 
 
 SNAPSHOT_NODES = """
