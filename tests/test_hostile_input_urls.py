@@ -56,7 +56,7 @@ async def test_a_genuine_download_url_works_and_every_altered_one_fails(
     digest = await stored_blob(store, secret)
     other = await stored_blob(store, b"another blob " + str(time.time()).encode())
     url = await store.presign_download(digest, 60)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=60) as http:
         good = await http.get(url)
         assert good.status_code == 200 and good.content == secret
 
@@ -97,7 +97,7 @@ async def test_uploads_need_a_put_url_for_that_digest_and_matching_bytes(
     digest = sha256_bytes(data)
     target = await store.presign_upload(digest, len(data), 60)
     assert target.url is not None
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=60) as http:
         wrong = await http.put(target.url, content=data + b"!")
         assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "DIGEST_MISMATCH"
         assert not await store.exists(digest)
@@ -127,7 +127,7 @@ async def test_path_traversal_in_blob_urls_reaches_no_file(
 ) -> None:
     expires = int(time.time()) + 60
     query = urlencode({"verb": "GET", "expires": str(expires), "sig": "0" * 64})
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=60) as http:
         request = http.build_request("GET", f"{live_local_server.url}/blobs/x")
         request.url = request.url.copy_with(raw_path=f"{raw_path}?{query}".encode())
         response = await http.send(request)
