@@ -3,8 +3,9 @@
 Every resolver that reaches data calls `context.authorize(action, org=..., registry=...)`, which
 is `decide` below, before touching it. The rules:
 
-- No key: `UNAUTHENTICATED` (unless `LINEAGE_ALLOW_ANONYMOUS_READ` lets anonymous callers read);
-  a malformed, unknown or revoked key: `UNAUTHENTICATED` for everything, never a silent downgrade.
+- No key: `UNAUTHENTICATED` (unless `LINEAGE_ALLOW_ANONYMOUS_READ` lets anonymous callers read
+  everything but RESTRICTED registries); a malformed, unknown or revoked key: `UNAUTHENTICATED`
+  for everything, never a silent downgrade.
 - Server admins may do everything.
 - In an organisation: viewers read, members read and write, admins also administer (members,
   roles, audit, TTL where the team restricts it to admins).
@@ -87,6 +88,8 @@ class Caller:
     """Why the credentials sent were refused (they were sent, so this is not anonymous)."""
     anonymous_read: bool = False
     access: AccessCache | None = field(default=None, compare=False, repr=False)
+    public: AccessCache | None = field(default=None, compare=False, repr=False)
+    """Lookups for anonymous reads (registry visibility), when those are allowed."""
 
     @property
     def is_anonymous(self) -> bool:
@@ -145,6 +148,8 @@ async def decide(
     """
     if caller.user_id is None or caller.access is None:
         if caller.refused is None and action is Action.READ and caller.anonymous_read:
+            if registry is not None and await _restricted(caller, org, registry):
+                raise _refusal(action, org, registry)  # Forbidden: lists just leave it out
             return
         raise Unauthenticated(caller.refused or AUTHENTICATION_REQUIRED)
     cache = caller.access
@@ -176,6 +181,14 @@ async def decide(
     raise _refusal(action, org, registry)
 
 
+async def _restricted(caller: Caller, org: str, registry: str) -> bool:
+    """Whether `registry` of `org` is RESTRICTED (anonymous readers never see those)."""
+    if caller.public is None:
+        return True
+    facts = await caller.public.lookup(org, registry)
+    return (facts.registry_visibility or "").upper() == "RESTRICTED"
+
+
 async def allowed(caller: Caller, action: Action, *, org: str, registry: str | None = None) -> bool:
     """Like `decide`, as a boolean: for filtering lists (e.g. registries a caller may see)."""
     try:
@@ -194,7 +207,9 @@ async def authenticate(
     gets `UNAUTHENTICATED` from every resolver. Looked up on every request (no cache).
     """
     if authorization is None or not authorization.strip():
-        return Caller(anonymous_read=anonymous_read)
+        if not anonymous_read:
+            return ANONYMOUS
+        return Caller(anonymous_read=True, public=AccessCache(graph, ""))
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return Caller(refused="Malformed Authorization header: use 'Bearer <API key>'")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
+from api.app import create_app
+from api.context import Services
 from graph.driver import Graph
 from graph.tx import fetch_one
 from tests.access.conftest import Identity, MakeUser
@@ -311,3 +316,28 @@ async def test_admins_read_who_created_linked_aliased_and_changed_ttl(
         headers=admin.headers,
     )
     assert newest_first["auditEvents"]["edges"][0]["node"]["action"] == "artifact_version.ttl"
+
+
+async def test_anonymous_reading_when_the_server_allows_it(
+    api: ApiClient, s3_services: Services, unique: Callable[[str], str]
+) -> None:
+    org = unique("org")
+    await api.data(CREATE_PROJECT, {"org": org, "name": "p"})
+    settings = dataclasses.replace(s3_services.settings, allow_anonymous_read=True)
+    app = create_app(settings, services=dataclasses.replace(s3_services, settings=settings))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://lineage.test") as http:
+        public = ApiClient(http=http)
+        read = await public.data(
+            'query($o: String!) { project(organization: $o, name: "p") { path } }', {"o": org}
+        )
+        assert read == {"project": {"path": f"{org}/p"}}
+        write = await public.data(CREATE_PROJECT, {"org": org, "name": "q"})
+        assert write["createProject"]["errors"][0]["code"] == "UNAUTHENTICATED"
+        assert codes(await public.gql("{ me { name } }")) == ["UNAUTHENTICATED"]
+        wrong_key = await public.gql(
+            "query($o: String!) { organization(name: $o) { name } }",
+            {"o": org},
+            headers={"authorization": "Bearer lin_wrong"},
+        )
+        assert codes(wrong_key) == ["UNAUTHENTICATED"]

@@ -75,6 +75,7 @@ async def grant_registry_role(graph: Graph, registry_id: str, user: Identity, ro
 
 async def test_anonymous_and_refused_callers(graph: Graph, unique: Callable[[str], str]) -> None:
     org = unique("org")
+    await orgs.ensure_organization(graph, org)
     anonymous = await authenticate(None, graph)
     for action in ALL:
         with pytest.raises(Unauthenticated):
@@ -83,6 +84,11 @@ async def test_anonymous_and_refused_callers(graph: Graph, unique: Callable[[str
     await decide(public, Action.READ, org=org)
     with pytest.raises(Unauthenticated):
         await decide(public, Action.WRITE, org=org)
+    await add_registry(graph, org, "open", "ORGANIZATION")
+    await add_registry(graph, org, "secret", "RESTRICTED")
+    await decide(public, Action.READ, org=org, registry="open")
+    with pytest.raises(Forbidden):  # public reading never reaches restricted registries
+        await decide(public, Action.READ, org=org, registry="secret")
     refused = await authenticate("Bearer nope", graph, anonymous_read=True)
     with pytest.raises(Unauthenticated, match="Invalid or revoked"):
         await decide(refused, Action.READ, org=org)
