@@ -22,7 +22,7 @@ from graph.driver import Graph
 from graph.errors import NotFound
 from graph.manifests import DraftLine, ManifestEntry, check_order, encode_draft_line
 from graph.records import native_datetime, new_id, now
-from graph.tx import fetch_all, fetch_one
+from graph.tx import fetch_one
 
 DRAFT_TTL = timedelta(hours=24)
 
@@ -124,17 +124,6 @@ RETURN blob.digest AS digest, blob.size AS size, r.size AS declared,
        coalesce(b.stored, false) AS stored, b.size AS stored_size
 """
 
-LINK_MANIFEST_BLOBS: LiteralString = """
-MATCH (d:ArtifactVersion {id: $id})
-WHERE d.state = 'PENDING'
-UNWIND $blobs AS blob
-MERGE (b:Blob {digest: blob.digest})
-  ON CREATE SET b.size = blob.size, b.stored = false, b.created_at = $now
-SET b.referenced_at = $now
-MERGE (d)-[:HAS_MANIFEST]->(b)
-RETURN blob.digest AS digest, coalesce(b.stored, false) AS stored
-"""
-
 DRAFT_BY_ID: LiteralString = (
     "MATCH (d:ArtifactVersion {id: $id}) WHERE d.state = 'PENDING' RETURN "
     + DRAFT_FIELDS
@@ -144,19 +133,6 @@ DRAFT_BY_ID: LiteralString = (
 DRAFT_PART: LiteralString = """
 MATCH (:ArtifactVersion {id: $id})-[:HAS_DRAFT_PART]->(p:DraftPart {seq: $seq})
 RETURN p.entries AS entries
-"""
-
-UNSTORED_BLOBS: LiteralString = """
-MATCH (:ArtifactVersion {id: $id})-[r:HAS_BLOB]->(b:Blob)
-WHERE NOT coalesce(b.stored, false)
-RETURN b.digest AS digest, r.size AS size
-ORDER BY digest
-"""
-
-HAS_BLOB_OF_DRAFT: LiteralString = """
-MATCH (d:ArtifactVersion {id: $id})-[r:HAS_BLOB]->(:Blob {digest: $digest})
-WHERE d.state = 'PENDING'
-RETURN d.org_name AS org, r.size AS size
 """
 
 RUN_IN_ORG: LiteralString = """
@@ -338,31 +314,6 @@ async def draft_part(graph: Graph, draft_id: str, seq: int) -> str:
     if row is None:
         raise NotFound("Draft part not found", field="draftId")
     return str(row["entries"])
-
-
-async def unstored_blobs(graph: Graph, draft_id: str) -> list[BlobNeed]:
-    """The draft's blobs that no commit has verified yet, with their declared sizes."""
-    rows = await graph.read(fetch_all, UNSTORED_BLOBS, id=draft_id)
-    return [BlobNeed(row["digest"], int(row["size"])) for row in rows]
-
-
-async def draft_blob(graph: Graph, draft_id: str, digest: str) -> tuple[str, int] | None:
-    """(organisation, declared size) when the pending draft holds blob `digest`, else None."""
-    row = await graph.read(fetch_one, HAS_BLOB_OF_DRAFT, id=draft_id, digest=digest)
-    return None if row is None else (str(row["org"]), int(row["size"]))
-
-
-async def link_manifest_blobs(
-    graph: Graph, draft_id: str, blobs: list[tuple[str, int]]
-) -> dict[str, bool]:
-    """Protect the manifest and page blobs about to be written; digest -> already stored."""
-    params = [{"digest": d, "size": s} for d, s in sorted(set(blobs))]
-    rows = await write_retrying(
-        graph, fetch_all, LINK_MANIFEST_BLOBS, id=draft_id, blobs=params, now=now()
-    )
-    if params and not rows:
-        raise NotFound("Draft not found (committed, discarded or expired)", field="draftId")
-    return {row["digest"]: bool(row["stored"]) for row in rows}
 
 
 async def delete_draft(graph: Graph, draft_id: str) -> bool:

@@ -26,6 +26,11 @@ COMPLETE_MULTIPART = (
     " digest errors { code message field } } }"
 )
 
+CONFIRM_UPLOADS = (
+    "mutation($input: ConfirmArtifactUploadsInput!) { confirmArtifactUploads(input: $input) {"
+    " confirmed missing errors { code message field } } }"
+)
+
 COMMIT = (
     "mutation($input: CommitArtifactDraftInput!) { commitArtifactDraft(input: $input) {"
     f" created version {{ {VERSION_FIELDS} }} errors {{ code message field }} }} }}"

@@ -13,11 +13,12 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 from api.artifacts.pages import read_page
+from api.artifacts.verification import verify_blobs
+from graph import artifact_blobs, versions
 from graph import artifact_drafts as drafts
-from graph import versions
 from graph.artifact_commit import BuiltManifest, CommitResult, NotCommitted, commit_draft
 from graph.artifact_drafts import DraftRecord
-from graph.artifact_errors import DigestMismatch, MissingBlob, SizeMismatch
+from graph.artifact_errors import DigestMismatch
 from graph.artifact_paths import ArtifactKey, SelectorKind, VersionRef
 from graph.driver import Graph
 from graph.errors import NotFound
@@ -77,32 +78,6 @@ async def build_manifest(
     return sorted(dropped - still_used)
 
 
-async def verify_blobs(graph: Graph, store: BlobStore, draft_id: str) -> None:
-    """MISSING_BLOB or SIZE_MISMATCH unless every blob not yet known to be stored is in the
-    store with its declared size."""
-    needs = await drafts.unstored_blobs(graph, draft_id)
-    limit = asyncio.Semaphore(_CONCURRENCY)
-
-    async def size_of(digest: str) -> int | None:
-        async with limit:
-            return await store.size(digest)
-
-    sizes = await asyncio.gather(*(size_of(need.digest) for need in needs))
-    missing = [need for need, size in zip(needs, sizes, strict=True) if size is None]
-    if missing:
-        first = missing[0]
-        raise MissingBlob(
-            f"{len(missing)} blob(s) not in the store, e.g. {first.digest} ({first.size} bytes); "
-            "upload them before committing",
-            field="draftId",
-        )
-    for need, size in zip(needs, sizes, strict=True):
-        if size != need.size:
-            raise SizeMismatch(
-                f"Blob {need.digest} is {size} bytes, declared as {need.size}", field="size"
-            )
-
-
 async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     for chunk in chunks:
         yield chunk
@@ -118,7 +93,7 @@ async def store_manifest(
     """
     ranges = {spool.digest: (0, spool.manifest_size)}
     ranges.update({page.digest: (page.start, page.end) for page in spool.pages})
-    await drafts.link_manifest_blobs(
+    await artifact_blobs.link_manifest_blobs(
         graph, draft_id, [(digest, end - start) for digest, (start, end) in ranges.items()]
     )
     limit = asyncio.Semaphore(_CONCURRENCY)

@@ -13,6 +13,7 @@ from api.artifacts import committing
 from api.artifacts.ids import node_id_of
 from api.artifacts.types import ArtifactVersion
 from api.artifacts.upload_types import (
+    MAX_CONFIRM,
     AbortMultipartUploadInput,
     AbortMultipartUploadPayload,
     AddArtifactDraftEntriesInput,
@@ -21,6 +22,8 @@ from api.artifacts.upload_types import (
     CommitArtifactDraftPayload,
     CompleteMultipartUploadInput,
     CompleteMultipartUploadPayload,
+    ConfirmArtifactUploadsInput,
+    ConfirmArtifactUploadsPayload,
     CreateArtifactDraftInput,
     CreateArtifactDraftPayload,
     DiscardArtifactDraftInput,
@@ -28,11 +31,12 @@ from api.artifacts.upload_types import (
     draft_lines,
 )
 from api.artifacts.uploads import upload_targets
+from api.artifacts.verification import confirm_uploads
 from api.authz import Action
 from api.context import Context
 from api.errors import mutation_errors
+from graph import artifact_blobs, artifacts, ttl, versions
 from graph import artifact_drafts as drafts
-from graph import artifacts, ttl, versions
 from graph.artifact_errors import DigestMismatch, ProtectedAlias
 from graph.artifact_fields import (
     encode_metadata,
@@ -42,7 +46,7 @@ from graph.artifact_fields import (
     validate_type,
 )
 from graph.artifact_paths import LATEST, ArtifactKey, validate_alias
-from graph.errors import InvalidInput, NotFound
+from graph.errors import InvalidInput, LimitExceeded, NotFound
 from graph.manifests import DraftLine, Removal, validate_digest
 from graph.names import validate_name
 from storage import base as storage
@@ -175,7 +179,28 @@ class ArtifactUploadMutation:
             ) from None
         except storage.BlobStoreError as error:
             raise InvalidInput(f"The store refused the upload: {error}", field="parts") from None
+        await confirm_uploads(
+            info.context.graph, info.context.blobs, input.draft_id, [input.digest]
+        )
         return CompleteMultipartUploadPayload(digest=input.digest)
+
+    @strawberry.mutation(
+        description="Have the server check uploaded blobs now, while other uploads still run, "
+        "so the commit has less to check. Optional: the commit checks whatever is left."
+    )
+    @mutation_errors(ConfirmArtifactUploadsPayload)
+    async def confirm_artifact_uploads(
+        self, info: Info[Context, None], input: ConfirmArtifactUploadsInput
+    ) -> ConfirmArtifactUploadsPayload:
+        if len(input.digests) > MAX_CONFIRM:
+            raise LimitExceeded(f"At most {MAX_CONFIRM} digests per request", field="digests")
+        for digest in input.digests:
+            validate_digest(digest, field="digests")
+        await _pending_draft(info, input.draft_id)
+        confirmed, missing = await confirm_uploads(
+            info.context.graph, info.context.blobs, input.draft_id, input.digests
+        )
+        return ConfirmArtifactUploadsPayload(confirmed=confirmed, missing=missing)
 
     @strawberry.mutation(description="Discard the parts of an unfinished multipart upload.")
     @mutation_errors(AbortMultipartUploadPayload)
@@ -221,7 +246,7 @@ class ArtifactUploadMutation:
 
 
 async def _draft_blob(info: Info[Context, None], draft_id: str, digest: str) -> None:
-    found = await drafts.draft_blob(info.context.graph, draft_id, digest)
+    found = await artifact_blobs.draft_blob(info.context.graph, draft_id, digest)
     if found is None:
         raise NotFound("No pending draft holds that blob", field="digest")
     await info.context.authorize(Action.WRITE, org=found[0])

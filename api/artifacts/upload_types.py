@@ -179,6 +179,28 @@ class CompleteMultipartUploadPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+MAX_CONFIRM = 5000
+
+
+@strawberry.input
+class ConfirmArtifactUploadsInput:
+    draft_id: strawberry.ID
+    digests: list[str] = strawberry.field(
+        description=f"Blobs of the draft uploaded meanwhile (at most {MAX_CONFIRM})."
+    )
+
+
+@strawberry.type
+class ConfirmArtifactUploadsPayload:
+    confirmed: int = strawberry.field(
+        default=0, description="How many of them the store now holds (checked, not trusted)."
+    )
+    missing: list[str] = strawberry.field(
+        default_factory=list, description="Digests the store does not hold: upload them again."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.input
 class AbortMultipartUploadInput:
     draft_id: strawberry.ID

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import httpx
 
+from graph.driver import Graph
+from graph.tx import fetch_all
 from storage.base import BlobStore
 from storage.multipart import MiB
 from tests.conftest import ApiClient
@@ -163,3 +165,46 @@ async def test_expected_digest_and_multipart_bytes_are_checked(
     )
     assert done["completeMultipartUpload"]["errors"] == [{"code": "DIGEST_MISMATCH"}]
     assert not await s3_store.exists(sha(big))
+
+
+CONFIRM = """
+mutation($input: ConfirmArtifactUploadsInput!) {
+  confirmArtifactUploads(input: $input) { confirmed missing errors { code field } }
+}
+"""
+
+
+async def test_confirming_uploads_checks_them_in_the_store_before_the_commit(
+    api: ApiClient, unique: Callable[[str], str], graph: Graph
+) -> None:
+    org = unique("org")
+    files = {"a": unique_bytes("a"), "b": unique_bytes("b")}
+    draft = await create_draft(api, org, "ds", files)
+    targets = {u["digest"]: u for u in draft["uploads"]}
+    digests = [sha(files["a"]), sha(files["b"])]
+    async with httpx.AsyncClient() as http:
+        await upload_all(
+            api, http, draft["draftId"], [targets[digests[0]]], {digests[0]: files["a"]}
+        )
+        first = await api.data(
+            CONFIRM, {"input": {"draftId": draft["draftId"], "digests": digests}}
+        )
+        assert first["confirmArtifactUploads"] == {
+            "confirmed": 1,
+            "missing": [digests[1]],
+            "errors": [],
+        }
+        stored = await graph.read(
+            fetch_all,
+            "UNWIND $d AS digest MATCH (b:Blob {digest: digest}) RETURN b.stored AS stored",
+            d=digests,
+        )
+        assert [row["stored"] for row in stored] == [True, False]
+        await upload_all(
+            api, http, draft["draftId"], [targets[digests[1]]], {digests[1]: files["b"]}
+        )
+    second = await api.data(CONFIRM, {"input": {"draftId": draft["draftId"], "digests": digests}})
+    assert second["confirmArtifactUploads"] == {"confirmed": 2, "missing": [], "errors": []}
+    assert (await commit(api, draft["draftId"]))["created"] is True
+    bad = await api.data(CONFIRM, {"input": {"draftId": draft["draftId"], "digests": digests}})
+    assert bad["confirmArtifactUploads"]["errors"] == [{"code": "NOT_FOUND", "field": "draftId"}]

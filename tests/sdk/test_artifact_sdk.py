@@ -101,6 +101,31 @@ def test_relogging_unchanged_files_uploads_nothing_and_skips_hashing_by_size_and
     assert (third.created, third.index, third.uploaded_bytes) == (True, 1, 2001)
 
 
+def test_large_uploads_are_confirmed_batch_by_batch(
+    sdk: lineage.Client,
+    unique: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lineage import artifact_upload
+
+    # Confirmation starts past a number of uploads; lower it so three files take that path.
+    monkeypatch.setattr(artifact_upload, "CONFIRM_THRESHOLD", 0)
+    monkeypatch.setattr(artifact_upload, "BATCH_ENTRIES", 1)
+    requests: list[bytes] = []
+    sdk.http.event_hooks["request"].append(lambda request: requests.append(request.content))
+    org = unique("org")
+    src = _tree(tmp_path / "src", {f"f{i}": unique_bytes(str(i)) for i in range(3)})
+    art = lineage.Artifact("confirmed", "dataset")
+    art.add_dir(src)
+    version = lineage.log_artifact(art, project=f"{org}/p", client=sdk)
+    assert version.created and version.uploaded_bytes == sum(
+        p.stat().st_size for p in src.iterdir()
+    )
+    assert sum(b"confirmArtifactUploads" in body for body in requests) == 3
+    assert _read_tree(version.download(tmp_path / "out")) == _read_tree(src)
+
+
 def test_an_incremental_draft_uploads_only_what_changed(
     sdk: lineage.Client, unique: Callable[[str], str], tmp_path: Path
 ) -> None:
