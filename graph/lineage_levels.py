@@ -42,6 +42,9 @@ class Step:
     source_match: LiteralString
     expand: LiteralString
     back_pattern: LiteralString
+    one_parent: bool = False
+    """True when a candidate has at most one edge of this kind (a version's producer): such a
+    node can never be met twice, so the level skips looking for nodes to add to `seen`."""
 
     @property
     def target_kind(self) -> NodeKind:
@@ -87,6 +90,7 @@ STEPS: dict[tuple[Direction, NodeKind], Step] = {
         "MATCH (n:Run) WHERE elementId(n) = fid",
         "MATCH (n)-[:PRODUCED]->(m:ArtifactVersion)",
         "(m)<-[:PRODUCED]-()",
+        one_parent=True,
     ),
     (Direction.UPSTREAM, NodeKind.ARTIFACT_VERSION): Step(
         Direction.UPSTREAM,
@@ -128,38 +132,57 @@ def candidates_fragment(step: Step) -> LiteralString:
     )
 
 
-def _level_query(step: Step) -> LiteralString:
+def _single_source_fragment(step: Step) -> LiteralString:
+    """Like `candidates_fragment` for a frontier of one node: no per-node source keys (every
+    candidate has exactly one edge from it), the source's key travels as `skey`."""
+    source_group = _SOURCE_GROUP[step.frontier_kind]
+    return (
+        "UNWIND $frontier AS fid\n"
+        + step.source_match
+        + "\nWITH n, CASE WHEN n.id IN $prev_nodes THEN n.id WHEN "
+        + source_group
+        + " IN $prev_clusters THEN 'c:' + "
+        + source_group
+        + " ELSE '*' END AS skey\n"
+        + step.expand
+        + "\nWHERE NOT m.id IN $hidden AND "
+        + _FILTER[step.target_kind]
+        + "\nWITH DISTINCT skey, m\n"
+        + "WITH skey, m, elementId(m) AS mid\n"
+        + "WHERE NOT mid IN $seen\n"
+    )
+
+
+def _level_query(step: Step, single: bool) -> LiteralString:
     kind = step.target_kind
     # No ORDER BY over the level: sorting 10,000 rows costs more than the rest of the level.
     # Members keep the order they were found in (frontier order, then relationship order), which
-    # is deterministic for the same data; previews pick the newest members per shown cluster.
-    # Sorts inside a CALL that imports a big list would be charged the list's size per row.
-    return (
-        candidates_fragment(step)
-        + "LIMIT $scan_limit\nWITH "
-        + _GROUP[kind]
-        + """ AS g, collect([m, mid, skeys]) AS members
+    # is deterministic for the same data. Sorts inside a CALL that imports a big list would be
+    # charged the list's size per buffered row by the memory tracker, so there are none.
+    if single:
+        head = (
+            _single_source_fragment(step)
+            + "LIMIT $scan_limit\nWITH skey, "
+            + _GROUP[kind]
+            + """ AS g, collect([m, mid]) AS members
+ORDER BY size(members) DESC, g
+WITH min(skey) AS skey, collect({key: g, size: size(members), members: members}) AS groups
+"""
+        )
+        edges = "WITH *, [] AS edges\n"
+        is_multi: LiteralString = "COUNT { " + step.back_pattern + " } > 1"
+    else:
+        head = (
+            candidates_fragment(step)
+            + "LIMIT $scan_limit\nWITH "
+            + _GROUP[kind]
+            + """ AS g, collect([m, mid, skeys]) AS members
 ORDER BY size(members) DESC, g
 WITH collect({key: g, size: size(members), members: members}) AS groups
-WITH groups, reduce(s = 0, x IN groups | s + x.size) AS total,
-     [x IN groups WHERE x.size >= $threshold] AS big
-WITH groups, total, big, total - reduce(s = 0, x IN big | s + x.size) AS loose_count
-WITH groups, total, big, loose_count, size(big) + loose_count <= $max_items AS fits
-WITH groups, total, big, loose_count, fits,
-     CASE WHEN fits OR size(big) < $max_items - 1 THEN size(big) ELSE $max_items - 1 END AS shown
-WITH groups, total, big[..shown] AS clusters,
-     CASE WHEN fits THEN loose_count ELSE $max_items - 1 - shown END AS loose_slots
-WITH groups, total, clusters, [x IN clusters | x.key] AS cluster_keys,
-     reduce(acc = [], x IN [x IN groups WHERE x.size < $threshold] |
-       CASE WHEN size(acc) >= $max_items THEN acc ELSE acc + x.members END)[..loose_slots]
-       AS loose_members
-WITH groups, total, cluster_keys, [c IN loose_members | c[0].id] AS loose,
-     [c IN loose_members | [c[0].id, c[0].created_at.epochMillis]] AS loose_rows,
-     [x IN clusters | {key: x.key, size: x.size, """
-        + _LABEL[kind]
-        + """,
-       preview: [c IN x.members[..$preview] | c[0].id]}] AS cluster_rows
-CALL (groups, cluster_keys, loose) {
+WITH null AS skey, groups
+"""
+        )
+        edges = """CALL (groups, cluster_keys, loose) {
   UNWIND groups AS x
   UNWIND x.members AS c
   WITH c[2] AS skeys,
@@ -169,30 +192,61 @@ CALL (groups, cluster_keys, loose) {
   WITH source, target, count(*) AS weight
   RETURN collect([source, target, weight]) AS edges
 }
-CALL (groups) {
+"""
+        is_multi = "size(c[2]) > 1 OR COUNT { " + step.back_pattern + " } > 1"
+    return (
+        head
+        + """WITH skey, groups, reduce(s = 0, x IN groups | s + x.size) AS total,
+     [x IN groups WHERE x.size >= $threshold] AS big
+WITH skey, groups, total, big, total - reduce(s = 0, x IN big | s + x.size) AS loose_count
+WITH skey, groups, total, big, loose_count, size(big) + loose_count <= $max_items AS fits
+WITH skey, groups, total, big, loose_count, fits,
+     CASE WHEN fits OR size(big) < $max_items - 1 THEN size(big) ELSE $max_items - 1 END AS shown
+WITH skey, groups, total, big[..shown] AS clusters,
+     CASE WHEN fits THEN loose_count ELSE $max_items - 1 - shown END AS loose_slots
+WITH skey, groups, total, clusters, [x IN clusters | x.key] AS cluster_keys,
+     reduce(acc = [], x IN [x IN groups WHERE x.size < $threshold] |
+       CASE WHEN size(acc) >= $max_items THEN acc ELSE acc + x.members END)[..loose_slots]
+       AS loose_members
+WITH skey, groups, total, cluster_keys, [c IN loose_members | c[0].id] AS loose,
+     [c IN loose_members | [c[0].id, c[0].created_at.epochMillis]] AS loose_rows,
+     [x IN clusters | {key: x.key, size: x.size, """
+        + _LABEL[kind]
+        + """,
+       preview: [c IN x.members[..$preview] | c[0].id]}] AS cluster_rows
+"""
+        + edges
+        + (
+            "WITH *, [] AS multi\n"
+            if step.one_parent
+            else """CALL (groups) {
   UNWIND groups AS x
   UNWIND x.members AS c
   WITH c, c[0] AS m
-  WHERE size(c[2]) > 1 OR COUNT { """
-        + step.back_pattern
-        + """ } > 1
+  WHERE """
+            + is_multi
+            + """
   RETURN collect(c[1]) AS multi
 }
-WITH total, cluster_rows, loose_rows, edges, multi,
+"""
+        )
+        + """WITH skey, total, cluster_rows, loose_rows, edges, multi,
      CASE WHEN size(groups) = 1 THEN [c IN groups[0].members[..$cap] | c[1]]
           ELSE reduce(acc = [], r IN range(0, coalesce(groups[0].size, 0) - 1) |
                  CASE WHEN size(acc) >= $cap THEN acc
                       ELSE acc + [x IN groups WHERE x.size > r | x.members[r][1]] END)[..$cap]
      END AS carried
-RETURN total, cluster_rows AS clusters, loose_rows AS loose,
+RETURN skey, total, cluster_rows AS clusters, loose_rows AS loose,
        total - reduce(s = 0, x IN cluster_rows | s + x.size) - size(loose_rows) AS other,
        edges, carried, multi
 """
     )
 
 
-LEVEL_QUERIES: dict[tuple[Direction, NodeKind], LiteralString] = {
-    key: _level_query(step) for key, step in STEPS.items()
+LEVEL_QUERIES: dict[tuple[Direction, NodeKind, bool], LiteralString] = {
+    (*key, single): _level_query(step, single)
+    for key, step in STEPS.items()
+    for single in (False, True)
 }
 
 
@@ -254,24 +308,36 @@ async def level_tx(
     tx: AsyncManagedTransaction, step: Step, frontier: list[str], params: LevelParams
 ) -> LevelRow:
     """Run one level query inside the caller's transaction and return its plain result."""
-    query = LEVEL_QUERIES[(step.direction, step.frontier_kind)]
+    single = len(frontier) == 1
+    query = LEVEL_QUERIES[(step.direction, step.frontier_kind, single)]
     result = await tx.run(query, {"frontier": frontier, **params.as_dict()})
     record = await result.single(strict=True)
+    clusters = tuple(
+        ClusterRow(
+            key=str(c["key"]),
+            size=int(c["size"]),
+            label=str(c["label"]),
+            type=str(c["type"]),
+            preview=tuple(c["preview"]),
+        )
+        for c in record["clusters"]
+    )
+    loose = tuple(node_id for node_id, _ in _newest_first(record["loose"]))
+    other = int(record["other"])
+    if single:
+        # One source: every node of the level hangs on it by exactly one relationship.
+        source = str(record["skey"])
+        edges = [(source, f"c:{c.key}", c.size) for c in clusters]
+        edges += [(source, node_id, 1) for node_id in loose]
+        edges += [(source, "*", other)] if other else []
+    else:
+        edges = [(str(s), str(t), int(w)) for s, t, w in record["edges"]]
     return LevelRow(
         total=int(record["total"]),
-        clusters=tuple(
-            ClusterRow(
-                key=str(c["key"]),
-                size=int(c["size"]),
-                label=str(c["label"]),
-                type=str(c["type"]),
-                preview=tuple(c["preview"]),
-            )
-            for c in record["clusters"]
-        ),
-        loose=tuple(node_id for node_id, _ in _newest_first(record["loose"])),
-        other=int(record["other"]),
-        edges=tuple((str(s), str(t), int(w)) for s, t, w in record["edges"]),
+        clusters=clusters,
+        loose=loose,
+        other=other,
+        edges=tuple(edges),
         carried=tuple(record["carried"]),
         multi=tuple(record["multi"]),
     )

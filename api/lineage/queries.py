@@ -25,6 +25,7 @@ from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, pat
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
 from api.pagination import Connection, connection, page_of
 from graph import lineage_nodes, runs, traversal
+from graph.errors import NotFound
 from graph.lineage_model import (
     DEFAULT_CLUSTER_THRESHOLD,
     DEFAULT_DEPTH,
@@ -112,14 +113,13 @@ class LineageQuery:
             max_items=max_items_per_level,
         )
         filters = (filter or LineageFilter()).to_filters()
-        seed_id = node_id(seed, field="seed")
-        handles = await lineage_nodes.node_handles(info.context.graph, [seed_id])
-        handle = handles.get(seed_id)
-        if handle is None:
+        spec = WalkSpec(node_id(seed, field="seed"), direction, filters, limits)
+        try:
+            walked = await traversal.traverse(info.context.graph, spec)
+        except NotFound:
             return None
-        await info.context.authorize(Action.READ, org=handle.org_name)
-        spec = WalkSpec(seed_id, direction, filters, limits)
-        walked = await traversal.traverse(info.context.graph, spec, seed=handle)
+        # Authorised before anything is returned (as `resolve_nodes` does): looking the seed up
+        # first would cost a round trip on the hot path, and the walk never leaves its org.
         return await lineage_graph(info, walked)
 
     @strawberry.field(
