@@ -19,6 +19,7 @@ from api.artifacts import loaders as artifact_loaders
 from api.artifacts.types import ArtifactVersion
 from api.authz import Action
 from api.context import Context
+from api.lineage.nodes import Run, load_runs
 from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE, global_id
 from api.registry.loaders import load_collections, load_memberships
 from graph.registry_records import MembershipRecord
@@ -118,6 +119,18 @@ class RegistryVersion(relay.Node):
             self.record.version.id
         )
         return None if record is None else ArtifactVersion.from_record(record)
+
+    @strawberry.field(
+        description="The run that produced the version, if any (reading it needs read access "
+        "to its organisation)."
+    )
+    async def producing_run(self, info: Info[Context, None]) -> Run | None:
+        run = self.record.producing_run
+        if run is None:
+            return None
+        await info.context.authorize(Action.READ, org=self.record.version.org_name)
+        record = await info.context.loaders.get(load_runs).load(run.id)
+        return None if record is None else Run.from_record(record)
 
     @strawberry.field
     async def collection(
