@@ -6,6 +6,8 @@ typed `Context`; nothing is a module global, so tests build as many apps as they
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +22,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from api.access.safe_json import SafeJsonParsing
+from api.artifacts.sweeper import run_sweeper
 from api.authz import authenticate
 from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
@@ -118,9 +121,18 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         app.state.services = services if services is not None else await open_services(settings)
         if owned:  # zero-configuration first start: a server admin key in the data folder
             await first_start(settings, app.state.services.graph)
+        sweeper: asyncio.Task[None] | None = None
+        if owned and settings.sweep_interval_seconds > 0:
+            sweeper = asyncio.create_task(
+                run_sweeper(app.state.services, settings.sweep_interval_seconds)
+            )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             if owned:
                 await close_services(app.state.services)
 

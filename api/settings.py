@@ -49,6 +49,7 @@ class Settings:
     default_page_size: int = 20
     max_request_bytes: int = 4 * 1024 * 1024
     log_level: str = "INFO"
+    sweep_interval_seconds: int = 300
     allow_anonymous_read: bool = False
     """LINEAGE_ALLOW_ANONYMOUS_READ=true lets callers without an API key read (never write)."""
 
@@ -96,6 +97,7 @@ class Settings:
             max_page_size=_int(env, "LINEAGE_MAX_PAGE_SIZE", 100),
             max_request_bytes=_int(env, "LINEAGE_MAX_REQUEST_BYTES", 4 * 1024 * 1024),
             log_level=env.get("LINEAGE_LOG_LEVEL", "INFO").upper(),
+            sweep_interval_seconds=_int(env, "LINEAGE_SWEEP_INTERVAL", 300),
             allow_anonymous_read=_bool(env, "LINEAGE_ALLOW_ANONYMOUS_READ", False),
         )
 

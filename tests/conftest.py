@@ -69,7 +69,13 @@ def unique() -> Callable[[str], str]:
 
 
 def test_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"secret_key": Secret("test-secret-key"), "host": "127.0.0.1"}
+    # No background sweeper: its garbage collection is global and would race the tests that
+    # delete versions and collect garbage themselves.
+    values: dict[str, Any] = {
+        "secret_key": Secret("test-secret-key"),
+        "host": "127.0.0.1",
+        "sweep_interval_seconds": 0,
+    }
     values.update(overrides)
     return Settings(**values)
 
