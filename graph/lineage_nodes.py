@@ -15,8 +15,7 @@ from neo4j import AsyncManagedTransaction
 from graph.driver import Graph
 from graph.errors import NotFound
 from graph.lineage_model import NodeKind
-from graph.runs import from_millis
-from graph.tx import fetch_all
+from graph.runs import first_column_tx, from_millis
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,9 @@ MATCH (v:ArtifactVersion {id: id})
 WHERE v.state = 'COMMITTED'
 OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
 RETURN v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name, .project_name,
-          .description, .size, created_at: v.created_at.epochMillis} AS version,
-       COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name } AS aliases,
-       producer.id AS producer_id
+          .description, .size, created_at: v.created_at.epochMillis,
+          aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name },
+          producer_id: producer.id} AS version
 """
 
 
@@ -110,8 +109,7 @@ async def require_node(graph: Graph, node_id: str, *, field: str = "id") -> Node
     return found
 
 
-def _summary(row: dict[str, Any]) -> VersionSummary:
-    v = row["version"]
+def _summary(v: dict[str, Any]) -> VersionSummary:
     return VersionSummary(
         id=v["id"],
         artifact_id=v["artifact_id"],
@@ -123,8 +121,8 @@ def _summary(row: dict[str, Any]) -> VersionSummary:
         description=v.get("description"),
         size=v.get("size"),
         created_at=from_millis(v.get("created_at")),
-        aliases=tuple(row["aliases"]),
-        producer_id=row["producer_id"],
+        aliases=tuple(v["aliases"]),
+        producer_id=v["producer_id"],
     )
 
 
@@ -132,6 +130,6 @@ async def version_summaries(graph: Graph, ids: list[str]) -> list[VersionSummary
     """Details of many versions in one round trip, in the order of `ids` (None where absent)."""
     if not ids:
         return []
-    rows = await graph.read(fetch_all, VERSION_SUMMARIES, ids=ids)
-    found = {row["version"]["id"]: _summary(row) for row in rows}
+    rows = await graph.read(first_column_tx, VERSION_SUMMARIES, ids=ids)
+    found = {row["id"]: _summary(row) for row in rows}
     return [found.get(i) for i in ids]
