@@ -88,6 +88,8 @@ class NewRun:
 
     def validated(self) -> NewRun:
         validate_name(self.job_type, field="jobType")
+        if self.started_at is not None and self.started_at.tzinfo is None:
+            raise InvalidInput("startedAt needs a timezone", field="startedAt")
         if self.name is not None:
             validate_text(self.name, field="name")
         if self.author is not None:
@@ -359,6 +361,8 @@ async def update_run(graph: Graph, run_id: str, change: RunChange) -> RunRecord:
         validate_tags(change.tags)
     if change.state is RunState.RUNNING:
         raise InvalidInput("A run can only be ended as FINISHED, FAILED or CRASHED", field="state")
+    if change.finished_at is not None and change.finished_at.tzinfo is None:
+        raise InvalidInput("finishedAt needs a timezone", field="finishedAt")
     for value, field in ((change.config, "config"), (change.summary, "summary")):
         if value is not None:
             encode_json(value, field=field)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -92,6 +92,10 @@ async def test_run_inputs_are_validated_before_any_write(
     with pytest.raises(InvalidInput):
         await runs.update_run(
             graph, run_id, RunChange(state=RunState.FAILED, finished_at=T0 - timedelta(1))
+        )
+    with pytest.raises(InvalidInput):
+        await runs.update_run(
+            graph, run_id, RunChange(state=RunState.FAILED, finished_at=datetime(2030, 1, 1))
         )
     with pytest.raises(NotFound):
         await runs.update_run(graph, "0" * 32, RunChange(name="x"))
