@@ -276,6 +276,23 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 print(row(f"{depth}", http_times, raw_times, size, extra))
 
+            if args.exact_runs:
+                print(
+                    f"\nexact walk (levelLimit 10,000: every node of every level expanded), "
+                    f"{args.exact_runs} requests per depth"
+                )
+                print("   depth | p50 ms  | p95 ms  | raw p50 | ratio | response   | answer")
+                for depth in (3, 10):
+                    http_times, size, answer = measure_http(
+                        http, seeds, depth, 10_000, args.exact_runs
+                    )
+                    raw_times = await measure_raw(graph, seeds, depth, 10_000, args.exact_runs)
+                    extra = (
+                        f"{len(answer['levels'])} levels, {answer['nodeCount']:,} nodes "
+                        f"counted, truncated={answer['truncation']}"
+                    )
+                    print(row(f"{depth}", http_times, raw_times, size, extra))
+
             print("\nresponse size vs level width (depth 2: a level of runs, then of versions)")
             width_seeds = {w: Block(n, width=w, layers=2).seed_id for w, n in WIDTHS.items()}
             width_seeds[10_000] = seeds[0]
@@ -318,6 +335,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=60, help="requests per depth")
     parser.add_argument("--warmup", type=int, default=15, help="warm-up requests per depth")
     parser.add_argument("--level-limit", type=int, default=500, help="levelLimit argument")
+    parser.add_argument(
+        "--exact-runs",
+        type=int,
+        default=10,
+        help="requests per depth with levelLimit 10,000 (0 to skip)",
+    )
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the Neo4j running")
     asyncio.run(run(parser.parse_args()))
 
