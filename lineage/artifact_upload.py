@@ -2,9 +2,9 @@
 
 Entries go in path-ordered batches of at most 5,000 entries or 256 MiB of file bytes. While the
 uploads of one batch run on the transfer threads, the next batch is hashed on the hashing
-threads, so large artifacts hash and upload at the same time. For large uploads, once a batch's
-uploads are done the server is asked to check them (`confirmArtifactUploads`) while the rest
-continue, so the commit has little left to verify.
+threads, so large artifacts hash and upload at the same time. Finished uploads are confirmed to
+the server a few hundred at a time while the others run (`confirmArtifactUploads`), so the
+commit has (almost) nothing left to check in the store.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lineage import artifact_queries as q
+from lineage.artifact_confirm import Confirmer
 from lineage.client import Client
 from lineage.hashing import HashCache, manifest_digest
 from lineage.transfer import (
@@ -30,11 +31,6 @@ from lineage.transfer import (
 if TYPE_CHECKING:
     from lineage.artifact_version import ArtifactVersion
 
-CONFIRM_BATCH = 5000
-CONFIRM_THRESHOLD = 2000
-"""Past this many uploads, batches are confirmed while later ones run: the commit would
-otherwise spend long on existence checks (about 2 ms of server CPU each). Below it, checking
-at commit costs less in all."""
 BATCH_ENTRIES = 5000
 FIRST_BATCH_BYTES = 16 * 1024 * 1024
 BATCH_BYTES = 256 * 1024 * 1024
@@ -117,20 +113,16 @@ def log_entries(
             "completeMultipartUpload",
         )
 
-    def confirm(batch_uploads: list[tuple[str, Future[int]]]) -> None:
-        digests = [digest for digest, future in batch_uploads if future.result() >= 0]
-        for start in range(0, len(digests), CONFIRM_BATCH):
-            client.mutate(
-                q.CONFIRM_UPLOADS,
-                {"input": {"draftId": draft_id, "digests": digests[start : start + CONFIRM_BATCH]}},
-                "confirmArtifactUploads",
-            )
+    def confirm(digests: list[str]) -> None:
+        client.mutate(
+            q.CONFIRM_UPLOADS,
+            {"input": {"draftId": draft_id, "digests": digests}},
+            "confirmArtifactUploads",
+        )
 
     hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2))
     upload_pool = ThreadPoolExecutor(count)
-    confirm_pool = ThreadPoolExecutor(1)
-    confirms: list[Future[None]] = []
-    unconfirmed: list[tuple[str, Future[int]]] = []
+    confirmer = Confirmer(confirm)
     try:
         with transfer_client(count) as http:
             for batch in _batches(items, hashes) if items else iter([[]]):
@@ -153,14 +145,10 @@ def log_entries(
                     future = upload_pool.submit(upload_blob, http, target, path, bar, complete)
                     uploads.append(future)
                     if target["multipart"] is None:  # multipart ones are checked on completion
-                        unconfirmed.append((target["digest"], future))
-                if len(uploads) > CONFIRM_THRESHOLD and unconfirmed:
-                    confirms.append(confirm_pool.submit(confirm, unconfirmed))
-                    unconfirmed = []
+                        confirmer.watch(target["digest"], future)
                 sent.extend(entries)
             uploaded = sum(future.result() for future in uploads)
-            for pending in confirms:
-                pending.result()
+            confirmer.close()
         expected = None if incremental else manifest_digest(sent)
         result = client.mutate(
             q.COMMIT,
@@ -170,8 +158,7 @@ def log_entries(
     except BaseException:
         for future in uploads:
             future.cancel()
-        for pending in confirms:
-            pending.cancel()
+        confirmer.abandon()
         if draft_id is not None:
             with contextlib.suppress(Exception):
                 client.mutate(q.DISCARD, {"input": {"draftId": draft_id}}, "discardArtifactDraft")
@@ -179,7 +166,6 @@ def log_entries(
     finally:
         hash_pool.shutdown(wait=False, cancel_futures=True)
         upload_pool.shutdown(wait=True, cancel_futures=True)
-        confirm_pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
     version = ArtifactVersion(result["version"], client)
     version.created = bool(result["created"])

@@ -101,17 +101,17 @@ def test_relogging_unchanged_files_uploads_nothing_and_skips_hashing_by_size_and
     assert (third.created, third.index, third.uploaded_bytes) == (True, 1, 2001)
 
 
-def test_large_uploads_are_confirmed_batch_by_batch(
+def test_finished_uploads_are_confirmed_while_others_run(
     sdk: lineage.Client,
     unique: Callable[[str], str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lineage import artifact_upload
+    from lineage import artifact_confirm, artifact_upload
 
-    # Confirmation starts past a number of uploads; lower it so three files take that path.
-    monkeypatch.setattr(artifact_upload, "CONFIRM_THRESHOLD", 0)
+    # One entry per batch and one digest per confirmation: three of each for three files.
     monkeypatch.setattr(artifact_upload, "BATCH_ENTRIES", 1)
+    monkeypatch.setattr(artifact_confirm, "BATCH", 1)
     requests: list[bytes] = []
     sdk.http.event_hooks["request"].append(lambda request: requests.append(request.content))
     org = unique("org")
