@@ -45,7 +45,13 @@ class Graph:
 def connect(uri: str, user: str | None, password: str | None, database: str = "neo4j") -> Graph:
     """Open the process-wide driver; credentials are optional for the local, loopback server."""
     auth = (user, password) if user and password else None
+    # Server notifications (e.g. "property key does not exist" for optional properties read
+    # before any node has them) are advice for query authors, not runtime events worth a log line.
     driver = AsyncGraphDatabase.driver(
-        uri, auth=auth, max_connection_pool_size=64, connection_acquisition_timeout=30.0
+        uri,
+        auth=auth,
+        max_connection_pool_size=64,
+        connection_acquisition_timeout=30.0,
+        notifications_min_severity="OFF",
     )
     return Graph(driver=driver, database=database)
