@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 
+from api.artifacts.sweeper import run_sweeper
+from api.context import Services
+from graph import artifact_drafts as drafts
 from graph.driver import Graph
 from graph.identity import create_user
 from graph.memberships import add_member
 from graph.records import now
 from graph.ttl import expire_versions
-from graph.tx import fetch_all
+from graph.tx import fetch_all, fetch_one
 from storage.base import BlobStore
 from tests.conftest import ApiClient, SessionUser
-from tests.sdk.support import log_files, sha, unique_bytes
+from tests.sdk.support import commit, create_draft, log_files, sha, unique_bytes
 
 DELETE = """
 mutation($v: ID!, $drop: Boolean!) {
@@ -173,3 +178,36 @@ async def test_the_sweep_is_for_admins(
     headers = {"authorization": f"Bearer {key.secret}"}
     refused = await api.data(SWEEP, {"o": org}, headers=headers)
     assert refused["sweepArtifacts"]["errors"] == [{"code": "FORBIDDEN"}]
+
+
+EXPIRE_DRAFT = """
+MATCH (d:ArtifactVersion {id: $id})
+SET d.draft_expires_at = datetime() - duration('PT1M')
+RETURN d.id AS id
+"""
+
+
+async def test_drafts_left_past_their_deadline_are_swept(
+    api: ApiClient, unique: Callable[[str], str], graph: Graph, s3_services: Services
+) -> None:
+    org = unique("org")
+    by_mutation = await create_draft(api, org, "ds", {"f": unique_bytes()})
+    await graph.write(fetch_one, EXPIRE_DRAFT, id=by_mutation["draftId"])
+    swept = await api.data(SWEEP, {"o": org})
+    assert swept["sweepArtifacts"]["expiredDrafts"] == 1
+
+    in_background = await create_draft(api, org, "ds", {"f": unique_bytes()})
+    await graph.write(fetch_one, EXPIRE_DRAFT, id=in_background["draftId"])
+    task = asyncio.create_task(run_sweeper(s3_services, 0.05))
+    try:
+        for _ in range(200):
+            if await drafts.draft_by_id(graph, in_background["draftId"]) is None:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert await drafts.draft_by_id(graph, in_background["draftId"]) is None
+    late = await commit(api, in_background["draftId"])
+    assert late["errors"][0]["code"] == "NOT_FOUND"

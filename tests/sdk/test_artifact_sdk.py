@@ -210,3 +210,25 @@ def test_the_sdk_works_with_the_local_store_through_the_apis_signed_urls(
         assert version.uploaded_bytes == 7 * MiB + len((src / "y").read_bytes())
         root = lineage.get_artifact(f"{org}/p/local:v0", client=client).download(tmp_path / "out")
         assert _read_tree(root) == _read_tree(src)
+
+
+def test_version_handles_manage_aliases_ttl_and_deletion(
+    sdk: lineage.Client, unique: Callable[[str], str], tmp_path: Path
+) -> None:
+    org = unique("org")
+    path = tmp_path / "f"
+    path.write_bytes(unique_bytes())
+    art = lineage.Artifact("handle", "dataset")
+    art.add_file(path)
+    version = lineage.log_artifact(art, project=f"{org}/p", client=sdk)
+    version.set_alias("prod")
+    assert version.aliases == ["latest", "prod"]
+    assert lineage.get_artifact(f"{org}/p/handle:prod", client=sdk).id == version.id
+    version.set_ttl(3600)
+    assert version.ttl_seconds == 3600 and version.expires_at is not None
+    version.remove_alias("prod")
+    assert version.refresh().aliases == ["latest"]
+    version.delete()
+    with pytest.raises(lineage.LineageError) as gone:
+        version.refresh()
+    assert gone.value.code == "NOT_FOUND"
