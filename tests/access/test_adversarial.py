@@ -381,3 +381,54 @@ async def test_injection_strings_in_free_text_are_stored_literally(
         "mutation($id: ID!) { revokeApiKey(input: {id: $id}) { errors { code } } }",
         {"id": payload["apiKey"]["id"]},
     )
+
+
+async def test_the_snapshot_sees_every_kind_of_write(
+    api: ApiClient, graph: Graph, world: World, make_user: MakeUser
+) -> None:
+    """The instrument behind every 'nothing was written' above: each write changes it."""
+    other = await make_user("other")
+    writes: list[tuple[str, dict[str, Any]]] = [
+        (
+            "mutation($v: ID!) { setArtifactVersionTtl(input: {versionId: $v, ttlSeconds: 99}) "
+            "{ errors { code } } }",
+            {"v": world.ids["ArtifactVersion"]},
+        ),
+        (
+            'mutation($v: ID!) { setArtifactAlias(input: {versionId: $v, alias: "fresh"}) '
+            "{ errors { code } } }",
+            {"v": world.ids["ArtifactVersion"]},
+        ),
+        (
+            "mutation($i: CreateArtifactDraftInput!) { createArtifactDraft(input: $i) "
+            "{ errors { code } } }",
+            {
+                "i": {
+                    "organization": world.org,
+                    "project": world.project,
+                    "artifact": "draft-only",
+                    "type": "dataset",
+                    "entries": [{"path": "a", "ref": "s3://b/a"}],
+                }
+            },
+        ),
+        (
+            "mutation($o: String!, $u: String!) { addOrganizationMember(input: {organization: $o,"
+            " user: $u, role: VIEWER}) { errors { code } } }",
+            {"o": world.org, "u": other.name},
+        ),
+        (
+            "mutation($o: String!) { updateCollection(input: {organization: $o, registry: "
+            '"vault", name: "classifier", description: "new"}) { errors { code } } }',
+            {"o": world.org},
+        ),
+        (
+            'mutation($r: ID!) { updateRun(input: {id: $r, name: "renamed"}) { errors { code } } }',
+            {"r": world.ids["Run"]},
+        ),
+    ]
+    for query, variables in writes:
+        before = await snapshot(graph, world.org)
+        done = await api.data(query, variables, headers=world.admin.headers)
+        assert next(iter(done.values()))["errors"] == [], (query, done)
+        assert await snapshot(graph, world.org) != before, query

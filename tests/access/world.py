@@ -8,7 +8,7 @@ at the victim's data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, LiteralString
 
 from graph.driver import Graph
 from graph.tx import fetch_all, fetch_one
@@ -161,33 +161,56 @@ async def add_lineage(api: ApiClient, admin: Identity, world: World) -> None:
     world.walk = walked["lineage"]["walk"]
 
 
-SNAPSHOT_NODES = """
+OWNED: LiteralString = """
 MATCH (o:Organization {name: $org})
-MATCH (n) WHERE n.org_id = o.id OR n = o
-RETURN labels(n) AS labels, properties(n) AS props
+CALL (o) {
+  MATCH (o)-[*0..6]->(n) RETURN n
+  UNION
+  MATCH (d:ArtifactVersion {state: 'PENDING'}) WHERE d.org_name = o.name
+  MATCH (d)-[*0..1]->(n) RETURN n
+}
+WITH DISTINCT n
+RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props
 """
 
-SNAPSHOT_RELATIONSHIPS = """
-MATCH (o:Organization {name: $org})
-MATCH (a)-[r]->(b) WHERE a.org_id = o.id OR b.org_id = o.id OR a = o OR b = o
-RETURN type(r) AS type, properties(r) AS props, elementId(a) AS a, elementId(b) AS b,
-       properties(a) AS a_props, properties(b) AS b_props
+TOUCHING: LiteralString = """
+UNWIND $ids AS id
+MATCH (n) WHERE elementId(n) = id
+MATCH (n)-[r]-()
+WITH DISTINCT r
+RETURN type(r) AS type, properties(r) AS props, elementId(startNode(r)) AS a,
+       elementId(endNode(r)) AS b, labels(startNode(r)) AS a_labels,
+       properties(startNode(r)) AS a_props
 """
 
-AUDIT_COUNT = """
+AUDIT_COUNT: LiteralString = """
 MATCH (o:Organization {name: $org})
 RETURN COUNT { MATCH (e:AuditEvent) WHERE e.org_id = o.id } AS events
 """
 
 
+def _props(labels: list[str], props: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A node's properties, except a shared Blob's (other organisations' work changes those)."""
+    return [] if "Blob" in labels else sorted(props.items())
+
+
 async def snapshot(graph: Graph, org: str) -> list[str]:
-    """Everything stored about the organisation, as sorted text: equal means nothing written."""
-    nodes = await graph.read(fetch_all, SNAPSHOT_NODES, org=org)
-    rels = await graph.read(fetch_all, SNAPSHOT_RELATIONSHIPS, org=org)
+    """Everything stored about the organisation, as sorted text: equal means nothing written.
+
+    Its nodes are what it reaches along outgoing relationships (projects, artifacts, versions,
+    runs, registries, collections, blobs) plus its pending drafts; then every relationship that
+    touches one of them (members, aliases, links, lineage edges) with the node at its start; and
+    the number of its audit events.
+    """
+    nodes = await graph.read(fetch_all, OWNED, org=org)
+    ids = [row["id"] for row in nodes]
+    rels = await graph.read(fetch_all, TOUCHING, ids=ids)
     audit = await graph.read(fetch_one, AUDIT_COUNT, org=org)
-    lines = [f"node {sorted(r['labels'])} {sorted(r['props'].items())}" for r in nodes]
+    lines = [
+        f"node {r['id']} {sorted(r['labels'])} {_props(r['labels'], r['props'])}" for r in nodes
+    ]
     for r in rels:
-        ends = f"{r['a']} {sorted(r['a_props'].items())} {r['b']} {sorted(r['b_props'].items())}"
-        lines.append(f"rel {r['type']} {sorted(r['props'].items())} {ends}")
+        start = f"{r['a']} {_props(r['a_labels'], r['a_props'])}"
+        lines.append(f"rel {r['type']} {sorted(r['props'].items())} {start} -> {r['b']}")
     lines.append(f"audit {audit}")
     return sorted(lines)
