@@ -15,7 +15,7 @@ from neo4j import AsyncManagedTransaction
 from graph.driver import Graph
 from graph.errors import NotFound
 from graph.lineage_model import NodeKind
-from graph.runs import first_column_tx, from_millis
+from graph.runs import collected_tx, from_millis
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,10 @@ UNWIND $ids AS id
 MATCH (v:ArtifactVersion {id: id})
 WHERE v.state = 'COMMITTED'
 OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
-RETURN v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name, .project_name,
-          .description, .size, created_at: v.created_at.epochMillis,
+RETURN collect(v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name,
+          .project_name, .description, .size, created_at: v.created_at.epochMillis,
           aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name },
-          producer_id: producer.id} AS version
+          producer_id: producer.id}) AS versions
 """
 
 
@@ -130,6 +130,6 @@ async def version_summaries(graph: Graph, ids: list[str]) -> list[VersionSummary
     """Details of many versions in one round trip, in the order of `ids` (None where absent)."""
     if not ids:
         return []
-    rows = await graph.read(first_column_tx, VERSION_SUMMARIES, ids=ids)
+    rows = await graph.read(collected_tx, VERSION_SUMMARIES, ids=ids)
     found = {row["id"]: _summary(row) for row in rows}
     return [found.get(i) for i in ids]
