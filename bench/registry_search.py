@@ -305,17 +305,20 @@ def start_api(uri: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     raise SystemExit("the API did not start")
 
 
-SEARCH = """
-query($org: String!, $registry: String!, $filter: CollectionFilter, $after: String) {
-  registry(organization: $org, name: $registry) {
-    collections(filter: $filter, first: 20, after: $after) {
+COLLECTION_PAGE = """
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { node { id name type description tags createdAt versionCount } }
-    }
-  }
-}
 """
+
+SEARCH = (
+    """
+query($org: String!, $registry: String!, $filter: CollectionFilter, $after: String) {
+  registry(organization: $org, name: $registry) {
+    collections(filter: $filter, first: 20, after: $after) {"""
+    + COLLECTION_PAGE
+    + "} } }"
+)
 
 RESOLVE = """
 query($path: String!) {

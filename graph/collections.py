@@ -28,8 +28,7 @@ from graph.registry_records import (
     registry_record,
 )
 from graph.registry_targets import lock_tx
-from graph.search_filters import CollectionFilter, CollectionSort, collection_search_queries
-from graph.tx import fetch_all, fetch_one, fetch_page
+from graph.tx import fetch_all, fetch_one
 
 MAX_TAGS = 50
 
@@ -232,28 +231,3 @@ async def collections_by_ids(graph: Graph, ids: list[str]) -> list[CollectionRec
     rows = await graph.read(fetch_all, COLLECTIONS_BY_ID, ids=ids)
     found = {row["collection"]["id"]: collection_record(row["collection"]) for row in rows}
     return [found.get(i) for i in ids]
-
-
-async def search_collections(
-    graph: Graph,
-    registry_id: str,
-    search: CollectionFilter,
-    sort: CollectionSort,
-    offset: int,
-    limit: int,
-) -> tuple[list[CollectionRecord], int]:
-    """One page of the registry's collections matching `search`, and how many match in all.
-
-    Ordered by name (or newest first, ties by name), paged in the database.
-    """
-    queries = collection_search_queries(search, sort)
-    rows, total = await graph.read(
-        fetch_page,
-        queries.count,
-        queries.page,
-        registry_id=registry_id,
-        offset=offset,
-        limit=limit,
-        **queries.params,
-    )
-    return [collection_record(row["collection"]) for row in rows], total

@@ -28,7 +28,13 @@ from api.registry.versions import (
     alias_entry,
     alias_move,
 )
-from graph import collection_aliases, collections, registry_roles, registry_versions
+from graph import (
+    collection_aliases,
+    collection_search,
+    collections,
+    registry_roles,
+    registry_versions,
+)
 from graph.names import validate_name
 from graph.registry_paths import REGISTRY_PREFIX, RegistryPath
 from graph.registry_records import (
@@ -136,7 +142,7 @@ class Registry(relay.Node):
         await info.context.authorize(Action.READ, org=self.record.org_name, registry=self.name)
         page = page_for(info, first, after)
         search = CollectionFilter.to_graph(filter)
-        records, total = await collections.search_collections(
+        records, total = await collection_search.search_collections(
             info.context.graph, self.id, search, order_by.to_graph(), page.offset, page.limit
         )
         return connection(records, total, page, Collection.from_record)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph import collections, registry_admin
+from graph import collection_search, collections, registry_admin
 from graph.driver import Graph
 from graph.errors import InvalidInput
 from graph.orgs import ensure_organization
@@ -52,7 +52,9 @@ async def names(
     search: CollectionFilter,
     sort: CollectionSort = CollectionSort.NAME,
 ) -> list[str]:
-    records, total = await collections.search_collections(graph, registry_id, search, sort, 0, 50)
+    records, total = await collection_search.search_collections(
+        graph, registry_id, search, sort, 0, 50
+    )
     assert total == len(records)
     return [r.name for r in records]
 
@@ -121,13 +123,13 @@ async def test_pages_carry_the_total(graph: Graph, registry_id: str) -> None:
     search = CollectionFilter(tags_any=("nlp", "vision"))
     seen: list[str] = []
     for offset in (0, 2, 4):
-        page, total = await collections.search_collections(
+        page, total = await collection_search.search_collections(
             graph, registry_id, search, CollectionSort.NAME, offset, 2
         )
         assert total == 5
         seen += [c.name for c in page]
     assert seen == ["bert-base", "bert-large", "imagenet", "resnet", "squad"]
-    page, total = await collections.search_collections(
+    page, total = await collection_search.search_collections(
         graph, registry_id, search, CollectionSort.NAME, 10, 2
     )
     assert (page, total) == ([], 5)
