@@ -110,7 +110,7 @@ CREATE (a)-[:POINTS_TO]->(v)
 """
 
 MARKER: LiteralString = """
-MATCH (m:BenchRegistryMarker) RETURN m.versions AS versions, m.collections AS collections
+MATCH (m:BenchRegistryMarker) RETURN [m.versions, m.collections, m.huge] AS shape
 """
 
 
@@ -203,9 +203,10 @@ async def _build(graph: Graph, collections: int, versions: int, huge: int) -> No
             CREATE_ALIASES, rows=aliases[i : i + BATCH], database_=graph.database
         )
     await graph.driver.execute_query(
-        "CREATE (:BenchRegistryMarker {versions: $v, collections: $c})",
+        "CREATE (:BenchRegistryMarker {versions: $v, collections: $c, huge: $h})",
         v=versions,
         c=collections,
+        h=huge,
         database_=graph.database,
     )
     print(file=sys.stderr)
@@ -236,7 +237,7 @@ async def prepare(uri: str, args: argparse.Namespace) -> str:
             await _wipe(graph)
         await bootstrap(graph)
         records, _, _ = await graph.driver.execute_query(MARKER, database_=graph.database)
-        if not records or records[0]["versions"] != args.versions:
+        if not records or records[0]["shape"] != [args.versions, args.collections, args.huge]:
             if records:
                 await _wipe(graph)
                 await bootstrap(graph)
