@@ -390,3 +390,59 @@ async def test_every_collection_a_version_is_linked_to(
             {"node": {"path": f"{org}/registry-model/b:v0"}},
         ],
     }
+
+
+async def test_collection_fields_and_remaining_mutations(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str]
+) -> None:
+    org = await new_org(api, unique)
+    coll = f"{org}/registry-model/c"
+    for _ in range(2):
+        v = await make_version(graph, org, "m")
+        await link(api, artifactPath=v.path, targetPath=coll)
+    updated = await api.data(
+        """mutation($o: String!) { updateCollection(input: {organization: $o, registry: "model",
+             name: "c", description: "Classifiers", tags: ["vision"]}) {
+           collection { description tags } errors { code } } }""",
+        {"o": org},
+    )
+    assert updated["updateCollection"] == {
+        "collection": {"description": "Classifiers", "tags": ["vision"]},
+        "errors": [],
+    }
+    await api.data(ALIAS, {"path": f"{coll}:v0", "alias": "best"})
+    data = await api.data(
+        """query($p: String!) { registryCollection(path: $p) {
+             name versionCount registry { name }
+             best: version(selector: "best") { index }
+             v1: version(selector: "v1") { index aliases }
+             none: version(selector: "v9") { index } } }""",
+        {"p": f"{org}/wandb-registry-model/c"},
+    )
+    assert data["registryCollection"] == {
+        "name": "c",
+        "versionCount": 2,
+        "registry": {"name": "model"},
+        "best": {"index": 0},
+        "v1": {"index": 1, "aliases": ["latest"]},
+        "none": None,
+    }
+    remove = """mutation($p: String!, $a: String!) {
+      removeCollectionAlias(input: {collectionPath: $p, alias: $a}) { removed errors { code } } }"""
+    assert (await api.data(remove, {"p": coll, "a": "best"}))["removeCollectionAlias"] == {
+        "removed": True,
+        "errors": [],
+    }
+    assert (await api.data(remove, {"p": coll, "a": "best"}))["removeCollectionAlias"] == {
+        "removed": False,
+        "errors": [],
+    }
+    latest = await api.data(remove, {"p": coll, "a": "latest"})
+    assert latest["removeCollectionAlias"]["errors"] == [{"code": "INVALID_INPUT"}]
+    missing = await api.data(
+        """mutation($o: String!) { createCollection(input: {organization: $o, registry: "nope",
+             name: "x", type: "model"}) { collection { id } errors { code message } } }""",
+        {"o": org},
+    )
+    assert missing["createCollection"]["errors"][0]["code"] == "NOT_FOUND"
+    assert "'nope'" in missing["createCollection"]["errors"][0]["message"]
