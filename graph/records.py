@@ -21,7 +21,9 @@ def native_datetime(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value
+        return value.astimezone(UTC)
     native = value.to_native()
     assert isinstance(native, datetime)
-    return native
+    # The driver's natives carry pytz's UTC; sent back as parameters those become zoned
+    # `[UTC]` values that never compare equal or ordered with stored offset times.
+    return native.astimezone(UTC)

@@ -80,7 +80,15 @@ def publish_if_absent(tmp: Path, final: Path) -> bool:
 
 
 async def file_chunks(path: Path, chunk_size: int) -> AsyncIterator[bytes]:
-    """Yield a file's bytes in chunks of at most `chunk_size`; FileNotFoundError if missing."""
-    async with aiofiles.open(path, "rb") as handle:
-        while chunk := await handle.read(chunk_size):
+    """Yield a file's bytes in chunks of at most `chunk_size`; FileNotFoundError if missing.
+
+    The handle is a plain file closed synchronously in `finally`, so it is closed even when the
+    reader abandons the generator (a client hanging up mid-download) and it is finalised by the
+    garbage collector, where an async close could no longer run.
+    """
+    handle = await asyncio.to_thread(open, path, "rb")
+    try:
+        while chunk := await asyncio.to_thread(handle.read, chunk_size):
             yield chunk
+    finally:
+        handle.close()
