@@ -222,7 +222,7 @@ async def _flush(graph: Graph, project_id: str, rows: list[dict[str, Any]]) -> N
 async def _wipe(graph: Graph) -> None:
     while True:
         records, _, _ = await graph.driver.execute_query(
-            "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n",
+            "MATCH (n) WITH n LIMIT 2000 DETACH DELETE n RETURN count(*) AS n",
             database_=graph.database,
         )
         if records[0]["n"] == 0:
