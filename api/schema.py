@@ -6,11 +6,14 @@ fails when the two differ, so the published contract only changes on purpose.
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from api import access, artifacts, lineage, registry  # noqa: F401  (feature packages)
 from api.access import schema as access_schema
@@ -60,7 +63,22 @@ MAX_QUERY_DEPTH = 15
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
-schema = strawberry.Schema(
+
+class LineageSchema(strawberry.Schema):
+    """Strawberry logs every error at ERROR with a traceback; expected ones (a refused caller,
+    invalid input, a failed validation) are answers, not incidents. `MaskInternalErrors` logs
+    the unexpected ones, once, with their traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            _client_errors.debug("graphql error: %s", error.message)
+
+
+_client_errors = logging.getLogger("lineage.graphql")
+
+schema = LineageSchema(
     query=Query,
     mutation=Mutation,
     types=[t for f in _FEATURES for t in f.TYPES],
