@@ -37,6 +37,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import start_api  # noqa: E402
 from graph.api_keys import create_api_key, revoke_api_key  # noqa: E402
 from graph.bootstrap import bootstrap  # noqa: E402
 from graph.driver import Graph, connect  # noqa: E402
@@ -276,34 +277,6 @@ async def _bench_user(graph: Graph) -> str:
         database_=graph.database,
     )
     return key.secret
-
-
-def start_api(uri: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "NEO4J_URI": uri,
-        "LINEAGE_PORT": str(port),
-        "LINEAGE_DATA_DIR": str(data_dir),
-        "LINEAGE_LOG_LEVEL": "WARNING",
-    }
-    with (data_dir / "api.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("the API did not start")
 
 
 COLLECTION_PAGE = """
