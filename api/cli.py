@@ -11,6 +11,7 @@ lineage admin-key [--name N]    a new API key for server admin N (default admin)
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,10 @@ def _neo4j(action: str, settings: Settings) -> int:
     return 0
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
@@ -69,6 +74,9 @@ def _serve(settings: Settings) -> int:
             f"local neo4j ready at {config.bolt_uri} in {time.monotonic() - began:.1f}s",
             file=sys.stderr,
         )
+    # uvicorn shuts down gracefully on SIGTERM, then restores the previous handler and re-raises
+    # the signal; with the default handler the process would die before stopping Neo4j below.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         print(f"Lineage GraphQL on http://{settings.host}:{settings.port}/graphql", file=sys.stderr)
         uvicorn.run(
