@@ -17,6 +17,7 @@ from strawberry.types import Info
 from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
+from api.nodes import authorized_nodes
 from api.pagination import Connection, connection, page_of
 from graph import orgs
 from graph.orgs import OrganizationRecord, ProjectRecord
@@ -44,13 +45,9 @@ class Organization(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Organization | None]:
-        records = await info.context.loaders.get(load_organizations).load_many(list(node_ids))
-        result: list[Organization | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(Action.READ, org=record.name)
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info, load_organizations, node_ids, cls.from_record, lambda record: (record.name, None)
+        )
 
     @strawberry.field(description="Projects of this organisation, by name.")
     async def projects(
@@ -89,13 +86,9 @@ class Project(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Project | None]:
-        records = await info.context.loaders.get(load_projects).load_many(list(node_ids))
-        result: list[Project | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(Action.READ, org=record.org_name)
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info, load_projects, node_ids, cls.from_record, lambda record: (record.org_name, None)
+        )
 
     @strawberry.field(description="`organization/project`, the prefix of artifact paths.")
     def path(self) -> str:

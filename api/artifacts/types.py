@@ -15,6 +15,7 @@ from api.artifacts.files import DEFAULT_FILES_PAGE, MAX_FILES_PAGE, ArtifactFile
 from api.artifacts.scalars import BigInt
 from api.authz import Action
 from api.context import Context
+from api.nodes import authorized_nodes
 from api.orgs import Project, load_projects
 from api.pagination import Connection, connection, page_of
 from graph import aliases as alias_graph
@@ -100,13 +101,13 @@ class ArtifactVersion(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[ArtifactVersion | None]:
-        records = await info.context.loaders.get(loaders.load_versions).load_many(list(node_ids))
-        result: list[ArtifactVersion | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(Action.READ, org=record.org_name)
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info,
+            loaders.load_versions,
+            node_ids,
+            cls.from_record,
+            lambda record: (record.org_name, None),
+        )
 
     @strawberry.field(description="`v` and the index, as in paths: `v3`.")
     def version(self) -> str:
@@ -203,13 +204,13 @@ class Artifact(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Artifact | None]:
-        records = await info.context.loaders.get(loaders.load_artifacts).load_many(list(node_ids))
-        result: list[Artifact | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(Action.READ, org=record.org_name)
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info,
+            loaders.load_artifacts,
+            node_ids,
+            cls.from_record,
+            lambda record: (record.org_name, None),
+        )
 
     @strawberry.field(description="`organization/project/name`.")
     def path(self) -> str:

@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
+from api.nodes import authorized_nodes
 from api.orgs import Project, load_projects
 from api.pagination import Connection, connection, page_of
 from graph import lineage_edges, lineage_nodes, runs
@@ -93,13 +94,9 @@ class Run(LineageNode):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Run | None]:
-        records = await info.context.loaders.get(load_runs).load_many(list(node_ids))
-        result: list[Run | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(Action.READ, org=record.org_name)
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info, load_runs, node_ids, cls.from_record, lambda record: (record.org_name, None)
+        )
 
     @strawberry.field
     async def project(self, info: Info[Context, None]) -> Project:

@@ -17,6 +17,7 @@ from strawberry.types import Info
 from api.access.types import Role
 from api.authz import Action
 from api.context import Context
+from api.nodes import authorized_nodes
 from api.orgs import Organization, load_organizations
 from api.pagination import Connection, Page, connection, page_of
 from api.registry.filters import CollectionFilter, CollectionOrder
@@ -197,15 +198,13 @@ class Collection(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Collection | None]:
-        records = await info.context.loaders.get(load_collections).load_many(list(node_ids))
-        result: list[Collection | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(
-                    Action.READ, org=record.org_name, registry=record.registry_name
-                )
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info,
+            load_collections,
+            node_ids,
+            cls.from_record,
+            lambda record: (record.org_name, record.registry_name),
+        )
 
     async def _authorize(self, info: Info[Context, None]) -> None:
         await info.context.authorize(

@@ -20,6 +20,7 @@ from api.artifacts.types import ArtifactVersion
 from api.authz import Action
 from api.context import Context
 from api.lineage.nodes import Run, load_runs
+from api.nodes import authorized_nodes
 from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE, global_id
 from api.registry.loaders import load_collections, load_memberships
 from graph.registry_records import MembershipRecord
@@ -63,15 +64,13 @@ class RegistryVersion(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[RegistryVersion | None]:
-        records = await info.context.loaders.get(load_memberships).load_many(list(node_ids))
-        result: list[RegistryVersion | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(
-                    Action.READ, org=record.org_name, registry=record.registry_name
-                )
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info,
+            load_memberships,
+            node_ids,
+            cls.from_record,
+            lambda record: (record.org_name, record.registry_name),
+        )
 
     @strawberry.field(description="`v` and the collection index: `v3`.")
     def version(self) -> str:

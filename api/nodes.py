@@ -1,0 +1,40 @@
+"""Resolving `node(id:)` lookups: one batched load, then the caller's right to read each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
+
+from strawberry.types import Info
+
+from api.authz import Action
+from api.context import Context
+from api.loaders import BatchFn
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+T = TypeVar("T")
+
+Scope = tuple[str, str | None]
+"""(organisation name, registry name or None): what `Context.authorize` checks."""
+
+
+async def authorized_nodes(
+    info: Info[Context, None],
+    batch: BatchFn[K, R | None],
+    node_ids: Iterable[K],
+    convert: Callable[[R], T],
+    scope: Callable[[R], Scope],
+) -> list[T | None]:
+    """The nodes for `node_ids` in order, None where absent; raises when the caller may not
+    read one that exists, so a global id never reveals another team's object."""
+    records = await info.context.loaders.get(batch).load_many(list(node_ids))
+    result: list[T | None] = []
+    for record in records:
+        if record is None:
+            result.append(None)
+            continue
+        org, registry = scope(record)
+        await info.context.authorize(Action.READ, org=org, registry=registry)
+        result.append(convert(record))
+    return result
