@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from enum import Enum
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import ParamSpec, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -62,10 +62,6 @@ def to_user_error(error: DomainError) -> UserError:
     except ValueError:
         code = ErrorCode.INVALID_INPUT
     return UserError(code=code, message=error.message, field=error.field)
-
-
-class HasErrors(Protocol):
-    errors: list[UserError]
 
 
 P = ParamSpec("P")
@@ -133,7 +129,3 @@ class MaskInternalErrors(SchemaExtension):
             path=error.path,
             extensions={"code": ErrorCode.INTERNAL.value},
         )
-
-
-def error_extensions(code: ErrorCode) -> dict[str, Any]:
-    return {"code": code.value}
