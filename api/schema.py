@@ -11,7 +11,14 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
 
@@ -62,6 +69,14 @@ Mutation = _merged("Mutation", [OrgMutation, *[m for f in _FEATURES for m in f.M
 MAX_QUERY_DEPTH = 15
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+DOCUMENT_CACHE_SIZE = 256
+"""Distinct query texts whose parsed and validated documents are kept (LRU): dashboards and the
+SDK send a few dozen texts with changing variables, so parsing and validation (a third of a small
+request's time) run once per text. Bounded, so unique texts cannot grow memory."""
+
+# Built once: the validation cache is keyed by the rule classes, and the strawberry limiters
+# would make new classes per request.
+_LIMIT_RULES = [max_depth_rule(MAX_QUERY_DEPTH, None), max_aliases_rule(MAX_ALIASES)]
 
 
 class LineageSchema(strawberry.Schema):
@@ -83,9 +98,10 @@ schema = LineageSchema(
     mutation=Mutation,
     types=[t for f in _FEATURES for t in f.TYPES],
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules(_LIMIT_RULES),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         QueryCostLimiter,  # over-wide nested pages and over-long input lists (api/access)
         SettleClaims,  # the creator of an organisation becomes its admin (api/access)
         MaskInternalErrors,

@@ -1,15 +1,16 @@
 """Searching a registry's collections: one page and the number of matches, in one snapshot.
 
 The Cypher comes from `graph.search_filters` (constant fragments, values as parameters).
-Pages are read in `(registry_id, name)` index order; the total counts every match.
+Pages are read in `(registry_id, name)` index order; the total counts every match, in the same
+query.
 """
 
 from __future__ import annotations
 
 from graph.driver import Graph
 from graph.registry_records import CollectionRecord, collection_record
-from graph.search_filters import CollectionFilter, CollectionSort, collection_search_queries
-from graph.tx import fetch_page
+from graph.search_filters import CollectionFilter, CollectionSort, collection_search_query
+from graph.tx import fetch_single
 
 
 async def search_collections(
@@ -24,14 +25,13 @@ async def search_collections(
 
     Ordered by name (or newest first, ties by name), paged in the database.
     """
-    queries = collection_search_queries(search, sort)
-    rows, total = await graph.read(
-        fetch_page,
-        queries.count,
-        queries.page,
+    query = collection_search_query(search, sort)
+    row = await graph.read(
+        fetch_single,
+        query.cypher,
         registry_id=registry_id,
         offset=offset,
         limit=limit,
-        **queries.params,
+        **query.params,
     )
-    return [collection_record(row["collection"]) for row in rows], total
+    return [collection_record(collection) for collection in row["page"]], int(row["total"])

@@ -159,12 +159,12 @@ def compile_collection_filter(search: CollectionFilter) -> CompiledFilter:
 
 
 @dataclass(frozen=True)
-class SearchQueries:
-    """The count and page queries of one search; both take `$registry_id`, the page also
-    `$offset` and `$limit`."""
+class SearchQuery:
+    """One query answering a search: `total` (every match) and `page` (the projected collections
+    from `$offset`, at most `$limit`), in one snapshot and one round trip. Takes `$registry_id`,
+    `$offset`, `$limit` and `params`."""
 
-    count: LiteralString
-    page: LiteralString
+    cypher: LiteralString
     params: dict[str, Any]
 
 
@@ -175,18 +175,25 @@ _SEARCH_MATCH: LiteralString = (
     "WHERE c.registry_id = $registry_id AND c.name IS NOT NULL AND "
 )
 
+# Counting and paging in one pass over the matches: collecting node references is cheap, and it
+# saves the second scan (and round trip) a separate count query costs.
+_PAGE_OF_MATCHES: LiteralString = (
+    " WITH collect(c) AS matches\n"
+    "RETURN size(matches) AS total, [c IN matches[$offset..$offset + $limit] | "
+    + COLLECTION_PROJECTION
+    + "] AS page"
+)
 
-def collection_search_queries(search: CollectionFilter, sort: CollectionSort) -> SearchQueries:
+
+def collection_search_query(search: CollectionFilter, sort: CollectionSort) -> SearchQuery:
     """The Cypher of a search: constant text from closed tables, the user's values as params."""
     compiled = compile_collection_filter(search)
-    match: LiteralString = _SEARCH_MATCH + "(" + compiled.where + ")\n"
-    return SearchQueries(
-        count=match + "RETURN count(c) AS total",
-        page=match
-        + "WITH c "
+    return SearchQuery(
+        cypher=_SEARCH_MATCH
+        + "("
+        + compiled.where
+        + ")\nWITH c "
         + ORDER_BY[sort]
-        + " SKIP $offset LIMIT $limit\nRETURN "
-        + COLLECTION_PROJECTION
-        + " AS collection",
+        + _PAGE_OF_MATCHES,
         params=compiled.params,
     )
