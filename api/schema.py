@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -76,7 +76,10 @@ request's time) run once per text. Bounded, so unique texts cannot grow memory."
 
 # Built once: the validation cache is keyed by the rule classes, and the strawberry limiters
 # would make new classes per request.
-_LIMIT_RULES = [max_depth_rule(MAX_QUERY_DEPTH, None), max_aliases_rule(MAX_ALIASES)]
+_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    max_depth_rule(MAX_QUERY_DEPTH, None),
+    max_aliases_rule(MAX_ALIASES),
+]
 
 
 class LineageSchema(strawberry.Schema):
