@@ -99,7 +99,7 @@ RETURN c.org_name AS org
 
 async def access_of(graph: Graph, user_id: str, org: str, registry: str | None) -> Access:
     """The user's roles in `org` (and `registry` of it), and whether those exist."""
-    row = await graph.read(fetch_one, ACCESS, user_id=user_id, org=org, registry=registry)
+    row = await graph.read_one(ACCESS, user_id=user_id, org=org, registry=registry)
     assert row is not None  # OPTIONAL MATCH always yields one row
     return Access(
         org_exists=bool(row["org_exists"]),

@@ -190,7 +190,7 @@ async def owner_of_key(graph: Graph, key: str) -> KeyOwner | None:
     key_id = key_id_of(key)
     if key_id is None:
         return None
-    row = await graph.read(fetch_one, KEY_OWNER, key_hash=hash_key(key), id=key_id)
+    row = await graph.read_one(KEY_OWNER, key_hash=hash_key(key), id=key_id)
     if row is None:
         return None
     return KeyOwner(

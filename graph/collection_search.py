@@ -10,7 +10,6 @@ from __future__ import annotations
 from graph.driver import Graph
 from graph.registry_records import CollectionRecord, collection_record
 from graph.search_filters import CollectionFilter, CollectionSort, collection_search_query
-from graph.tx import fetch_single
 
 
 async def search_collections(
@@ -26,12 +25,8 @@ async def search_collections(
     Ordered by name (or newest first, ties by name), paged in the database.
     """
     query = collection_search_query(search, sort)
-    row = await graph.read(
-        fetch_single,
-        query.cypher,
-        registry_id=registry_id,
-        offset=offset,
-        limit=limit,
-        **query.params,
+    row = await graph.read_one(
+        query.cypher, registry_id=registry_id, offset=offset, limit=limit, **query.params
     )
+    assert row is not None  # an aggregation always yields its row
     return [collection_record(collection) for collection in row["page"]], int(row["total"])

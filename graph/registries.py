@@ -129,12 +129,12 @@ async def registry_by_name(graph: Graph, org: str, name: str) -> RegistryRecord 
     """The registry `name` of `org`, or None (also for an unknown organisation); the core
     registries of an existing organisation are never missing."""
     params = {"org": org, "name": name, "core": list(CORE_REGISTRIES)}
-    row = await graph.read(fetch_one, REGISTRY_BY_NAME, **params)
+    row = await graph.read_one(REGISTRY_BY_NAME, **params)
     if row is None:
         return None
     if int(row["core"]) < len(CORE_REGISTRIES):  # first read of this organisation's registries
         await ensure_core_registries(graph, org)
-        row = await graph.read(fetch_one, REGISTRY_BY_NAME, **params)
+        row = await graph.read_one(REGISTRY_BY_NAME, **params)
         assert row is not None
     return None if row["registry"] is None else registry_record(row["registry"])
 
