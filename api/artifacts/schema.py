@@ -5,8 +5,9 @@ from __future__ import annotations
 from api.artifacts.manage_mutations import ArtifactManageMutation
 from api.artifacts.queries import ArtifactQuery
 from api.artifacts.types import Artifact, ArtifactVersion
+from api.artifacts.update_mutations import ArtifactUpdateMutation
 from api.artifacts.upload_mutations import ArtifactUploadMutation
 
 QUERIES: list[type] = [ArtifactQuery]
-MUTATIONS: list[type] = [ArtifactUploadMutation, ArtifactManageMutation]
+MUTATIONS: list[type] = [ArtifactUploadMutation, ArtifactManageMutation, ArtifactUpdateMutation]
 TYPES: list[type] = [Artifact, ArtifactVersion]
