@@ -23,9 +23,14 @@ from graph.registries import CORE_REGISTRIES
 from graph.registry_paths import RegistryPath, collection_path
 from graph.tx import fetch_one
 
+# The collection is looked for only once the lock is held: a transaction that queued behind a
+# deletion (graph/collection_delete.py, which keeps the lock node) finds it gone.
 LOCK: LiteralString = """
 MERGE (k:CollectionLock {collection_id: $collection_id})
 SET k.holds = coalesce(k.holds, 0) + 1
+WITH k
+OPTIONAL MATCH (c:Collection {id: $collection_id})
+RETURN c IS NOT NULL AS present
 """
 
 FIND_COLLECTION: LiteralString = """
@@ -95,9 +100,14 @@ async def missing_registry_tx(
     return None
 
 
-async def lock_tx(tx: AsyncManagedTransaction, collection_id: str) -> None:
-    """Hold the collection's write lock until this transaction ends."""
-    await (await tx.run(LOCK, collection_id=collection_id)).consume()
+async def lock_tx(tx: AsyncManagedTransaction, collection_id: str, *, field: str = "path") -> None:
+    """Hold the collection's write lock until this transaction ends.
+
+    `NotFound` when the collection was deleted meanwhile (it rolls this transaction back).
+    """
+    row = await fetch_one(tx, LOCK, collection_id=collection_id)
+    if row is None or not row["present"]:
+        raise NotFound("The collection was deleted meanwhile", field=field)
 
 
 async def lock_collection_tx(
@@ -112,7 +122,7 @@ async def lock_collection_tx(
         raise missing or NotFound(
             f"Collection {path.collection!r} not found in registry {path.registry!r}", field=field
         )
-    await lock_tx(tx, row["id"])
+    await lock_tx(tx, row["id"], field=field)
     return LockedCollection(
         id=row["id"],
         org_id=row["org_id"],

@@ -121,6 +121,10 @@ MUTATIONS: dict[str, Case] = {
     ),
     "setArtifactRetention": _input(lambda w, _: {"artifact": w.artifact_path, "keepLast": 1}),
     "sweepArtifacts": _input(lambda w, _: {"organization": w.org}),
+    "updateArtifactVersion": _input(
+        lambda w, _: {"id": w.ids["ArtifactVersion"], "description": "pwned", "tags": ["x"]}
+    ),
+    "updateArtifact": _input(lambda w, _: {"id": w.ids["Artifact"], "description": "pwned"}),
     "createRegistry": _input(lambda w, _: {"organization": w.org, "name": "intruder"}),
     "updateRegistry": _input(
         lambda w, _: {"organization": w.org, "name": w.registry, "description": "pwned"}
@@ -155,6 +159,7 @@ MUTATIONS: dict[str, Case] = {
     "removeCollectionAlias": _input(
         lambda w, _: {"collectionPath": w.collection_path, "alias": "staging"}
     ),
+    "deleteCollection": _input(lambda w, _: {"path": w.collection_path, "unlinkVersions": True}),
     "createRun": _input(
         lambda w, _: {"organization": w.org, "project": w.project, "jobType": "train"}
     ),
