@@ -45,9 +45,12 @@ async def test_over_deep_documents_are_refused_before_execution(
         + " } } } }" * 4
         + " } } }"
     )
-    body = await api.gql(deep)
-    assert body["data"] is None
-    assert f"exceeds maximum operation depth of {MAX_QUERY_DEPTH}" in body["errors"][0]["message"]
+    for _ in range(2):  # the second time from the cache of parsed and validated documents
+        body = await api.gql(deep)
+        assert body["data"] is None
+        assert (
+            f"exceeds maximum operation depth of {MAX_QUERY_DEPTH}" in body["errors"][0]["message"]
+        )
     await assert_not_created(graph, org)
 
 
@@ -69,9 +72,10 @@ async def test_too_many_tokens_are_refused_before_execution(
 ) -> None:
     org = unique("org")
     padding = " ".join(["__typename"] * MAX_TOKENS)
-    body = await api.gql(f"mutation {{ {CREATE_ORG % org} }} query {{ {padding} }}")
-    assert body["data"] is None
-    assert f"more than {MAX_TOKENS} tokens" in body["errors"][0]["message"]
+    for _ in range(2):  # a refused parse is never cached as a document
+        body = await api.gql(f"mutation {{ {CREATE_ORG % org} }} query {{ {padding} }}")
+        assert body["data"] is None
+        assert f"more than {MAX_TOKENS} tokens" in body["errors"][0]["message"]
     await assert_not_created(graph, org)
 
 
