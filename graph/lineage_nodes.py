@@ -6,16 +6,18 @@ version is "not found" here. Run details live in `graph.runs`.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
 
-from neo4j import AsyncManagedTransaction
+from neo4j import READ_ACCESS, AsyncManagedTransaction
+from neo4j.exceptions import DriverError, Neo4jError
 
 from graph.driver import Graph
 from graph.errors import NotFound
 from graph.lineage_model import NodeKind
-from graph.runs import collected_tx, from_millis
+from graph.runs import RUN_FIELDS, RunRecord, collected_tx, from_millis, run_record
 
 
 @dataclass(frozen=True)
@@ -69,16 +71,52 @@ MATCH (o:Organization {id: org_id})
 RETURN found AS id, eid, kind, org_id, o.name AS org_name
 """
 
-VERSION_SUMMARIES: LiteralString = """
+VERSION_FIELDS: LiteralString = """
+v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name, .project_name,
+   .description, .size, created_at: v.created_at.epochMillis,
+   aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name },
+   producer_id: producer.id}
+"""
+
+VERSION_SUMMARIES: LiteralString = (
+    """
 UNWIND $ids AS id
 MATCH (v:ArtifactVersion {id: id})
 WHERE v.state = 'COMMITTED'
 OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
-RETURN collect(v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name,
-          .project_name, .description, .size, created_at: v.created_at.epochMillis,
-          aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name },
-          producer_id: producer.id}) AS versions
+RETURN collect("""
+    + VERSION_FIELDS
+    + ") AS versions"
+)
+
+NODE_DETAILS: LiteralString = (
+    """
+CALL () {
+  UNWIND $version_ids AS id
+  MATCH (v:ArtifactVersion {id: id})
+  WHERE v.state = 'COMMITTED'
+  OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
+  RETURN collect("""
+    + VERSION_FIELDS
+    + """) AS versions
+}
+CALL (versions) {
+  UNWIND $run_ids + CASE WHEN $producers
+                    THEN [x IN versions WHERE x.producer_id IS NOT NULL | x.producer_id]
+                    ELSE [] END AS id
+  WITH DISTINCT id
+  MATCH (r:Run {id: id})
+  RETURN collect("""
+    + RUN_FIELDS
+    + """) AS runs
+}
+RETURN versions, runs
 """
+)
+"""Everything a lineage page shows about its nodes, in one statement: the versions, then the
+runs shown plus (with `$producers`) the runs that produced those versions."""
+
+READ_ATTEMPTS = 3
 
 
 async def node_handles_tx(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, NodeHandle]:
@@ -133,3 +171,45 @@ async def version_summaries(graph: Graph, ids: list[str]) -> list[VersionSummary
     rows = await graph.read(collected_tx, VERSION_SUMMARIES, ids=ids)
     found = {row["id"]: _summary(row) for row in rows}
     return [found.get(i) for i in ids]
+
+
+@dataclass(frozen=True)
+class NodeDetails:
+    """Details of a page's nodes by id: absent ids (deleted since the walk) are left out."""
+
+    runs: dict[str, RunRecord]
+    versions: dict[str, VersionSummary]
+
+
+async def node_details(
+    graph: Graph, run_ids: list[str], version_ids: list[str], *, producers: bool
+) -> NodeDetails:
+    """Runs and COMMITTED versions by id, and with `producers` the runs that produced those
+    versions too, in one round trip (`NODE_DETAILS` as an auto-commit read: a managed
+    transaction would add a COMMIT round trip, and one statement needs no shared snapshot)."""
+    if not run_ids and not version_ids:
+        return NodeDetails({}, {})
+    params = {"run_ids": run_ids, "version_ids": version_ids, "producers": producers}
+    versions, runs = await _read_single(graph, NODE_DETAILS, params)
+    return NodeDetails(
+        runs={row["id"]: run_record(row) for row in runs},
+        versions={row["id"]: _summary(row) for row in versions},
+    )
+
+
+async def _read_single(graph: Graph, query: LiteralString, params: dict[str, Any]) -> list[Any]:
+    """The values of the single record `query` returns, read in an auto-commit transaction
+    with retries on retryable errors (like `Graph.read_one`, without its `Record.data()` deep
+    copy of a hundred nested maps)."""
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            async with graph.driver.session(
+                database=graph.database, default_access_mode=READ_ACCESS
+            ) as session:
+                record = await (await session.run(query, params)).single(strict=True)
+                return list(record.values())
+        except (Neo4jError, DriverError) as error:
+            if attempt == READ_ATTEMPTS or not error.is_retryable():
+                raise
+            await asyncio.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")

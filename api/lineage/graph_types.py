@@ -9,22 +9,20 @@ levels are.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
-from api.authz import Action
 from api.context import Context
-from api.lineage.ids import ClusterRef, global_id, walk_token
+from api.lineage.ids import ClusterRef, global_id
 from api.lineage.nodes import LineageNode, lineage_nodes_of
 from api.pagination import Connection, connection, page_of
 from graph import clusters as graph_clusters
 from graph.clusters import OVERFLOW_KEY
-from graph.lineage_levels import ClusterRow
 from graph.lineage_model import Direction, EdgeKind, NodeKind, Truncation, WalkSpec
-from graph.traversal import Level, Traversal
 
 LineageDirection = strawberry.enum(
     Direction,
@@ -61,10 +59,19 @@ class LineageCluster:
     count: int
     preview_ids: strawberry.Private[list[str]]
     ref: strawberry.Private[ClusterRef]
+    preview_nodes: strawberry.Private[list[LineageNode] | None] = None
+    """`preview` when it was loaded with the page."""
 
-    @strawberry.field(description="A few members (at most 3), in the order the walk met them.")
-    async def preview(self, info: Info[Context, None]) -> list[LineageNode]:
-        return await lineage_nodes_of(info, self.kind, self.preview_ids)
+    @strawberry.field(
+        description="A few members (at most 3), in the order the walk met them.",
+        graphql_type=list[LineageNode],
+    )
+    def preview(
+        self, info: Info[Context, None]
+    ) -> list[LineageNode] | Awaitable[list[LineageNode]]:
+        if self.preview_nodes is not None:
+            return self.preview_nodes
+        return lineage_nodes_of(info, self.kind, self.preview_ids)
 
     @strawberry.field(description="Members whose name (or alias) contains `search`, newest first.")
     async def members(
@@ -118,10 +125,17 @@ class LineageLevel:
         description="Between the level nearer the seed and this one."
     )
     node_ids: strawberry.Private[list[str]]
+    node_list: strawberry.Private[list[LineageNode] | None] = None
+    """`nodes` when they were loaded with the page."""
 
-    @strawberry.field(description="Nodes shown one by one (not in a cluster), newest first.")
-    async def nodes(self, info: Info[Context, None]) -> list[LineageNode]:
-        return await lineage_nodes_of(info, self.kind, self.node_ids)
+    @strawberry.field(
+        description="Nodes shown one by one (not in a cluster), newest first.",
+        graphql_type=list[LineageNode],
+    )
+    def nodes(self, info: Info[Context, None]) -> list[LineageNode] | Awaitable[list[LineageNode]]:
+        if self.node_list is not None:
+            return self.node_list
+        return lineage_nodes_of(info, self.kind, self.node_ids)
 
 
 @strawberry.type(description="A bounded traversal around a seed, by levels.")
@@ -139,11 +153,19 @@ class LineageGraph:
     elapsed_ms: float
     seed_id: strawberry.Private[str]
     seed_kind: strawberry.Private[NodeKind]
+    seed_node: strawberry.Private[LineageNode | None] = None
+    """`seed` when it was loaded with the page."""
 
-    @strawberry.field
-    async def seed(self, info: Info[Context, None]) -> LineageNode:
-        (node,) = await lineage_nodes_of(info, self.seed_kind, [self.seed_id])
-        return node
+    @strawberry.field(graphql_type=LineageNode)
+    def seed(self, info: Info[Context, None]) -> LineageNode | Awaitable[LineageNode]:
+        if self.seed_node is not None:
+            return self.seed_node
+        return _one_node(info, self.seed_kind, self.seed_id)
+
+
+async def _one_node(info: Info[Context, None], kind: NodeKind, node_id: str) -> LineageNode:
+    (node,) = await lineage_nodes_of(info, kind, [node_id])
+    return node
 
 
 @dataclass(frozen=True)
@@ -171,92 +193,3 @@ class ClusterKeys:
 
     def cluster_id(self, group: str) -> str:
         return self.ref(group).encode()
-
-
-def _cluster(keys: ClusterKeys, row: ClusterRow) -> LineageCluster:
-    grouping = LineageGrouping.JOB_TYPE if keys.kind is NodeKind.RUN else LineageGrouping.ARTIFACT
-    return LineageCluster(
-        id=strawberry.ID(keys.cluster_id(row.key)),
-        kind=keys.kind,
-        grouping=grouping,
-        key=row.key,
-        label=row.label,
-        type=row.type,
-        count=row.size,
-        preview_ids=list(row.preview),
-        ref=keys.ref(row.key),
-    )
-
-
-def overflow_cluster(keys: ClusterKeys, count: int, preview: list[str]) -> LineageCluster:
-    return LineageCluster(
-        id=strawberry.ID(keys.cluster_id(OVERFLOW_KEY)),
-        kind=keys.kind,
-        grouping=LineageGrouping.OTHER,
-        key=OVERFLOW_KEY,
-        label="other",
-        type=None,
-        count=count,
-        preview_ids=preview,
-        ref=keys.ref(OVERFLOW_KEY),
-    )
-
-
-def _keys(spec: WalkSpec, level: Level) -> ClusterKeys:
-    one_way = WalkSpec(spec.seed_id, level.direction, spec.filters, spec.limits)
-    binding = level.total >= level.scan_limit
-    return ClusterKeys(
-        one_way, level.direction, level.distance, level.kind, level.scan_limit, binding
-    )
-
-
-def _level(level: Level, keys: dict[tuple[Direction, int], ClusterKeys]) -> LineageLevel:
-    here = keys[(level.direction, level.distance)]
-    before = keys.get((level.direction, level.distance - 1)) or ClusterKeys(
-        here.spec, level.direction, 0, level.kind.other, 0
-    )
-    clusters = [_cluster(here, row) for row in level.clusters]
-    if level.other > 0:
-        clusters.append(overflow_cluster(here, level.other, []))
-    edges = []
-    for source_key, target_key, weight in level.edges:
-        near, far = before.item(source_key), here.item(target_key)
-        upstream, downstream = (
-            (near, far) if level.direction is Direction.DOWNSTREAM else (far, near)
-        )
-        edges.append(
-            LineageEdge(
-                source=strawberry.ID(upstream),
-                target=strawberry.ID(downstream),
-                kind=level.edge_kind,
-                count=weight,
-            )
-        )
-    sign = -1 if level.direction is Direction.UPSTREAM else 1
-    return LineageLevel(
-        direction=level.direction,
-        distance=sign * level.distance,
-        kind=level.kind,
-        node_count=level.total,
-        expanded=level.expanded,
-        truncated=level.truncated,
-        clusters=clusters,
-        edges=edges,
-        node_ids=list(level.loose),
-    )
-
-
-async def lineage_graph(info: Info[Context, None], traversal: Traversal) -> LineageGraph:
-    """The answer; node details load later, in one batch per kind, for the fields asked."""
-    await info.context.authorize(Action.READ, org=traversal.seed.org_name)
-    keys = {(lvl.direction, lvl.distance): _keys(traversal.spec, lvl) for lvl in traversal.levels}
-    return LineageGraph(
-        walk=walk_token(traversal.spec),
-        seed_id=traversal.seed.id,
-        seed_kind=traversal.seed.kind,
-        levels=[_level(level, keys) for level in traversal.levels],
-        node_count=traversal.node_count,
-        truncated=traversal.truncated,
-        truncation=list(traversal.truncation),
-        elapsed_ms=round(traversal.elapsed_ms, 3),
-    )

@@ -6,7 +6,8 @@ nodes costs one query per kind, not fifty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import strawberry
@@ -142,6 +143,9 @@ class LineageVersion(LineageNode):
     size: float | None = strawberry.field(description="Bytes (a float: may exceed 32 bits).")
     producer_id: strawberry.Private[str | None]
     org_name: strawberry.Private[str]
+    producer_run: strawberry.Private[Run | None] = None
+    producer_loaded: strawberry.Private[bool] = False
+    """True when `producer_run` was loaded with the page (`producer` then needs no loader)."""
 
     @classmethod
     def from_summary(cls, v: VersionSummary) -> LineageVersion:
@@ -178,12 +182,22 @@ class LineageVersion(LineageNode):
     def artifact_version_id(self) -> strawberry.ID:
         return strawberry.ID(str(relay.GlobalID("ArtifactVersion", str(self.id))))
 
-    @strawberry.field(description="The run that produced this version, if recorded.")
-    async def producer(self, info: Info[Context, None]) -> Run | None:
+    @strawberry.field(
+        description="The run that produced this version, if recorded.", graphql_type=Run | None
+    )
+    def producer(self, info: Info[Context, None]) -> Run | Awaitable[Run | None] | None:
+        # Not `async`: when the page loaded the producer, the value is returned as is, which
+        # spares the executor an awaitable per version; otherwise the loader batches it.
         if self.producer_id is None:
             return None
-        record = await info.context.loaders.get(load_runs).load(self.producer_id)
-        return None if record is None else Run.from_record(record)
+        if self.producer_loaded:
+            return self.producer_run
+        return _load_producer(info, self.producer_id)
+
+
+async def _load_producer(info: Info[Context, None], producer_id: str) -> Run | None:
+    record = await info.context.loaders.get(load_runs).load(producer_id)
+    return None if record is None else Run.from_record(record)
 
 
 async def lineage_nodes_of(
@@ -195,6 +209,41 @@ async def lineage_nodes_of(
         return [Run.from_record(r) for r in run_records if r is not None]
     summaries = await info.context.loaders.get(load_versions).load_many(ids)
     return [LineageVersion.from_summary(v) for v in summaries if v is not None]
+
+
+@dataclass(frozen=True)
+class PageNodes:
+    """The nodes a lineage page shows, loaded together: `nodes(kind, ids)` picks them out."""
+
+    runs: dict[str, Run]
+    versions: dict[str, LineageVersion]
+
+    def nodes(self, kind: NodeKind, ids: Iterable[str]) -> list[LineageNode]:
+        """The loaded nodes for `ids` in order (ids deleted since the walk are skipped)."""
+        found: dict[str, Run] | dict[str, LineageVersion] = (
+            self.runs if kind is NodeKind.RUN else self.versions
+        )
+        return [found[i] for i in ids if i in found]
+
+
+async def page_nodes(
+    info: Info[Context, None], run_ids: list[str], version_ids: list[str], *, producers: bool
+) -> PageNodes:
+    """Runs and versions (with their producing runs when `producers`) in one query, for an
+    answer whose nodes are all known up front; each node object is built once."""
+    details = await lineage_nodes.node_details(
+        info.context.graph, run_ids, version_ids, producers=producers
+    )
+    runs_by_id = {i: Run.from_record(r) for i, r in details.runs.items()}
+    versions: dict[str, LineageVersion] = {}
+    for i, summary in details.versions.items():
+        version = LineageVersion.from_summary(summary)
+        if producers:
+            version.producer_loaded = True
+            if summary.producer_id is not None:
+                version.producer_run = runs_by_id.get(summary.producer_id)
+        versions[i] = version
+    return PageNodes(runs_by_id, versions)
 
 
 def node_key(node: LineageNode) -> str:

@@ -13,16 +13,11 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
-from api.lineage.graph_types import (
-    ClusterKeys,
-    LineageCluster,
-    LineageGraph,
-    LineageGrouping,
-    lineage_graph,
-)
+from api.lineage.graph_types import ClusterKeys, LineageCluster, LineageGraph, LineageGrouping
 from api.lineage.ids import ClusterRef, node_id, spec_of_token
 from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, paths_between
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
+from api.lineage.page import lineage_graph
 from api.pagination import Connection, connection, page_of
 from graph import lineage_nodes, runs, traversal
 from graph.errors import NotFound
@@ -150,6 +145,7 @@ class LineageQuery:
         cluster.count = page.total_count
         members = [edge.node for edge in page.edges]
         cluster.preview_ids = [str(node.id) for node in members]
+        cluster.preview_nodes = members
         if members and ref.key != "*":
             first = members[0]
             cluster.type = first.type

@@ -436,3 +436,65 @@ async def test_cluster_lookups_refuse_foreign_or_malformed_ids(
         assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", (bad_walk, bad_id)
     gone = await api.data(MEMBERS, {"walk": walk, "id": "c:d2:" + "0" * 32})
     assert gone["lineageCluster"]["count"] == 0
+
+
+NODE_FIELDS = """
+fragment Node on LineageNode {
+  id name type kind projectPath createdAt
+  ... on Run { jobType state author config tags duration }
+  ... on LineageVersion { artifactName index aliases size producer { id name jobType state } }
+}
+"""
+
+PAGE_BY_FRAGMENTS = (
+    """
+query($seed: ID!) {
+  lineage(seed: $seed, direction: BOTH, depth: 2, clusterThreshold: 3) {
+    ... on LineageGraph { seed { ...Node } nodeCount }
+    levels { ...Level }
+  }
+}
+fragment Level on LineageLevel {
+  distance nodes { ...Node } clusters { id count preview { ...Node } }
+}
+"""
+    + NODE_FIELDS
+)
+
+NODE = "query($id: ID!) { node(id: $id) { ...Node } }" + NODE_FIELDS
+
+
+async def test_page_nodes_are_the_nodes_their_ids_look_up(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str]
+) -> None:
+    """The nodes a page loads up front (through fragments too) are exactly what `node(id:)`
+    answers for them, producers included."""
+    org = unique("org")
+    world = await setup(api, graph, org)
+    raw = await world.version("raw")
+    await world.alias(raw, "golden")
+    shards = await world.versions_of("shards", 4)
+    (split,) = await world.steps(("split", [raw], [*shards, await world.version("stats")]))
+    await world.steps(
+        *[("eval", [s], [await world.version(f"score{i}")]) for i, s in enumerate(shards)]
+    )
+
+    page = (await api.data(PAGE_BY_FRAGMENTS, {"seed": rid("Run", split)}))["lineage"]
+    assert page["nodeCount"] == 1 + 5 + 4
+    levels = page["levels"]
+    assert [lvl["distance"] for lvl in levels] == [-1, 1, 2]
+    shown = [page["seed"]]
+    shown += [node for lvl in levels for node in lvl["nodes"]]
+    shown += [node for lvl in levels for c in lvl["clusters"] for node in c["preview"]]
+    assert page["seed"]["name"] == "split-0"
+    assert [[n["name"] for n in lvl["nodes"]] for lvl in levels] == [["raw:v0"], ["stats:v0"], []]
+    # A preview holds the first three members the walk met (relationship order).
+    previews = [[{n["name"] for n in c["preview"]} for c in lvl["clusters"]] for lvl in levels]
+    assert [[len(p) for p in lvl] for lvl in previews] == [[], [3], [3]]
+    assert previews[1][0] <= {f"shards:v{i}" for i in range(4)}
+    assert previews[2][0] <= {f"eval-{i}" for i in range(4)}
+    for node in shown:
+        assert (await api.data(NODE, {"id": node["id"]}))["node"] == node
+    versions = [node for node in shown if node["kind"] == "ARTIFACT_VERSION"]
+    assert {v["name"]: v["aliases"] for v in versions}["raw:v0"] == ["golden"]
+    assert all(v["producer"]["id"] == rid("Run", split) for v in versions if v["name"] != "raw:v0")
