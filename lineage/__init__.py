@@ -7,6 +7,7 @@ lineage.configure("http://127.0.0.1:8000", api_key="...")
 from __future__ import annotations
 
 from lineage.artifact import Artifact, log_artifact
+from lineage.artifact_edits import ArtifactInfo, update_artifact
 from lineage.artifact_version import (
     ArtifactFile,
     ArtifactVersion,
@@ -23,6 +24,7 @@ from lineage.registry import (
     collection,
     collections,
     create_registry,
+    delete_collection,
     link_artifact,
     registries,
     registry_version,
@@ -46,6 +48,7 @@ from lineage.traversal import (
 __all__ = [
     "Artifact",
     "ArtifactFile",
+    "ArtifactInfo",
     "ArtifactVersion",
     "Client",
     "Collection",
@@ -64,6 +67,7 @@ __all__ = [
     "configure",
     "create_registry",
     "default_client",
+    "delete_collection",
     "download_artifacts",
     "downstream",
     "get_artifact",
@@ -76,6 +80,7 @@ __all__ = [
     "registries",
     "registry_version",
     "unlink_artifact",
+    "update_artifact",
     "upstream",
     "use_artifact",
 ]

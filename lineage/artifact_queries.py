@@ -8,7 +8,7 @@ UPLOAD_FIELDS = (
 
 VERSION_FIELDS = """
   id index version path digest size fileCount description metadata tags createdAt createdBy
-  aliases ttlSeconds expiresAt producedBy artifact { name type path }
+  aliases ttlSeconds expiresAt producedBy artifact { id name type path description tags }
 """
 
 CREATE_DRAFT = (
@@ -81,3 +81,17 @@ SET_TTL = (
     "mutation($input: SetArtifactVersionTtlInput!) { setArtifactVersionTtl(input: $input) {"
     f" version {{ {VERSION_FIELDS} }} errors {{ code message field }} }} }}"
 )
+
+ARTIFACT_FIELDS = "id name type path description tags"
+
+UPDATE_VERSION = (
+    "mutation($input: UpdateArtifactVersionInput!) { updateArtifactVersion(input: $input) {"
+    f" version {{ {VERSION_FIELDS} }} errors {{ code message field }} }} }}"
+)
+
+UPDATE_ARTIFACT = (
+    "mutation($input: UpdateArtifactInput!) { updateArtifact(input: $input) {"
+    f" artifact {{ {ARTIFACT_FIELDS} }} errors {{ code message field }} }} }}"
+)
+
+ARTIFACT_BY_PATH = f"query($path: String!) {{ artifact(path: $path) {{ {ARTIFACT_FIELDS} }} }}"

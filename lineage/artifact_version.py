@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lineage import artifact_queries as q
+from lineage.artifact_edits import ArtifactInfo, update_artifact_by_id, update_version_data
 from lineage.cache import BlobCache, place
 from lineage.client import Client, default_client
 from lineage.errors import LineageError
@@ -92,6 +93,8 @@ class ArtifactVersion:
         self.ttl_seconds: int | None = data.get("ttlSeconds")
         self.expires_at: str | None = data.get("expiresAt")
         self.produced_by: str | None = data.get("producedBy")
+        self.artifact = ArtifactInfo.from_data(data["artifact"])
+        """The artifact this is a version of (its own description and tags)."""
 
     def __repr__(self) -> str:
         return f"ArtifactVersion({self.path!r}, files={self.file_count}, size={self.size})"
@@ -167,6 +170,35 @@ class ArtifactVersion:
             "setArtifactVersionTtl",
         )
         self._set(payload["version"])
+
+    def update(
+        self,
+        *,
+        description: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> ArtifactVersion:
+        """Change this version's description, metadata and/or tags (None: unchanged; "", {},
+        [] clear; metadata and tags are replaced whole). Files and digest never change.
+
+        Returns self with the server's values. LineageError: FORBIDDEN, NOT_FOUND (deleted),
+        METADATA_TOO_LARGE, INVALID_INPUT, INVALID_NAME (as when logging).
+        """
+        self._set(
+            update_version_data(
+                self.client, self.id, description=description, metadata=metadata, tags=tags
+            )
+        )
+        return self
+
+    def update_artifact(
+        self, *, description: str | None = None, tags: list[str] | None = None
+    ) -> ArtifactInfo:
+        """Change the description and/or tags of this version's artifact (None: unchanged)."""
+        self.artifact = update_artifact_by_id(
+            self.client, self.artifact.id, description=description, tags=tags
+        )
+        return self.artifact
 
     def delete(self, *, drop_aliases: bool = False) -> None:
         self.client.mutate(

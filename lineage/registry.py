@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,6 +135,10 @@ class Collection:
         """The version `vN` or an alias names here."""
         return registry_version(f"{self.path}:{selector}", client=self.client)
 
+    def delete(self, *, unlink_versions: bool = False) -> DeletedCollection:
+        """Like `lineage.delete_collection(collection.path, ...)`."""
+        return delete_collection(self.path, unlink_versions=unlink_versions, client=self.client)
+
 
 class Registry:
     def __init__(self, org: str, data: dict[str, Any], client: Client | None = None) -> None:
@@ -194,6 +199,39 @@ def link_artifact(
 def unlink_artifact(path: str, *, client: Client | None = None) -> None:
     """Remove the version `org/registry-name/collection:vN` (or `:alias`) names."""
     (client or default_client()).mutate(q.UNLINK, {"input": {"path": path}}, "unlinkArtifact")
+
+
+DELETE_COLLECTION = (
+    "mutation($input: DeleteCollectionInput!) { deleteCollection(input: $input) {"
+    f" path unlinkedVersions removedAliases {q.ERRORS} }} }}"
+)
+
+
+@dataclass(frozen=True)
+class DeletedCollection:
+    path: str
+    unlinked_versions: int
+    removed_aliases: list[str]
+
+
+def delete_collection(
+    path: str, *, unlink_versions: bool = False, client: Client | None = None
+) -> DeletedCollection:
+    """Delete the collection `org/registry-name/collection` with its aliases and their history.
+
+    While versions are linked it is refused (LineageError HAS_LINKED_VERSIONS) unless
+    `unlink_versions`: then they are unlinked first; the versions stay in their projects.
+    Needs admin rights on the registry (FORBIDDEN otherwise).
+    """
+    client = client or default_client()
+    payload = client.mutate(
+        DELETE_COLLECTION,
+        {"input": {"path": path, "unlinkVersions": unlink_versions}},
+        "deleteCollection",
+    )
+    return DeletedCollection(
+        payload["path"], payload["unlinkedVersions"], list(payload["removedAliases"])
+    )
 
 
 def registry_version(path: str, *, client: Client | None = None) -> RegistryVersion:
