@@ -17,7 +17,9 @@ from graph.errors import NotFound
 from graph.identity import create_user
 from graph.links import link_version
 from graph.memberships import add_member
+from graph.records import now
 from graph.registry_paths import parse_registry_path
+from graph.ttl import expire_versions
 from graph.tx import fetch_all, fetch_one
 from tests.conftest import ApiClient, SessionUser
 from tests.registry_fixtures import make_version
@@ -70,6 +72,12 @@ RETURN v {.*} AS v, a.name AS artifact
 ORDER BY v.id
 """
 
+EXPIRE: LiteralString = """
+MATCH (v:ArtifactVersion {id: $id})
+SET v.expires_at = datetime() - duration('PT1M')
+RETURN v.id AS id
+"""
+
 AUDIT: LiteralString = """
 MATCH (e:AuditEvent {target_id: $id, action: 'collection.delete'})
 RETURN e.details AS details
@@ -117,6 +125,8 @@ async def test_refused_while_linked_then_unlinks_all_and_keeps_the_versions(
         assert linked["errors"] == []
     collection_id = node_id(linked["registryVersion"]["collection"]["id"])
     assert (await link(api, artifactPath=versions[0].path, targetPath=other))["errors"] == []
+    await graph.write(fetch_one, EXPIRE, id=versions[1].id)
+    assert await expire_versions(graph, now(), org=org) == []  # linked versions never expire
     before = await graph.read(fetch_all, VERSIONS, ids=[v.id for v in versions])
 
     refused = await delete(api, path=coll)
@@ -155,11 +165,12 @@ async def test_refused_while_linked_then_unlinks_all_and_keeps_the_versions(
     memberships = await api.data(MEMBERSHIPS, {"v": gid("ArtifactVersion", versions[0].id)})
     assert memberships["registryMemberships"]["totalCount"] == 1
     assert memberships["registryMemberships"]["edges"][0]["node"]["path"] == f"{other}:v0"
-    # unlinked versions may now be deleted; the one still in `other` may not
+    # unlinked versions may now be deleted or expire; the one still in `other` may not
     freed = await api.data(DELETE_VERSION, {"v": gid("ArtifactVersion", versions[2].id)})
     assert freed["deleteArtifactVersion"]["errors"] == []
     kept = await api.data(DELETE_VERSION, {"v": gid("ArtifactVersion", versions[0].id)})
     assert kept["deleteArtifactVersion"]["errors"] == [{"code": "CONFLICT"}]
+    assert await expire_versions(graph, now(), org=org) == [versions[1].id]
 
     [event] = await graph.read(fetch_all, AUDIT, id=collection_id)
     assert json.loads(event["details"]) == {
@@ -170,7 +181,7 @@ async def test_refused_while_linked_then_unlinks_all_and_keeps_the_versions(
         "aliases": ["latest", "staging"],
     }
     # the name is free again: a new link creates a new collection, numbered from v0
-    relinked = await link(api, artifactPath=versions[1].path, targetPath=coll)
+    relinked = await link(api, artifactPath=versions[0].path, targetPath=coll)
     assert relinked["registryVersion"]["index"] == 0
     assert node_id(relinked["registryVersion"]["collection"]["id"]) != collection_id
 
@@ -283,10 +294,10 @@ async def test_links_and_a_delete_racing_leave_no_orphan(
         "lock": [True],
     }
     # links serialised after the deletion made one new collection holding exactly them
-    now = (await api.data(COLLECTION, {"p": coll}))["registryCollection"]
+    current = (await api.data(COLLECTION, {"p": coll}))["registryCollection"]
     if after:
-        assert {x["registryVersion"]["collection"]["id"] for x in after} == {now["id"]}
-        assert now["versionCount"] == len(after)
+        assert {x["registryVersion"]["collection"]["id"] for x in after} == {current["id"]}
+        assert current["versionCount"] == len(after)
         assert sorted(x["registryVersion"]["index"] for x in after) == list(range(len(after)))
     else:
-        assert now is None
+        assert current is None
