@@ -68,6 +68,15 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE INDEX run_project IF NOT EXISTS FOR (n:Run) ON (n.project_id)",
     "CREATE INDEX run_job_type IF NOT EXISTS FOR (n:Run) ON (n.job_type)",
     "CREATE INDEX collection_type IF NOT EXISTS FOR (n:Collection) ON (n.type)",
+    # collection search (graph/search_filters.py): per registry, the values predicates read
+    "CREATE INDEX collection_registry_created IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.created_at)",
+    "CREATE INDEX collection_registry_tags IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.tags)",
+    "CREATE INDEX collection_registry_type IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.type)",
+    "CREATE INDEX collection_registry_description IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.description)",
     # registry: one version per collection index; alias history newest first per collection
     "CREATE CONSTRAINT linked_to_index IF NOT EXISTS "
     "FOR ()-[l:LINKED_TO]-() REQUIRE (l.collection_id, l.index) IS UNIQUE",

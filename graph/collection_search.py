@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from graph.driver import Graph
 from graph.registry_records import CollectionRecord, collection_record
-from graph.search_filters import CollectionFilter, CollectionSort, collection_search_query
+from graph.search_filters import (
+    SORT_IN_MEMORY_UP_TO,
+    CollectionFilter,
+    CollectionSort,
+    collection_search_query,
+)
 
 
 async def search_collections(
@@ -19,14 +24,19 @@ async def search_collections(
     sort: CollectionSort,
     offset: int,
     limit: int,
+    *,
+    sort_in_memory_up_to: int = SORT_IN_MEMORY_UP_TO,
 ) -> tuple[list[CollectionRecord], int]:
     """One page of the registry's collections matching `search`, and how many match in all.
 
-    Ordered by name (or newest first, ties by name), paged in the database.
+    Ordered by name (or newest first, ties by name), paged in the database. Up to
+    `sort_in_memory_up_to` matches the page is sorted from the collected matches, beyond it is
+    read in index order (tests lower it to check both ways answer the same).
     """
     query = collection_search_query(search, sort)
+    params = {**query.params, "sort_in_memory_up_to": sort_in_memory_up_to}
     row = await graph.read_one(
-        query.cypher, registry_id=registry_id, offset=offset, limit=limit, **query.params
+        query.cypher, registry_id=registry_id, offset=offset, limit=limit, **params
     )
     assert row is not None  # an aggregation always yields its row
     return [collection_record(collection) for collection in row["page"]], int(row["total"])

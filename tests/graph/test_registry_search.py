@@ -10,6 +10,7 @@ from graph.driver import Graph
 from graph.errors import InvalidInput
 from graph.orgs import ensure_organization
 from graph.search_filters import (
+    SORT_IN_MEMORY_UP_TO,
     CollectionFilter,
     CollectionSort,
     TextMatch,
@@ -52,11 +53,17 @@ async def names(
     search: CollectionFilter,
     sort: CollectionSort = CollectionSort.NAME,
 ) -> list[str]:
-    records, total = await collection_search.search_collections(
-        graph, registry_id, search, sort, 0, 50
-    )
-    assert total == len(records)
-    return [r.name for r in records]
+    """The matching names; asserted equal whether the page is sorted from the collected matches
+    or read in index order (the way taken beyond `SORT_IN_MEMORY_UP_TO` matches)."""
+    answers = []
+    for sort_in_memory_up_to in (SORT_IN_MEMORY_UP_TO, 0):
+        records, total = await collection_search.search_collections(
+            graph, registry_id, search, sort, 0, 50, sort_in_memory_up_to=sort_in_memory_up_to
+        )
+        assert total == len(records)
+        answers.append([r.name for r in records])
+    assert answers[0] == answers[1], search
+    return answers[0]
 
 
 async def test_every_filter(graph: Graph, registry_id: str) -> None:
@@ -121,18 +128,29 @@ async def test_newest_first_order(graph: Graph, registry_id: str) -> None:
 
 async def test_pages_carry_the_total(graph: Graph, registry_id: str) -> None:
     search = CollectionFilter(tags_any=("nlp", "vision"))
-    seen: list[str] = []
-    for offset in (0, 2, 4):
-        page, total = await collection_search.search_collections(
-            graph, registry_id, search, CollectionSort.NAME, offset, 2
-        )
-        assert total == 5
-        seen += [c.name for c in page]
-    assert seen == ["bert-base", "bert-large", "imagenet", "resnet", "squad"]
-    page, total = await collection_search.search_collections(
-        graph, registry_id, search, CollectionSort.NAME, 10, 2
-    )
-    assert (page, total) == ([], 5)
+    for sort, expected in (
+        (CollectionSort.NAME, ["bert-base", "bert-large", "imagenet", "resnet", "squad"]),
+        (CollectionSort.NEWEST, ["squad", "imagenet", "resnet", "bert-large", "bert-base"]),
+    ):
+        for sort_in_memory_up_to in (SORT_IN_MEMORY_UP_TO, 0):
+            seen: list[str] = []
+            for offset in (0, 2, 4):
+                page, total = await collection_search.search_collections(
+                    graph,
+                    registry_id,
+                    search,
+                    sort,
+                    offset,
+                    2,
+                    sort_in_memory_up_to=sort_in_memory_up_to,
+                )
+                assert total == 5
+                seen += [c.name for c in page]
+            assert seen == expected
+            page, total = await collection_search.search_collections(
+                graph, registry_id, search, sort, 10, 2, sort_in_memory_up_to=sort_in_memory_up_to
+            )
+            assert (page, total) == ([], 5)
 
 
 def test_filters_compile_to_constant_fragments_with_values_as_parameters() -> None:
