@@ -20,6 +20,7 @@ and downstream walks are independent (in a DAG they cannot meet).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,12 +214,19 @@ async def seed_handle_tx(tx: AsyncManagedTransaction, seed_id: str) -> NodeHandl
     return seed
 
 
-async def traverse(graph: Graph, spec: WalkSpec, seed: NodeHandle | None = None) -> Traversal:
+async def traverse(
+    graph: Graph,
+    spec: WalkSpec,
+    seed: NodeHandle | None = None,
+    on_level: Callable[[Level], None] | None = None,
+) -> Traversal:
     """Walk from `spec.seed_id` in `spec.direction` up to `spec.limits.depth` levels.
 
     Levels come upstream first (farthest to nearest), then downstream (nearest to farthest).
     `NotFound` when the seed is neither a run nor a COMMITTED version. Pass `seed` when the
-    caller already looked it up (to authorise before walking).
+    caller already looked it up (to authorise before walking). `on_level` sees each level as
+    soon as it is computed (so the caller can start loading what it shows while the walk goes
+    on); when the transaction is retried it sees the levels again.
     """
     known_seed = seed
     started = time.monotonic()
@@ -237,6 +245,8 @@ async def traverse(graph: Graph, spec: WalkSpec, seed: NodeHandle | None = None)
                 if level is None:
                     break
                 levels.append(level)
+                if on_level is not None:
+                    on_level(level)
         return walker
 
     _, timed_out = await with_budget(graph, spec, work)

@@ -226,14 +226,9 @@ class PageNodes:
         return [found[i] for i in ids if i in found]
 
 
-async def page_nodes(
-    info: Info[Context, None], run_ids: list[str], version_ids: list[str], *, producers: bool
-) -> PageNodes:
-    """Runs and versions (with their producing runs when `producers`) in one query, for an
-    answer whose nodes are all known up front; each node object is built once."""
-    details = await lineage_nodes.node_details(
-        info.context.graph, run_ids, version_ids, producers=producers
-    )
+def page_nodes(details: lineage_nodes.NodeDetails, *, producers: bool) -> PageNodes:
+    """Node objects for an answer whose nodes were loaded together, each built once; with
+    `producers`, versions carry their producing run (loaded with them)."""
     runs_by_id = {i: Run.from_record(r) for i, r in details.runs.items()}
     versions: dict[str, LineageVersion] = {}
     for i, summary in details.versions.items():

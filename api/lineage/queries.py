@@ -17,7 +17,7 @@ from api.lineage.graph_types import ClusterKeys, LineageCluster, LineageGraph, L
 from api.lineage.ids import ClusterRef, node_id, spec_of_token
 from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, paths_between
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
-from api.lineage.page import lineage_graph
+from api.lineage.page import lineage_graph, prefetch_for
 from api.pagination import Connection, connection, page_of
 from graph import lineage_nodes, runs, traversal
 from graph.errors import NotFound
@@ -109,13 +109,20 @@ class LineageQuery:
         )
         filters = (filter or LineageFilter()).to_filters()
         spec = WalkSpec(node_id(seed, field="seed"), direction, filters, limits)
+        prefetch = prefetch_for(info)
         try:
-            walked = await traversal.traverse(info.context.graph, spec)
-        except NotFound:
-            return None
-        # Authorised before anything is returned (as `resolve_nodes` does): looking the seed up
-        # first would cost a round trip on the hot path, and the walk never leaves its org.
-        return await lineage_graph(info, walked)
+            try:
+                walked = await traversal.traverse(
+                    info.context.graph, spec, on_level=None if prefetch is None else prefetch.level
+                )
+            except NotFound:
+                return None
+            # Authorised before anything is returned (as `resolve_nodes` does): looking the seed
+            # up first would cost a round trip on the hot path, and the walk never leaves its org.
+            return await lineage_graph(info, walked, prefetch)
+        finally:
+            if prefetch is not None:
+                await prefetch.close()
 
     @strawberry.field(
         description="A cluster of an earlier `lineage` answer (its `walk` and the cluster's "

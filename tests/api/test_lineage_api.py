@@ -498,3 +498,39 @@ async def test_page_nodes_are_the_nodes_their_ids_look_up(
     versions = [node for node in shown if node["kind"] == "ARTIFACT_VERSION"]
     assert {v["name"]: v["aliases"] for v in versions}["raw:v0"] == ["golden"]
     assert all(v["producer"]["id"] == rid("Run", split) for v in versions if v["name"] != "raw:v0")
+
+
+WIDE_PAGE = (
+    """
+query($seed: ID!) {
+  lineage(seed: $seed, direction: DOWNSTREAM, depth: 3, clusterThreshold: 100,
+          maxItemsPerLevel: 100) {
+    levels { distance nodeCount nodes { ...Node } }
+  }
+}
+"""
+    + NODE_FIELDS
+)
+
+
+async def test_wide_pages_load_their_nodes_while_walking(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str]
+) -> None:
+    """A page showing more nodes than one prefetch batch (levels of 45 single nodes) shows
+    every node exactly as `node(id:)` answers it."""
+    org = unique("org")
+    world = await setup(api, graph, org)
+    raw = await world.version("raw")
+    parts = await world.versions_of("part", 45)
+    await world.steps(("split", [raw], parts))
+    await world.steps(*[("eval", [p], []) for p in parts])
+
+    levels = (await api.data(WIDE_PAGE, {"seed": raw}))["lineage"]["levels"]
+    assert [(lvl["distance"], lvl["nodeCount"], len(lvl["nodes"])) for lvl in levels] == [
+        (1, 1, 1),
+        (2, 45, 45),
+        (3, 45, 45),
+    ]
+    assert sorted(n["name"] for n in levels[1]["nodes"]) == sorted(f"part:v{i}" for i in range(45))
+    for node in [n for lvl in levels for n in lvl["nodes"]]:
+        assert (await api.data(NODE, {"id": node["id"]}))["node"] == node
