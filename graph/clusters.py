@@ -16,7 +16,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.driver import Graph
 from graph.errors import LimitExceeded, NotFound
-from graph.lineage_levels import STEPS, Step, candidates_fragment, level_tx
+from graph.lineage_levels import STEPS, IdList, Step, candidates_fragment, level_tx
 from graph.lineage_model import Direction, NodeKind, WalkSpec
 from graph.traversal import Walker, WalkState, seed_handle_tx, with_budget
 
@@ -96,7 +96,7 @@ async def _members_tx(
     result = await tx.run(
         MEMBERS_QUERIES[(direction, state.kind)],
         {
-            "frontier": state.frontier,
+            "frontier": IdList(state.frontier),
             **params.as_dict(),
             "key": None if key == OVERFLOW_KEY else key,
             "shown_keys": shown_keys,
