@@ -1,7 +1,8 @@
 """The objects of a lineage graph: runs and artifact versions, behind one `LineageNode` interface.
 
-Both are relay nodes, loaded through per-request DataLoaders so a lineage answer showing fifty
-nodes costs one query per kind, not fifty.
+Both are relay nodes, loaded through per-request DataLoaders so fifty nodes cost one query per
+kind, not fifty. A lineage page loads the nodes it shows itself, with their producing runs
+(`page_nodes`, see `api.lineage.page`), so their fields need no loader.
 """
 
 from __future__ import annotations
