@@ -16,7 +16,8 @@ drops nodes seen before and nodes pruned by the filters, and returns only what a
 - `multi`: element ids of new nodes reachable through two or more edges of the walk direction.
   Only those can be met again at a later level, so only they join the caller's `seen` list; this
   keeps `$seen` small without losing exactness (a node with a single incoming edge is found
-  exactly once, from its only neighbour).
+  exactly once, from its only neighbour). Empty when `$track_multi` is false (the walk ends
+  before a node of this level could be met again).
 
 The four queries (direction x frontier kind) are composed from constant fragments; nothing from
 the request is ever formatted into Cypher.
@@ -220,6 +221,7 @@ WITH skey, groups, total, cluster_keys, [c IN loose_members | c[0].id] AS loose,
             "WITH *, [] AS multi\n"
             if step.one_parent
             else """CALL (groups) {
+  WITH groups WHERE $track_multi
   UNWIND groups AS x
   UNWIND x.members AS c
   WITH c, c[0] AS m
@@ -299,6 +301,9 @@ class LevelParams:
     preview: int
     prev_nodes: list[str]
     prev_clusters: list[str]
+    track_multi: bool = True
+    """False when no later level can meet this level's nodes again (the walk ends within two
+    levels): the level then skips looking for `multi`."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -313,6 +318,7 @@ class LevelParams:
             "preview": self.preview,
             "prev_nodes": self.prev_nodes,
             "prev_clusters": self.prev_clusters,
+            "track_multi": self.track_multi,
         }
 
 

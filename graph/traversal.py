@@ -135,6 +135,9 @@ class Walker:
             preview=PREVIEW_SIZE,
             prev_nodes=state.prev_nodes,
             prev_clusters=state.prev_clusters,
+            # The level computed is state.distance + 1; its nodes can be met again two levels
+            # later at the earliest, which exists only within the depth.
+            track_multi=state.distance + 3 <= limits.depth,
         )
 
     async def next_level(self, tx: AsyncManagedTransaction, state: WalkState) -> Level | None:

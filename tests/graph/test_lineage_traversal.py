@@ -101,6 +101,14 @@ async def test_nodes_sit_at_their_shortest_distance_and_appear_once(
         (2, sorted([va, vb])),
     ]
     assert sorted(result.levels[1].edges) == sorted([(ra, va, 1), (rb, vb, 1)])
+    # rb (met at distance 1) could be met again at 3 through va: a walk of depth 3 must still
+    # remember it, a shorter one need not.
+    for depth in (1, 2, 3):
+        walked = await traverse(graph, spec(v0, depth=depth))
+        assert [(lvl.distance, sorted(lvl.loose)) for lvl in walked.levels] == [
+            (1, sorted([ra, rb])),
+            (2, sorted([va, vb])),
+        ][:depth]
 
 
 async def test_both_directions_and_filters_prune_during_the_walk(
