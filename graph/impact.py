@@ -16,7 +16,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.driver import Graph
 from graph.errors import NotFound
-from graph.lineage_levels import STEPS, LevelRow, Step, candidates_fragment
+from graph.lineage_levels import STEPS, IdList, LevelRow, Step, candidates_fragment
 from graph.lineage_model import Direction, NodeKind, Truncation, WalkSpec
 from graph.lineage_nodes import NodeHandle
 from graph.traversal import Walker, WalkState, seed_handle_tx, with_budget
@@ -108,7 +108,7 @@ async def _impact_tx(tx: AsyncManagedTransaction, walker: Walker, tally: _Tally)
         remaining = walker.spec.limits.node_limit - walker.counted
         params = walker.params(state, remaining).as_dict()
         record = await (
-            await tx.run(IMPACT_QUERIES[state.kind], {"frontier": state.frontier, **params})
+            await tx.run(IMPACT_QUERIES[state.kind], {"frontier": IdList(state.frontier), **params})
         ).single(strict=True)
         if state.partial:
             walker.flag(Truncation.LEVEL_LIMIT)
