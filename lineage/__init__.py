@@ -16,6 +16,7 @@ from lineage.artifact_version import (
     use_artifact,
 )
 from lineage.client import Client, configure, default_client
+from lineage.deletions import DeletedArtifact, delete_artifact
 from lineage.errors import LineageError
 from lineage.registry import (
     Collection,
@@ -25,6 +26,7 @@ from lineage.registry import (
     collections,
     create_registry,
     delete_collection,
+    delete_registry,
     link_artifact,
     registries,
     registry_version,
@@ -52,6 +54,7 @@ __all__ = [
     "ArtifactVersion",
     "Client",
     "Collection",
+    "DeletedArtifact",
     "LineageCluster",
     "LineageEdge",
     "LineageError",
@@ -67,7 +70,9 @@ __all__ = [
     "configure",
     "create_registry",
     "default_client",
+    "delete_artifact",
     "delete_collection",
+    "delete_registry",
     "download_artifacts",
     "downstream",
     "get_artifact",

@@ -161,6 +161,10 @@ class Registry:
         """Like `lineage.collections(org, registry, ...)`."""
         return collections(self.org, self.name, client=self.client, **search)
 
+    def delete(self) -> list[str]:
+        """Like `lineage.delete_registry(registry.org, registry.name)`."""
+        return delete_registry(self.org, self.name, client=self.client)
+
 
 def _version_ref(version: Any) -> dict[str, str]:
     """An SDK version handle, `org/project/name:alias` path, or version id, as link input."""
@@ -232,6 +236,25 @@ def delete_collection(
     return DeletedCollection(
         payload["path"], payload["unlinkedVersions"], list(payload["removedAliases"])
     )
+
+
+DELETE_REGISTRY = (
+    "mutation($input: DeleteRegistryInput!) { deleteRegistry(input: $input) {"
+    f" removedRoles {q.ERRORS} }} }}"
+)
+
+
+def delete_registry(org: str, name: str, *, client: Client | None = None) -> list[str]:
+    """Delete the empty custom registry `name` of `org` with its role grants; the users whose
+    role was removed. The name is free again afterwards.
+
+    Raises LineageError: HAS_COLLECTIONS while it holds collections (delete them first),
+    CORE_REGISTRY for `model` and `dataset`, NOT_FOUND, FORBIDDEN (needs registry admin).
+    """
+    payload = (client or default_client()).mutate(
+        DELETE_REGISTRY, {"input": {"organization": org, "name": name}}, "deleteRegistry"
+    )
+    return list(payload["removedRoles"])
 
 
 def registry_version(path: str, *, client: Client | None = None) -> RegistryVersion:

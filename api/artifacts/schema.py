@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.artifacts.delete_mutations import ArtifactDeleteMutation
 from api.artifacts.manage_mutations import ArtifactManageMutation
 from api.artifacts.queries import ArtifactQuery
 from api.artifacts.types import Artifact, ArtifactVersion
@@ -9,5 +10,10 @@ from api.artifacts.update_mutations import ArtifactUpdateMutation
 from api.artifacts.upload_mutations import ArtifactUploadMutation
 
 QUERIES: list[type] = [ArtifactQuery]
-MUTATIONS: list[type] = [ArtifactUploadMutation, ArtifactManageMutation, ArtifactUpdateMutation]
+MUTATIONS: list[type] = [
+    ArtifactUploadMutation,
+    ArtifactManageMutation,
+    ArtifactUpdateMutation,
+    ArtifactDeleteMutation,
+]
 TYPES: list[type] = [Artifact, ArtifactVersion]

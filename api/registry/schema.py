@@ -6,9 +6,15 @@ from api.registry.admin_mutations import RegistryAdminMutation
 from api.registry.delete_mutations import RegistryDeleteMutation
 from api.registry.link_mutations import RegistryLinkMutation
 from api.registry.queries import RegistryQuery
+from api.registry.registry_delete_mutations import RegistryRemoveMutation
 from api.registry.types import Collection, Registry
 from api.registry.version_type import RegistryVersion
 
 QUERIES: list[type] = [RegistryQuery]
-MUTATIONS: list[type] = [RegistryAdminMutation, RegistryLinkMutation, RegistryDeleteMutation]
+MUTATIONS: list[type] = [
+    RegistryAdminMutation,
+    RegistryLinkMutation,
+    RegistryDeleteMutation,
+    RegistryRemoveMutation,
+]
 TYPES: list[type] = [Registry, Collection, RegistryVersion]

@@ -125,6 +125,7 @@ MUTATIONS: dict[str, Case] = {
         lambda w, _: {"id": w.ids["ArtifactVersion"], "description": "pwned", "tags": ["x"]}
     ),
     "updateArtifact": _input(lambda w, _: {"id": w.ids["Artifact"], "description": "pwned"}),
+    "deleteArtifact": _input(lambda w, _: {"id": w.ids["Artifact"], "deleteAliases": True}),
     "createRegistry": _input(lambda w, _: {"organization": w.org, "name": "intruder"}),
     "updateRegistry": _input(
         lambda w, _: {"organization": w.org, "name": w.registry, "description": "pwned"}
@@ -160,6 +161,7 @@ MUTATIONS: dict[str, Case] = {
         lambda w, _: {"collectionPath": w.collection_path, "alias": "staging"}
     ),
     "deleteCollection": _input(lambda w, _: {"path": w.collection_path, "unlinkVersions": True}),
+    "deleteRegistry": _input(lambda w, _: {"organization": w.org, "name": w.registry}),
     "createRun": _input(
         lambda w, _: {"organization": w.org, "project": w.project, "jobType": "train"}
     ),
