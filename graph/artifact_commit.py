@@ -54,6 +54,8 @@ ENSURE_ARTIFACT: LiteralString = """
 MATCH (d:ArtifactVersion {id: $draft_id})
 WHERE d.state = 'PENDING'
 SET d._lock = coalesce(d._lock, 0) + 1
+// again once locked: a discard or deletion may have won the lock while this waited
+WITH d WHERE d.state = 'PENDING'
 MERGE (o:Organization {name: d.org_name})
   ON CREATE SET o.id = $org_id, o.created_at = $now
 MERGE (p:Project {org_id: o.id, name: d.project_name})

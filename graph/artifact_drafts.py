@@ -99,6 +99,7 @@ LOCK_DRAFT: LiteralString = (
 MATCH (d:ArtifactVersion {id: $id})
 WHERE d.state = 'PENDING'
 SET d._lock = coalesce(d._lock, 0) + 1
+WITH d WHERE d.state = 'PENDING'  // again once locked: a discard may have won the lock
 RETURN d.last_path AS last_path, """
     + DRAFT_FIELDS
     + " AS draft"

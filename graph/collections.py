@@ -12,6 +12,7 @@ from typing import LiteralString
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from graph.artifact_retry import write_retrying
 from graph.audit import record_audit_tx
 from graph.driver import Graph
 from graph.errors import AlreadyExists, InvalidInput, NotFound
@@ -153,7 +154,10 @@ async def create_collection(
             now=now(),
             actor=actor,
         )
-        assert row is not None
+        if row is None:  # deleted since `_registry_tx` read it
+            raise NotFound(
+                f"Registry {registry!r} not found in organization {org!r}", field="registry"
+            )
         record = collection_record(row["collection"])
         await record_audit_tx(
             tx,
@@ -167,7 +171,7 @@ async def create_collection(
         return record
 
     try:
-        return await graph.write(work)
+        return await write_retrying(graph, work)
     except ConstraintError:
         raise AlreadyExists(
             f"Collection {name!r} already exists in registry {registry!r}", field="name"
@@ -203,7 +207,10 @@ async def update_collection(
             description=checked_description,
             tags=checked_tags,
         )
-        assert row is not None
+        if row is None:  # deleted since `_registry_tx` read it
+            raise NotFound(
+                f"Registry {registry!r} not found in organization {org!r}", field="registry"
+            )
         record = collection_record(row["collection"])
         await record_audit_tx(
             tx,

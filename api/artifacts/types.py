@@ -22,6 +22,7 @@ from graph import aliases as alias_graph
 from graph import versions as version_graph
 from graph.artifact_paths import LATEST, ArtifactKey, SelectorKind, VersionRef
 from graph.artifact_records import AliasEventRecord, ArtifactRecord, VersionRecord
+from graph.errors import NotFound
 from graph.manifests import FORMAT, FORMAT_VERSION
 
 
@@ -130,7 +131,10 @@ class ArtifactVersion(relay.Node):
         record = await info.context.loaders.get(loaders.load_artifacts).load(
             self.record.artifact_id
         )
-        assert record is not None
+        if record is None:  # the artifact was deleted while this request ran
+            raise NotFound(
+                f"The artifact of version {self.record.id!r} was deleted", field="artifact"
+            )
         return Artifact.from_record(record)
 
     @strawberry.field(description="The manifest blob, with a short-lived download URL.")
