@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, LiteralString, ParamSpec, TypeVar
 
-from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import (
+    READ_ACCESS,
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    Record,
+)
 from neo4j.exceptions import DriverError, Neo4jError
 
 P = ParamSpec("P")
@@ -38,26 +44,30 @@ class Graph:
         async with self.driver.session(database=self.database) as session:
             return await session.execute_write(work, *args, **kwargs)
 
-    async def read_one(self, query: LiteralString, /, **params: Any) -> dict[str, Any] | None:
-        """The first record of one read-only statement, as a dict, or None.
+    async def read_record(self, query: LiteralString, /, **params: Any) -> Record | None:
+        """The first record of one read-only statement, or None.
 
-        For the per-request hot path (key, access and registry lookups, searches): an auto-commit
-        transaction is one round trip where a managed one is two (BEGIN rides along with RUN,
-        COMMIT does not). One statement needs no shared snapshot; retryable failures are retried
-        like managed transactions are.
+        For the per-request hot path (key, access and registry lookups, searches, lineage node
+        details): an auto-commit transaction is one round trip where a managed one is two (BEGIN
+        rides along with RUN, COMMIT does not). One statement needs no shared snapshot;
+        retryable failures are retried like managed transactions are.
         """
         for attempt in range(1, READ_ATTEMPTS + 1):
             try:
                 async with self.driver.session(
                     database=self.database, default_access_mode=READ_ACCESS
                 ) as session:
-                    record = await (await session.run(query, params)).single()
-                    return None if record is None else record.data()
+                    return await (await session.run(query, params)).single()
             except (Neo4jError, DriverError) as error:
                 if attempt == READ_ATTEMPTS or not error.is_retryable():
                     raise
                 await asyncio.sleep(0.05 * attempt)
         raise AssertionError("unreachable")
+
+    async def read_one(self, query: LiteralString, /, **params: Any) -> dict[str, Any] | None:
+        """`read_record` as a dict (a deep copy; `read_record` when values are read once)."""
+        record = await self.read_record(query, **params)
+        return None if record is None else record.data()
 
     async def ping(self) -> None:
         """Raise unless the server answers a query on this database."""

@@ -6,13 +6,11 @@ version is "not found" here. Run details live in `graph.runs`.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
 
-from neo4j import READ_ACCESS, AsyncManagedTransaction
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j import AsyncManagedTransaction
 
 from graph.driver import Graph
 from graph.errors import NotFound
@@ -116,8 +114,6 @@ RETURN versions, runs
 """Everything a lineage page shows about its nodes, in one statement: the versions, then the
 runs shown plus (with `$producers`) the runs that produced those versions."""
 
-READ_ATTEMPTS = 3
-
 
 async def node_handles_tx(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, NodeHandle]:
     result = await tx.run(NODE_HANDLES, ids=ids)
@@ -189,27 +185,13 @@ async def node_details(
     transaction would add a COMMIT round trip, and one statement needs no shared snapshot)."""
     if not run_ids and not version_ids:
         return NodeDetails({}, {})
-    params = {"run_ids": run_ids, "version_ids": version_ids, "producers": producers}
-    versions, runs = await _read_single(graph, NODE_DETAILS, params)
+    # the record's values, without `Record.data()`'s deep copy of a hundred nested maps
+    record = await graph.read_record(
+        NODE_DETAILS, run_ids=run_ids, version_ids=version_ids, producers=producers
+    )
+    assert record is not None  # aggregations always yield their row
+    versions, runs = record.values()
     return NodeDetails(
         runs={row["id"]: run_record(row) for row in runs},
         versions={row["id"]: _summary(row) for row in versions},
     )
-
-
-async def _read_single(graph: Graph, query: LiteralString, params: dict[str, Any]) -> list[Any]:
-    """The values of the single record `query` returns, read in an auto-commit transaction
-    with retries on retryable errors (like `Graph.read_one`, without its `Record.data()` deep
-    copy of a hundred nested maps)."""
-    for attempt in range(1, READ_ATTEMPTS + 1):
-        try:
-            async with graph.driver.session(
-                database=graph.database, default_access_mode=READ_ACCESS
-            ) as session:
-                record = await (await session.run(query, params)).single(strict=True)
-                return list(record.values())
-        except (Neo4jError, DriverError) as error:
-            if attempt == READ_ATTEMPTS or not error.is_retryable():
-                raise
-            await asyncio.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")
