@@ -39,11 +39,6 @@ async def readable(info: Info[Context, None], scopes: Iterable[tuple[str, str, s
     return [rid for rid, org, name in scopes if await may(info, Action.READ, org, name)]
 
 
-def global_id(type_name: str, node_id: str) -> str:
-    """The relay global id `node(id:)` accepts: base64 of `TypeName:id`."""
-    return str(relay.GlobalID(type_name, node_id))
-
-
 def version_node_id(value: str, *, field: str) -> str:
     """An ArtifactVersion's node id from its global id (or the raw id itself)."""
     try:

@@ -8,9 +8,9 @@ refused with HAS_LINKED_VERSIONS.
 from __future__ import annotations
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
+from api.artifacts.ids import global_id, node_id_of
 from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
@@ -48,16 +48,6 @@ class DeleteCollectionPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _collection_node_id(value: str) -> str:
-    try:
-        decoded = relay.GlobalID.from_id(value)
-    except (relay.GlobalIDValueError, ValueError, UnicodeDecodeError):
-        decoded = None
-    if decoded is None or decoded.type_name != COLLECTION_TYPE or not decoded.node_id:
-        raise InvalidInput(f"Not a Collection id: {value[:100]!r}", field="id")
-    return decoded.node_id
-
-
 async def _target(
     info: Info[Context, None], input: DeleteCollectionInput
 ) -> tuple[RegistryPath, str | None]:
@@ -67,7 +57,7 @@ async def _target(
     if input.path is not None:
         return parse_registry_path(input.path, selector=Selector.FORBIDDEN), None
     assert input.id is not None
-    collection_id = _collection_node_id(input.id)
+    collection_id = node_id_of(input.id, COLLECTION_TYPE, field="id")
     [record] = await collections.collections_by_ids(info.context.graph, [collection_id])
     if record is None:
         raise NotFound("Collection not found", field="id")
@@ -95,9 +85,7 @@ class RegistryDeleteMutation:
             actor=info.context.caller.name,
         )
         return DeleteCollectionPayload(
-            deleted_collection_id=strawberry.ID(
-                str(relay.GlobalID(COLLECTION_TYPE, deleted.collection_id))
-            ),
+            deleted_collection_id=strawberry.ID(global_id(COLLECTION_TYPE, deleted.collection_id)),
             path=deleted.path,
             unlinked_versions=deleted.unlinked_versions,
             removed_aliases=list(deleted.removed_aliases),

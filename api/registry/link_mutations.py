@@ -10,12 +10,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from api.artifacts.ids import global_id
 from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
 from api.registry.access import (
     ARTIFACT_VERSION_TYPE,
-    global_id,
     may_change_protected,
     version_node_id,
 )

@@ -16,12 +16,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.artifacts import loaders as artifact_loaders
+from api.artifacts.ids import global_id
 from api.artifacts.types import ArtifactVersion
 from api.authz import Action
 from api.context import Context
 from api.lineage.nodes import Run, load_runs
 from api.nodes import authorized_nodes
-from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE, global_id
+from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE
 from api.registry.loaders import load_collections, load_memberships
 from graph.registry_records import MembershipRecord
 

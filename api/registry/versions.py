@@ -6,7 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from api.registry.access import ARTIFACT_VERSION_TYPE, global_id
+from api.artifacts.ids import global_id
+from api.registry.access import ARTIFACT_VERSION_TYPE
 from graph.collection_aliases import AliasMoveRecord, AliasRecord
 
 
