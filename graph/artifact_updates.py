@@ -129,14 +129,23 @@ def _unchanged(before: VersionRecord, changes: VersionChanges) -> bool:
     )
 
 
+async def lock_committed_version_tx(
+    tx: AsyncManagedTransaction, version_id: str
+) -> dict[str, Any] | None:
+    """Hold the version's artifact lock (the lock its commit, updates and deletions take), then
+    read the version: None when it was deleted meanwhile or never was COMMITTED."""
+    locked = await (await tx.run(LOCK_ARTIFACT_OF_VERSION, version_id=version_id)).single()
+    row = await (await tx.run(COMMITTED_VERSION, version_id=version_id)).single()
+    return None if locked is None or row is None else dict(row["version"])
+
+
 async def _update_version_tx(
     tx: AsyncManagedTransaction, version_id: str, changes: VersionChanges, actor: str
 ) -> VersionRecord:
-    locked = await (await tx.run(LOCK_ARTIFACT_OF_VERSION, version_id=version_id)).single()
-    row = await (await tx.run(COMMITTED_VERSION, version_id=version_id)).single()
-    if locked is None or row is None:
+    found = await lock_committed_version_tx(tx, version_id)
+    if found is None:
         raise NotFound("Version not found", field="id")
-    before = version_record(row["version"])
+    before = version_record(found)
     if _unchanged(before, changes):
         return before
     updated = await (

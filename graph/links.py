@@ -20,6 +20,7 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.artifact_retry import write_retrying
+from graph.artifact_updates import lock_committed_version_tx
 from graph.audit import record_audit_tx
 from graph.collection_aliases import (
     aliases_of_version_tx,
@@ -95,19 +96,6 @@ SET c.next_index = index + 1
 RETURN index
 """
 
-# A version's deletion (and its artifact's) holds the artifact's lock; taken after the
-# collection's lock (never the other way round anywhere), then the state is read again.
-LOCK_VERSION_ARTIFACT: LiteralString = """
-MATCH (a:Artifact)-[:HAS_VERSION]->(:ArtifactVersion {id: $version_id})
-SET a._lock = coalesce(a._lock, 0) + 1
-RETURN a.id AS artifact_id
-"""
-
-VERSION_STATE: LiteralString = """
-MATCH (v:ArtifactVersion {id: $version_id})
-RETURN v.state AS state
-"""
-
 DELETE_LINK: LiteralString = """
 MATCH (:ArtifactVersion {id: $version_id})-[l:LINKED_TO {collection_id: $collection_id}]->
       (:Collection)
@@ -147,11 +135,10 @@ def _aliases(values: Sequence[str]) -> list[str]:
 
 
 async def _lock_version_tx(tx: AsyncManagedTransaction, version_id: str) -> None:
-    """Hold the version's artifact lock and check it is still committed: a deletion that
-    committed while this link waited has made it a tombstone (or removed its artifact)."""
-    locked = await fetch_one(tx, LOCK_VERSION_ARTIFACT, version_id=version_id)
-    state = await fetch_one(tx, VERSION_STATE, version_id=version_id)
-    if locked is None or state is None or state["state"] != "COMMITTED":
+    """Hold the version's artifact lock, taken after the collection's (never the other way round
+    anywhere), and check it is still committed: a deletion that committed while this link
+    waited has made it a tombstone (or removed its artifact)."""
+    if await lock_committed_version_tx(tx, version_id) is None:
         raise NotFound(f"Artifact version {version_id!r} not found", field="artifactVersionId")
 
 
