@@ -34,9 +34,13 @@ async def search_collections(
     read in index order (tests lower it to check both ways answer the same).
     """
     query = collection_search_query(search, sort)
-    params = {**query.params, "sort_in_memory_up_to": sort_in_memory_up_to}
     row = await graph.read_one(
-        query.cypher, registry_id=registry_id, offset=offset, limit=limit, **params
+        query.cypher,
+        registry_id=registry_id,
+        offset=offset,
+        limit=limit,
+        sort_in_memory_up_to=sort_in_memory_up_to,
+        **query.params,
     )
     assert row is not None  # an aggregation always yields its row
     return [collection_record(collection) for collection in row["page"]], int(row["total"])

@@ -175,7 +175,7 @@ def compile_collection_filter(search: CollectionFilter) -> CompiledFilter:
 class SearchQuery:
     """One query answering a search: `total` (every match) and `page` (the projected collections
     from `$offset`, at most `$limit`), in one snapshot and one round trip. Takes `$registry_id`,
-    `$offset`, `$limit` and `params`."""
+    `$offset`, `$limit`, `$sort_in_memory_up_to` and `params`."""
 
     cypher: LiteralString
     params: dict[str, Any]
@@ -280,5 +280,5 @@ def collection_search_query(search: CollectionFilter, sort: CollectionSort) -> S
         + "\nRETURN total, collect("
         + COLLECTION_PROJECTION
         + ") AS page",
-        params={**compiled.params, "sort_in_memory_up_to": SORT_IN_MEMORY_UP_TO},
+        params=compiled.params,
     )
