@@ -31,8 +31,8 @@ from api.limits import BodySizeLimit
 from api.logs import AccessLog
 from api.schema import schema
 from api.settings import Settings
-from graph.bootstrap import bootstrap
-from graph.driver import connect
+from graph.core.bootstrap import bootstrap
+from graph.core.driver import connect
 from storage.factory import open_blob_store
 from storage.signing import UrlSigner
 

@@ -13,7 +13,8 @@ is `decide` below, before touching it. The rules:
   admin: same meaning) or as organisation admin; other registries follow the organisation role,
   raised by a registry role if that is higher.
 - An organisation that does not exist yet: reading finds nothing and is allowed; the first
-  writer claims the name and becomes the new organisation's admin (`graph.access`), anyone else
+  writer claims the name and becomes the new organisation's admin (`graph.access.facts`), anyone
+  else
   is refused until the claim is settled or goes stale.
 
 Decisions are memoised per request (one lookup per organisation and registry), never across
@@ -27,12 +28,12 @@ import logging
 from dataclasses import dataclass, field
 from enum import Enum
 
-from graph import access as grants
-from graph.access import Access, role_rank
-from graph.api_keys import owner_of_key, touch_key
-from graph.driver import Graph
-from graph.errors import Forbidden, NotFound, Unauthenticated
-from graph.names import validate_name
+from graph.access import facts as grants
+from graph.access.api_keys import owner_of_key, touch_key
+from graph.access.facts import Access, role_rank
+from graph.core.driver import Graph
+from graph.core.errors import Forbidden, NotFound, Unauthenticated
+from graph.core.names import validate_name
 
 log = logging.getLogger("lineage.authz")
 

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from api.settings import Settings
-from graph import identity
-from graph.api_keys import create_api_key
-from graph.bootstrap import bootstrap
-from graph.driver import Graph, connect
-from graph.errors import Forbidden
+from graph.access import users as identity
+from graph.access.api_keys import create_api_key
+from graph.core.bootstrap import bootstrap
+from graph.core.driver import Graph, connect
+from graph.core.errors import Forbidden
 
 ADMIN_KEY_FILE = "admin_api_key"
 FIRST_ADMIN = "admin"

@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 from api.authz import ANONYMOUS, Action, Caller, decide
 from api.loaders import Loaders
 from api.settings import Settings
-from graph.driver import Graph
+from graph.core.driver import Graph
 from storage.base import BlobStore
 
 

@@ -17,7 +17,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from graph.errors import DomainError
+from graph.core.errors import DomainError
 from storage.base import BlobStoreError
 
 log = logging.getLogger("lineage.errors")

@@ -19,8 +19,8 @@ from api.context import Context
 from api.errors import UserError, mutation_errors
 from api.nodes import authorized_nodes
 from api.pagination import Connection, connection, page_of
-from graph import orgs
-from graph.orgs import OrganizationRecord, ProjectRecord
+from graph.access import orgs
+from graph.access.orgs import OrganizationRecord, ProjectRecord
 
 
 async def load_organizations(context: Context, ids: list[str]) -> list[OrganizationRecord | None]:

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from graph.errors import InvalidInput
+from graph.core.errors import InvalidInput
 
 T = TypeVar("T")
 S = TypeVar("S")

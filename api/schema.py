@@ -32,7 +32,7 @@ from api.errors import MaskInternalErrors
 from api.lineage import schema as lineage_schema
 from api.orgs import OrgMutation, OrgQuery
 from api.registry import schema as registry_schema
-from graph.bootstrap import LATEST_SCHEMA_VERSION
+from graph.core.bootstrap import LATEST_SCHEMA_VERSION
 
 SERVICE_VERSION = "0.1.0"
 

@@ -14,10 +14,10 @@ import time
 import uuid
 
 from api.authz import Action, authenticate, decide
-from graph import orgs
-from graph.bootstrap import bootstrap
-from graph.driver import connect
-from graph.identity import create_user
+from graph.access import orgs
+from graph.access.users import create_user
+from graph.core.bootstrap import bootstrap
+from graph.core.driver import connect
 
 
 async def run(uri: str, requests: int) -> None:

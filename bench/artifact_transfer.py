@@ -46,8 +46,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import lineage  # noqa: E402
-from graph.driver import connect  # noqa: E402
-from graph.identity import create_user  # noqa: E402
+from graph.access.users import create_user  # noqa: E402
+from graph.core.driver import connect  # noqa: E402
 from services.s3_server import S3Endpoint, S3Server, free_port, install  # noqa: E402
 
 MiB = 1024 * 1024

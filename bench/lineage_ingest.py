@@ -2,7 +2,7 @@
 
 `python -m bench.lineage_ingest --uri bolt://127.0.0.1:17788` loads one extra block into the given
 Neo4j (a benchmark server, never the shared one) and prints the ingest throughput of the graph
-function (`graph.ingest.ingest`); `bench.lineage_traversal` uses `ensure_graph` to build the
+function (`graph.lineage.ingest.ingest`); `bench.lineage_traversal` uses `ensure_graph` to build the
 whole 1,000,000-node graph once (kept between runs) and measures ingest over HTTP too.
 
 Shape of one block (WIDTH nodes per layer, LAYERS layers after the seed):
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
-from graph.bootstrap import bootstrap
-from graph.driver import Graph, connect
-from graph.ingest import IngestEdge, IngestRun, ingest
-from graph.lineage_model import EdgeKind
-from graph.orgs import ensure_project
-from graph.runs import RunState
-from graph.tx import fetch_one
+from graph.access.orgs import ensure_project
+from graph.core.bootstrap import bootstrap
+from graph.core.driver import Graph, connect
+from graph.core.tx import fetch_one
+from graph.lineage.ingest import IngestEdge, IngestRun, ingest
+from graph.lineage.model import EdgeKind
+from graph.lineage.runs import RunState
 
 WIDTH = 10_000
 LAYERS = 20
@@ -171,7 +171,7 @@ async def create_versions(graph: Graph, block: Block) -> None:
 
 
 async def ingest_runs(graph: Graph, block: Block) -> tuple[int, float]:
-    """Runs and edges of a block through `graph.ingest.ingest`; (edges, seconds)."""
+    """Runs and edges of a block through `graph.lineage.ingest.ingest`; (edges, seconds)."""
     edges_total, seconds = 0, 0.0
     for layer in range(1, block.layers, 2):
         runs, edges = block.runs_and_edges(layer)

@@ -8,7 +8,7 @@ synthetic graph of `bench/lineage_ingest.py` (5 blocks x 20 layers x 10,000 node
 every run layer) through the bulk ingest path, starts the API as a real uvicorn process and
 prints, for depth 3, 10 and 20 downstream of a block's seed:
 - p50 and p95 of the lineage page query through GraphQL over HTTP,
-- p50 of the same traversal Cypher through the driver directly (`graph.traversal.traverse`),
+- p50 of the same traversal Cypher through the driver directly (`graph.lineage.traversal.traverse`),
 - their ratio,
 then the response size for levels 100, 1,000 and 10,000 wide, and the bulk ingest throughput
 (graph function when the graph was built in this run, and `ingestLineage` over HTTP).
@@ -48,12 +48,12 @@ from bench.lineage_ingest import (  # noqa: E402
     ensure_graph,
     ingest_runs,
 )
-from graph.bootstrap import bootstrap  # noqa: E402
-from graph.driver import Graph, connect  # noqa: E402
-from graph.identity import create_user  # noqa: E402
-from graph.lineage_model import Direction, NodeKind, WalkLimits, WalkSpec  # noqa: E402
-from graph.lineage_nodes import node_details  # noqa: E402
-from graph.traversal import traverse  # noqa: E402
+from graph.access.users import create_user  # noqa: E402
+from graph.core.bootstrap import bootstrap  # noqa: E402
+from graph.core.driver import Graph, connect  # noqa: E402
+from graph.lineage.model import Direction, NodeKind, WalkLimits, WalkSpec  # noqa: E402
+from graph.lineage.nodes import node_details  # noqa: E402
+from graph.lineage.traversal import traverse  # noqa: E402
 from services import neo4j_server  # noqa: E402
 
 BLOCKS = 5

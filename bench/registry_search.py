@@ -38,17 +38,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.common import start_api  # noqa: E402
-from graph.api_keys import create_api_key, revoke_api_key  # noqa: E402
-from graph.bootstrap import bootstrap  # noqa: E402
-from graph.driver import Graph, connect  # noqa: E402
-from graph.identity import create_user  # noqa: E402
-from graph.memberships import add_member  # noqa: E402
-from graph.orgs import ensure_project  # noqa: E402
-from graph.records import new_id  # noqa: E402
-from graph.registries import require_registry  # noqa: E402
-from graph.registry_admin import create_registry  # noqa: E402
-from graph.registry_records import RegistryRole  # noqa: E402
-from graph.registry_roles import grant_registry_role  # noqa: E402
+from graph.access.api_keys import create_api_key, revoke_api_key  # noqa: E402
+from graph.access.memberships import add_member  # noqa: E402
+from graph.access.orgs import ensure_project  # noqa: E402
+from graph.access.users import create_user  # noqa: E402
+from graph.core.bootstrap import bootstrap  # noqa: E402
+from graph.core.driver import Graph, connect  # noqa: E402
+from graph.core.values import new_id  # noqa: E402
+from graph.registry.admin import create_registry  # noqa: E402
+from graph.registry.records import RegistryRole  # noqa: E402
+from graph.registry.registries import require_registry  # noqa: E402
+from graph.registry.roles import grant_registry_role  # noqa: E402
 from services import neo4j_server  # noqa: E402
 
 ORG = "bench-registry"

@@ -25,9 +25,9 @@ import uvicorn
 from api.app import create_app
 from api.context import Services
 from api.settings import Secret, Settings
-from graph.bootstrap import bootstrap
-from graph.driver import Graph, connect
-from graph.identity import create_user
+from graph.access.users import create_user
+from graph.core.bootstrap import bootstrap
+from graph.core.driver import Graph, connect
 from services import neo4j_server
 from storage.base import BlobStore
 from storage.local import LocalBlobStore

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
-from graph import lineage_edges, runs
-from graph.driver import Graph
-from graph.ingest import IngestEdge, IngestRun, ingest
-from graph.lineage_model import EdgeKind
-from graph.orgs import ensure_project
-from graph.records import new_id
-from graph.runs import NewRun, RunState
+from graph.access.orgs import ensure_project
+from graph.core.driver import Graph
+from graph.core.values import new_id
+from graph.lineage import edges as lineage_edges
+from graph.lineage import runs
+from graph.lineage.ingest import IngestEdge, IngestRun, ingest
+from graph.lineage.model import EdgeKind
+from graph.lineage.runs import NewRun, RunState
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

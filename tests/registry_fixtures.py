@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import LiteralString
 
-from graph.driver import Graph
-from graph.records import new_id, now
-from graph.tx import fetch_single
+from graph.core.driver import Graph
+from graph.core.tx import fetch_single
+from graph.core.values import new_id, now
 
 NEW_VERSION: LiteralString = """
 MERGE (o:Organization {name: $org})

@@ -17,8 +17,8 @@ from api.access.query_limits import MAX_LIST_LENGTH, MAX_QUERY_COST, longest_lis
 from api.access.safe_json import MAX_JSON_DEPTH, nesting_depth
 from api.errors import MaskInternalErrors
 from api.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS
-from graph import orgs
-from graph.driver import Graph
+from graph.access import orgs
+from graph.core.driver import Graph
 from tests.conftest import ApiClient
 
 CREATE_ORG = 'createOrganization(input: {name: "%s"}) { errors { code } }'

@@ -1,7 +1,7 @@
 """Make the creator of an organisation its admin as soon as the creating request ends.
 
 `decide` claims a name that does not exist yet before the write that creates the organisation
-(see `graph.access`). This extension settles the claims of the request once its operation has
+(see `graph.access.facts`). This extension settles the claims of the request once its operation has
 run, so the creator is a member from the next request on without a write on that request's path.
 A claim left unsettled (the process died in between) is settled by `decide` on the creator's next
 authorisation in that organisation.
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from strawberry.extensions import SchemaExtension
 
 from api.authz import Caller
-from graph.access import settle_claim
+from graph.access.facts import settle_claim
 
 log = logging.getLogger("lineage.authz")
 

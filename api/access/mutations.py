@@ -15,8 +15,9 @@ from api.access.types import ApiKey, Member, Role, User
 from api.authz import Action, decide, require_server_admin, require_user
 from api.context import Context
 from api.errors import UserError, mutation_errors
-from graph import api_keys, identity, memberships
-from graph.errors import NotFound
+from graph.access import api_keys, memberships
+from graph.access import users as identity
+from graph.core.errors import NotFound
 
 
 @strawberry.input

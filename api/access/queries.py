@@ -11,10 +11,12 @@ from api.access.types import ApiKey, AuditEvent, Member, User, load_users
 from api.authz import Action, decide, require_server_admin, require_user
 from api.context import Context
 from api.pagination import Connection, Page, connection, page_of
-from graph import api_keys, audit_queries, identity, memberships, orgs
-from graph.audit_queries import AuditFilter
-from graph.errors import InvalidInput, NotFound
-from graph.orgs import OrganizationRecord
+from graph.access import api_keys, memberships, orgs
+from graph.access import users as identity
+from graph.access.orgs import OrganizationRecord
+from graph.core import audit_log as audit_queries
+from graph.core.audit_log import AuditFilter
+from graph.core.errors import InvalidInput, NotFound
 
 MAX_FILTER_LENGTH = 256
 

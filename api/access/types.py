@@ -21,13 +21,14 @@ from api.authz import Caller, require_user
 from api.context import Context
 from api.orgs import Organization, load_organizations
 from api.pagination import Connection, connection, page_of
-from graph import api_keys, identity, memberships
-from graph.access import settle_claims_of_user
-from graph.api_keys import ApiKeyRecord
-from graph.audit_queries import AuditEventRecord
-from graph.errors import Forbidden
-from graph.identity import UserRecord
-from graph.memberships import MemberRecord
+from graph.access import api_keys, memberships
+from graph.access import users as identity
+from graph.access.api_keys import ApiKeyRecord
+from graph.access.facts import settle_claims_of_user
+from graph.access.memberships import MemberRecord
+from graph.access.users import UserRecord
+from graph.core.audit_log import AuditEventRecord
+from graph.core.errors import Forbidden
 
 
 @strawberry.enum(description="A role in an organisation or a registry, least privileged first.")

@@ -14,23 +14,23 @@ from collections.abc import AsyncIterator, Iterator
 
 from api.artifacts.pages import read_page
 from api.artifacts.verification import verify_blobs
-from graph import artifact_blobs, versions
-from graph import artifact_drafts as drafts
-from graph.artifact_commit import BuiltManifest, CommitResult, NotCommitted, commit_draft
-from graph.artifact_drafts import DraftRecord
-from graph.artifact_errors import DigestMismatch
-from graph.artifact_paths import ArtifactKey, SelectorKind, VersionRef
-from graph.driver import Graph
-from graph.errors import NotFound
-from graph.manifest_spool import ManifestSpool
-from graph.manifests import (
+from graph.artifacts import blobs as artifact_blobs
+from graph.artifacts import drafts, versions
+from graph.artifacts.commit import BuiltManifest, CommitResult, NotCommitted, commit_draft
+from graph.artifacts.drafts import DraftRecord
+from graph.artifacts.errors import DigestMismatch
+from graph.artifacts.manifest_spool import ManifestSpool
+from graph.artifacts.manifests import (
     DraftLine,
     ManifestEntry,
     decode_draft_line,
     merge_with_base,
     only_entries,
 )
-from graph.retention import apply_retention
+from graph.artifacts.paths import ArtifactKey, SelectorKind, VersionRef
+from graph.artifacts.retention import apply_retention
+from graph.core.driver import Graph
+from graph.core.errors import NotFound
 from storage.base import BlobNotFound, BlobStore
 
 _CONCURRENCY = 16

@@ -2,7 +2,7 @@
 
 Every committed version becomes a tombstone exactly as `deleteArtifactVersion` makes one (its
 index and lineage edges kept, its blobs left to garbage collection); drafts, aliases, alias
-history and the artifact itself go. See `graph/artifact_delete_whole.py`.
+history and the artifact itself go. See `graph/artifacts/delete_artifact.py`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from api.artifacts.ids import global_id, node_id_of
 from api.authz import Action, decide
 from api.context import Context
 from api.errors import UserError, mutation_errors
-from graph import artifacts
-from graph.artifact_delete_whole import delete_artifact
-from graph.artifact_paths import parse_artifact_path
-from graph.errors import InvalidInput, NotFound
+from graph.artifacts import catalog as artifacts
+from graph.artifacts.delete_artifact import delete_artifact
+from graph.artifacts.paths import parse_artifact_path
+from graph.core.errors import InvalidInput, NotFound
 
 
 @strawberry.input(description="Give exactly one of id and path.")

@@ -10,8 +10,8 @@ import strawberry
 from api.artifacts.pages import entries_slice
 from api.artifacts.scalars import BigInt
 from api.context import Context
-from graph.artifact_records import ManifestLayout
-from graph.manifests import ManifestEntry
+from graph.artifacts.manifests import ManifestEntry
+from graph.artifacts.records import ManifestLayout
 from storage.base import BlobStore
 
 MAX_FILES_PAGE = 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from graph.errors import InvalidInput
+from graph.core.errors import InvalidInput
 
 
 def global_id(type_name: str, node_id: str) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from api.context import Context
-from graph import aliases, artifacts, versions
-from graph.artifact_records import ArtifactRecord, ManifestLayout, VersionRecord
+from graph.artifacts import aliases, versions
+from graph.artifacts import catalog as artifacts
+from graph.artifacts.records import ArtifactRecord, ManifestLayout, VersionRecord
 
 
 async def load_versions(context: Context, ids: list[str]) -> list[VersionRecord | None]:

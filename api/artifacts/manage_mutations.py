@@ -11,12 +11,13 @@ from api.artifacts.types import AliasEvent, Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
-from graph import aliases, artifacts, retention, ttl, versions
-from graph.artifact_delete import delete_version
-from graph.artifact_paths import parse_artifact_path
-from graph.artifact_records import VersionRecord
-from graph.errors import NotFound
-from graph.names import validate_name
+from graph.artifacts import aliases, retention, ttl, versions
+from graph.artifacts import catalog as artifacts
+from graph.artifacts.delete_version import delete_version
+from graph.artifacts.paths import parse_artifact_path
+from graph.artifacts.records import VersionRecord
+from graph.core.errors import NotFound
+from graph.core.names import validate_name
 
 
 @strawberry.input

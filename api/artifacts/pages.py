@@ -14,8 +14,8 @@ import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
-from graph.artifact_records import ManifestLayout
-from graph.manifests import ManifestEntry, decode_entry
+from graph.artifacts.manifests import ManifestEntry, decode_entry
+from graph.artifacts.records import ManifestLayout
 from storage.base import BlobStore
 
 CACHE_BYTES = 64 * 1024 * 1024

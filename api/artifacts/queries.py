@@ -21,10 +21,11 @@ from api.artifacts.types import Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
 from api.pagination import Connection, Page, connection, page_of
-from graph import artifacts, versions
-from graph.artifact_paths import parse_artifact_path, parse_version_path
-from graph.errors import LimitExceeded
-from graph.names import validate_name
+from graph.artifacts import catalog as artifacts
+from graph.artifacts import versions
+from graph.artifacts.paths import parse_artifact_path, parse_version_path
+from graph.core.errors import LimitExceeded
+from graph.core.names import validate_name
 
 MAX_VERSIONS_PER_REQUEST = 1000
 _CONCURRENCY = 16

@@ -12,9 +12,9 @@ import logging
 from dataclasses import dataclass
 
 from api.context import Services
-from graph import retention, ttl
-from graph.gc import collect_garbage
-from graph.records import now
+from graph.artifacts import retention, ttl
+from graph.artifacts.gc import collect_garbage
+from graph.core.values import now
 
 log = logging.getLogger("lineage.sweeper")
 

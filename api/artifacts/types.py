@@ -18,12 +18,12 @@ from api.context import Context
 from api.nodes import authorized_nodes
 from api.orgs import Project, load_projects
 from api.pagination import Connection, connection, page_of
-from graph import aliases as alias_graph
-from graph import versions as version_graph
-from graph.artifact_paths import LATEST, ArtifactKey, SelectorKind, VersionRef
-from graph.artifact_records import AliasEventRecord, ArtifactRecord, VersionRecord
-from graph.errors import NotFound
-from graph.manifests import FORMAT, FORMAT_VERSION
+from graph.artifacts import aliases as alias_graph
+from graph.artifacts import versions as version_graph
+from graph.artifacts.manifests import FORMAT, FORMAT_VERSION
+from graph.artifacts.paths import LATEST, ArtifactKey, SelectorKind, VersionRef
+from graph.artifacts.records import AliasEventRecord, ArtifactRecord, VersionRecord
+from graph.core.errors import NotFound
 
 
 @strawberry.type(description="The manifest of a version: its entries as one JSON-lines blob.")

@@ -15,8 +15,10 @@ from api.artifacts.types import Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
-from graph import artifact_updates, artifacts, versions
-from graph.errors import NotFound
+from graph.artifacts import catalog as artifacts
+from graph.artifacts import updates as artifact_updates
+from graph.artifacts import versions
+from graph.core.errors import NotFound
 
 
 @strawberry.input(description="Null or absent fields stay as they are; '', {} and [] clear them.")

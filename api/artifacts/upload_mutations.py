@@ -35,20 +35,21 @@ from api.artifacts.verification import confirm_uploads
 from api.authz import Action
 from api.context import Context
 from api.errors import mutation_errors
-from graph import artifact_blobs, artifacts, ttl, versions
-from graph import artifact_drafts as drafts
-from graph.artifact_errors import DigestMismatch, ProtectedAlias
-from graph.artifact_fields import (
+from graph.artifacts import blobs as artifact_blobs
+from graph.artifacts import catalog as artifacts
+from graph.artifacts import drafts, ttl, versions
+from graph.artifacts.errors import DigestMismatch, ProtectedAlias
+from graph.artifacts.fields import (
     encode_metadata,
     validate_description,
     validate_tags,
     validate_ttl,
     validate_type,
 )
-from graph.artifact_paths import LATEST, ArtifactKey, validate_alias
-from graph.errors import InvalidInput, LimitExceeded, NotFound
-from graph.manifests import DraftLine, Removal, validate_digest
-from graph.names import validate_name
+from graph.artifacts.manifests import DraftLine, Removal, validate_digest
+from graph.artifacts.paths import LATEST, ArtifactKey, validate_alias
+from graph.core.errors import InvalidInput, LimitExceeded, NotFound
+from graph.core.names import validate_name
 from storage import base as storage
 
 

@@ -8,8 +8,8 @@ from strawberry.scalars import JSON
 from api.artifacts.scalars import BigInt
 from api.artifacts.types import ArtifactVersion
 from api.errors import UserError
-from graph.errors import DomainError, InvalidInput, LimitExceeded
-from graph.manifests import DraftLine, Removal, make_entry, sorted_batch, validate_path
+from graph.artifacts.manifests import DraftLine, Removal, make_entry, sorted_batch, validate_path
+from graph.core.errors import DomainError, InvalidInput, LimitExceeded
 from storage.base import UploadTarget
 
 MAX_BATCH_ENTRIES = 20_000

@@ -6,7 +6,7 @@ import asyncio
 
 from api.artifacts.upload_types import BlobUpload
 from api.context import Context
-from graph.artifact_drafts import BlobNeed
+from graph.artifacts.drafts import BlobNeed
 
 _CONCURRENCY = 16
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 
-from graph import artifact_blobs
-from graph.artifact_drafts import BlobNeed
-from graph.artifact_errors import MissingBlob, SizeMismatch
-from graph.driver import Graph
+from graph.artifacts import blobs as artifact_blobs
+from graph.artifacts.drafts import BlobNeed
+from graph.artifacts.errors import MissingBlob, SizeMismatch
+from graph.core.driver import Graph
 from storage.base import BlobStore
 
 _CONCURRENCY = 16

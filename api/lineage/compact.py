@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.errors import InvalidInput
-from graph.ingest import MAX_BATCH_EDGES, MAX_BATCH_RUNS, IngestEdge, IngestRun
-from graph.lineage_model import EdgeKind
-from graph.runs import RunState
+from graph.core.errors import InvalidInput
+from graph.lineage.ingest import MAX_BATCH_EDGES, MAX_BATCH_RUNS, IngestEdge, IngestRun
+from graph.lineage.model import EdgeKind
+from graph.lineage.runs import RunState
 
 _RUN_FIELDS = {
     "id", "jobType", "name", "state", "author", "config", "summary", "tags", "startedAt",

@@ -20,9 +20,9 @@ from api.context import Context
 from api.lineage.ids import ClusterRef, global_id
 from api.lineage.nodes import LineageNode, lineage_nodes_of
 from api.pagination import Connection, connection, page_of
-from graph import clusters as graph_clusters
-from graph.clusters import OVERFLOW_KEY
-from graph.lineage_model import Direction, EdgeKind, NodeKind, Truncation, WalkSpec
+from graph.lineage import clusters as graph_clusters
+from graph.lineage.clusters import OVERFLOW_KEY
+from graph.lineage.model import Direction, EdgeKind, NodeKind, Truncation, WalkSpec
 
 LineageDirection = strawberry.enum(
     Direction,

@@ -18,8 +18,8 @@ from typing import Any
 
 from strawberry.relay import GlobalID
 
-from graph.errors import InvalidInput
-from graph.lineage_model import Direction, NodeKind, WalkFilters, WalkLimits, WalkSpec
+from graph.core.errors import InvalidInput
+from graph.lineage.model import Direction, NodeKind, WalkFilters, WalkLimits, WalkSpec
 
 RAW_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 CLUSTER_PREFIX = "c:"

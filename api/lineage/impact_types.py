@@ -8,8 +8,9 @@ from strawberry.types import Info
 from api.authz import Action
 from api.context import Context
 from api.lineage.nodes import LineageNode, lineage_nodes_of, node_key
-from graph import impact, lineage_nodes, paths
-from graph.lineage_model import Direction, NodeKind, Truncation, WalkLimits, WalkSpec
+from graph.lineage import impact, paths
+from graph.lineage import nodes as lineage_nodes
+from graph.lineage.model import Direction, NodeKind, Truncation, WalkLimits, WalkSpec
 
 
 @strawberry.type(description="One path, upstream end first; runs and versions alternate.")

@@ -13,9 +13,9 @@ from api.context import Context
 from api.errors import UserError, mutation_errors
 from api.lineage.compact import compact_edges, compact_runs
 from api.lineage.mutations import _json_object
-from graph.ingest import MAX_BATCH_EDGES, MAX_BATCH_RUNS, IngestEdge, IngestRun, ingest
-from graph.lineage_model import EdgeKind
-from graph.runs import RunState
+from graph.lineage.ingest import MAX_BATCH_EDGES, MAX_BATCH_RUNS, IngestEdge, IngestRun, ingest
+from graph.lineage.model import EdgeKind
+from graph.lineage.runs import RunState
 
 
 @strawberry.input(description="A run to import; matched on `id` when it exists already.")

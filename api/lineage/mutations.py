@@ -17,11 +17,13 @@ from api.context import Context
 from api.errors import UserError, mutation_errors
 from api.lineage.ids import node_id
 from api.lineage.nodes import LineageVersion, Run, lineage_nodes_of
-from graph import lineage_edges, orgs, runs
-from graph.errors import InvalidInput
-from graph.lineage_model import NodeKind
-from graph.lineage_refs import parse_ref
-from graph.runs import NewRun, RunChange, RunState
+from graph.access import orgs
+from graph.core.errors import InvalidInput
+from graph.lineage import edges as lineage_edges
+from graph.lineage import runs
+from graph.lineage.model import NodeKind
+from graph.lineage.refs import parse_ref
+from graph.lineage.runs import NewRun, RunChange, RunState
 
 
 @strawberry.input

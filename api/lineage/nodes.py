@@ -21,10 +21,12 @@ from api.context import Context
 from api.nodes import authorized_nodes
 from api.orgs import Project, load_projects
 from api.pagination import Connection, connection, page_of
-from graph import lineage_edges, lineage_nodes, runs
-from graph.lineage_model import EdgeKind, NodeKind
-from graph.lineage_nodes import VersionSummary
-from graph.runs import RunRecord, RunState
+from graph.lineage import edges as lineage_edges
+from graph.lineage import nodes as lineage_nodes
+from graph.lineage import runs
+from graph.lineage.model import EdgeKind, NodeKind
+from graph.lineage.nodes import VersionSummary
+from graph.lineage.runs import RunRecord, RunState
 
 LineageNodeKind = strawberry.enum(
     NodeKind, name="LineageNodeKind", description="Runs and artifact versions."

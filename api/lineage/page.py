@@ -28,11 +28,11 @@ from api.lineage.graph_types import (
 )
 from api.lineage.ids import walk_token
 from api.lineage.nodes import PageNodes, page_nodes
-from graph.clusters import OVERFLOW_KEY
-from graph.lineage_levels import ClusterRow
-from graph.lineage_model import Direction, NodeKind, WalkSpec
-from graph.lineage_nodes import NodeDetails, NodeHandle, node_details
-from graph.traversal import Level, Traversal
+from graph.lineage.clusters import OVERFLOW_KEY
+from graph.lineage.levels import ClusterRow
+from graph.lineage.model import Direction, NodeKind, WalkSpec
+from graph.lineage.nodes import NodeDetails, NodeHandle, node_details
+from graph.lineage.traversal import Level, Traversal
 
 NODE_FIELDS = frozenset({"nodes", "preview", "seed"})
 PREFETCH_BATCH = 40

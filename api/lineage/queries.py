@@ -19,9 +19,10 @@ from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, pat
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
 from api.lineage.page import lineage_graph, prefetch_for
 from api.pagination import Connection, connection, page_of
-from graph import lineage_nodes, runs, traversal
-from graph.errors import NotFound
-from graph.lineage_model import (
+from graph.core.errors import NotFound
+from graph.lineage import nodes as lineage_nodes
+from graph.lineage import runs, traversal
+from graph.lineage.model import (
     DEFAULT_CLUSTER_THRESHOLD,
     DEFAULT_DEPTH,
     DEFAULT_LEVEL_LIMIT,
@@ -34,7 +35,7 @@ from graph.lineage_model import (
     WalkLimits,
     WalkSpec,
 )
-from graph.runs import RunState
+from graph.lineage.runs import RunState
 
 
 @strawberry.input(description="Pruning applied during the walk; a pruned node is not expanded.")

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
-from graph.errors import Forbidden, InvalidInput
+from graph.core.errors import Forbidden, InvalidInput
 
 ARTIFACT_VERSION_TYPE = "ArtifactVersion"
 RUN_TYPE = "Run"

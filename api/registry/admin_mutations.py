@@ -14,8 +14,10 @@ from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
 from api.registry.types import Collection, Registry, RegistryRoleGrant, RegistryVisibility
-from graph import collections, registries, registry_admin, registry_roles
-from graph.registry_records import RegistryRole, Visibility
+from graph.registry import admin as registry_admin
+from graph.registry import collections, registries
+from graph.registry import roles as registry_roles
+from graph.registry.records import RegistryRole, Visibility
 
 
 @strawberry.input

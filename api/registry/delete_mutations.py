@@ -14,10 +14,10 @@ from api.artifacts.ids import global_id, node_id_of
 from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
-from graph import collections
-from graph.collection_delete import delete_collection
-from graph.errors import InvalidInput, NotFound
-from graph.registry_paths import RegistryPath, Selector, parse_registry_path
+from graph.core.errors import InvalidInput, NotFound
+from graph.registry import collections
+from graph.registry.delete_collection import delete_collection
+from graph.registry.paths import RegistryPath, Selector, parse_registry_path
 
 COLLECTION_TYPE = "Collection"
 

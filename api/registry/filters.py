@@ -1,4 +1,4 @@
-"""The collection search input: typed predicates, compiled by `graph.search_filters` into a
+"""The collection search input: typed predicates, compiled by `graph.registry.search_filters` into a
 fixed, parameterised Cypher WHERE (never a query string from the client).
 """
 
@@ -9,8 +9,8 @@ from enum import Enum
 
 import strawberry
 
-from graph import search_filters
-from graph.errors import InvalidInput
+from graph.core.errors import InvalidInput
+from graph.registry import search_filters
 
 
 @strawberry.input(description="Text predicates; all given must hold.")

@@ -22,10 +22,11 @@ from api.registry.access import (
 from api.registry.loaders import load_collections
 from api.registry.types import Collection
 from api.registry.version_type import RegistryVersion
-from graph import collection_aliases, links
-from graph.errors import InvalidInput
-from graph.registry_paths import Selector, parse_registry_path
-from graph.source_versions import version_id_for_path
+from graph.artifacts.source_versions import version_id_for_path
+from graph.core.errors import InvalidInput
+from graph.registry import aliases as collection_aliases
+from graph.registry import links
+from graph.registry.paths import Selector, parse_registry_path
 
 
 @strawberry.input(description="Give exactly one of artifactVersionId and artifactPath.")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from api.context import Context
-from graph import collections, registries, registry_versions
-from graph.registry_records import CollectionRecord, MembershipRecord, RegistryRecord
+from graph.registry import collections, registries
+from graph.registry import versions as registry_versions
+from graph.registry.records import CollectionRecord, MembershipRecord, RegistryRecord
 
 
 async def load_registries(context: Context, ids: list[str]) -> list[RegistryRecord | None]:

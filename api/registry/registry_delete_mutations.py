@@ -2,7 +2,7 @@
 
 Only an empty registry goes (HAS_COLLECTIONS otherwise: delete its collections first); the core
 registries are refused (CORE_REGISTRY). Its role grants go with it and its name is free again.
-See `graph/registry_delete.py`.
+See `graph/registry/delete_registry.py`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from strawberry.types import Info
 from api.authz import Action, decide
 from api.context import Context
 from api.errors import UserError, mutation_errors
-from graph.names import validate_name
-from graph.registry_delete import delete_registry
+from graph.core.names import validate_name
+from graph.registry.delete_registry import delete_registry
 
 REGISTRY_TYPE = "Registry"
 

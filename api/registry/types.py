@@ -29,20 +29,18 @@ from api.registry.versions import (
     alias_entry,
     alias_move,
 )
-from graph import (
-    collection_aliases,
-    collection_search,
-    collections,
-    registry_roles,
-    registry_versions,
-)
-from graph.names import validate_name
-from graph.registry_paths import REGISTRY_PREFIX, RegistryPath
-from graph.registry_records import (
+from graph.core.names import validate_name
+from graph.registry import aliases as collection_aliases
+from graph.registry import collections
+from graph.registry import roles as registry_roles
+from graph.registry import search as collection_search
+from graph.registry import versions as registry_versions
+from graph.registry.paths import REGISTRY_PREFIX, RegistryPath
+from graph.registry.records import (
     CollectionRecord,
     RegistryRecord,
 )
-from graph.registry_roles import RegistryRoleRecord
+from graph.registry.roles import RegistryRoleRecord
 
 
 @strawberry.enum(description="Who sees a registry: its members only, or the whole organisation.")

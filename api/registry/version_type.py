@@ -24,7 +24,7 @@ from api.lineage.nodes import Run, load_runs
 from api.nodes import authorized_nodes
 from api.registry.access import ARTIFACT_VERSION_TYPE, RUN_TYPE
 from api.registry.loaders import load_collections, load_memberships
-from graph.registry_records import MembershipRecord
+from graph.registry.records import MembershipRecord
 
 if TYPE_CHECKING:
     from api.registry.types import Collection

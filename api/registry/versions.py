@@ -8,7 +8,7 @@ import strawberry
 
 from api.artifacts.ids import global_id
 from api.registry.access import ARTIFACT_VERSION_TYPE
-from graph.collection_aliases import AliasMoveRecord, AliasRecord
+from graph.registry.aliases import AliasMoveRecord, AliasRecord
 
 
 @strawberry.type(description="A collection alias and the linked version it names.")

@@ -11,8 +11,8 @@ import pytest
 from api.app import create_app
 from api.authz import Caller, authenticate
 from api.context import Services
-from graph.driver import Graph
-from graph.identity import create_user
+from graph.access.users import create_user
+from graph.core.driver import Graph
 from tests.conftest import ApiClient
 
 

@@ -10,8 +10,8 @@ import httpx
 
 from api.app import create_app
 from api.context import Services
-from graph.driver import Graph
-from graph.tx import fetch_one
+from graph.core.driver import Graph
+from graph.core.tx import fetch_one
 from tests.access.conftest import Identity, MakeUser
 from tests.access.world import build_world
 from tests.conftest import ApiClient, SessionUser

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from graph.driver import Graph
+from graph.core.driver import Graph
 from tests.access.conftest import Identity, MakeUser
 from tests.access.world import World, build_world, snapshot
 from tests.conftest import ApiClient

@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 
 from api.authz import authenticate
-from graph import api_keys
-from graph.api_keys import MAX_ACTIVE_KEYS, hash_key, key_id_of
-from graph.driver import Graph
-from graph.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound
-from graph.identity import create_user, user_by_name
-from graph.names import InvalidName
-from graph.records import now
-from graph.tx import fetch_all, fetch_one
+from graph.access import api_keys
+from graph.access.api_keys import MAX_ACTIVE_KEYS, hash_key, key_id_of
+from graph.access.users import create_user, user_by_name
+from graph.core.driver import Graph
+from graph.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound
+from graph.core.names import InvalidName
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import now
 from tests.access.conftest import MakeUser
 
 

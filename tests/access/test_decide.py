@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 
 from api.authz import Action, Caller, authenticate, decide
-from graph import memberships, orgs
-from graph.access import CLAIM_TTL
-from graph.driver import Graph
-from graph.errors import Forbidden, NotFound, Unauthenticated
-from graph.names import InvalidName
-from graph.records import new_id, now
-from graph.tx import fetch_all, fetch_one
+from graph.access import memberships, orgs
+from graph.access.facts import CLAIM_TTL
+from graph.core.driver import Graph
+from graph.core.errors import Forbidden, NotFound, Unauthenticated
+from graph.core.names import InvalidName
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import new_id, now
 from tests.access.conftest import Identity, MakeUser, caller_of
 
 ALL = (Action.READ, Action.WRITE, Action.ADMIN)

@@ -15,9 +15,9 @@ import pytest
 
 from api.bootstrap_admin import ADMIN_KEY_FILE, first_start, new_admin_key, usage, write_key_file
 from api.settings import Settings
-from graph.driver import Graph
-from graph.errors import Forbidden
-from graph.identity import create_first_admin, user_by_name
+from graph.access.users import create_first_admin, user_by_name
+from graph.core.driver import Graph
+from graph.core.errors import Forbidden
 from services import neo4j_server
 from services.neo4j_server import Neo4jServerConfig
 from tests import conftest

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph import orgs
-from graph.driver import Graph
+from graph.access import orgs
+from graph.core.driver import Graph
 from tests.access.conftest import MakeUser
 from tests.access.world import PENDING_DIGEST, World, build_world, snapshot
 from tests.conftest import ApiClient

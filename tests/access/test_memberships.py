@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pytest
 
 from api.authz import Action, decide
-from graph import audit_queries, memberships, orgs
-from graph.audit_queries import AuditFilter
-from graph.driver import Graph
-from graph.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from graph.tx import fetch_one
+from graph.access import memberships, orgs
+from graph.core import audit_log as audit_queries
+from graph.core.audit_log import AuditFilter
+from graph.core.driver import Graph
+from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from graph.core.tx import fetch_one
 from tests.access.conftest import Identity, MakeUser, caller_of
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType, get_named_type
 
 from api.schema import schema
-from graph.driver import Graph
+from graph.core.driver import Graph
 from tests.access.conftest import Identity, MakeUser
 from tests.access.world import PENDING_DIGEST, World, build_world, snapshot
 from tests.conftest import ApiClient

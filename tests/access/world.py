@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
-from graph.driver import Graph
-from graph.tx import fetch_all, fetch_one
+from graph.core.driver import Graph
+from graph.core.tx import fetch_all, fetch_one
 from storage.keys import sha256_bytes
 from tests.access.conftest import Identity
 from tests.conftest import ApiClient

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graph.driver import Graph
-from graph.tx import fetch_all
+from graph.core.driver import Graph
+from graph.core.tx import fetch_all
 from tests.conftest import ApiClient, SessionUser
 from tests.sdk.support import log_files, unique_bytes
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.driver import Graph
-from graph.tx import fetch_one
+from graph.core.driver import Graph
+from graph.core.tx import fetch_one
 from services.s3_server import S3Endpoint
 from tests.conftest import ApiClient, SessionUser
 from tests.sdk.live import S3LiveServer, start_s3_live_server

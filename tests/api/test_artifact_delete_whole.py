@@ -13,16 +13,16 @@ import httpx
 import pytest
 
 import lineage
-from graph.artifact_delete_whole import _delete_tx
-from graph.driver import Graph
-from graph.errors import NotFound
-from graph.gc import collect_garbage
-from graph.identity import create_user
-from graph.links import link_version
-from graph.memberships import add_member
-from graph.records import new_id, now
-from graph.registry_paths import parse_registry_path
-from graph.tx import fetch_all, fetch_one
+from graph.access.memberships import add_member
+from graph.access.users import create_user
+from graph.artifacts.delete_artifact import _delete_tx
+from graph.artifacts.gc import collect_garbage
+from graph.core.driver import Graph
+from graph.core.errors import NotFound
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import new_id, now
+from graph.registry.links import link_version
+from graph.registry.paths import parse_registry_path
 from storage.base import BlobStore
 from tests.conftest import ApiClient, LiveServer, SessionUser
 from tests.sdk.support import commit, create_draft, log_files, sha, unique_bytes, upload_all
@@ -316,7 +316,7 @@ async def test_commits_racing_a_deletion_land_before_it_or_fail_without_writing(
     landed = [v for codes, v in commits if not codes]
     assert all(v is not None for v in landed)
     # NOT_FOUND: the draft was discarded (also for a commit already queued on the draft's lock:
-    # graph/artifact_commit.py reads the draft again once locked)
+    # graph/artifacts/commit.py reads the draft again once locked)
     assert all(codes <= {"NOT_FOUND"} for codes, _ in commits), commits
     # every commit that landed did so before the deletion, which deleted its version too
     assert deleted["deletedVersions"] == 1 + len(landed)

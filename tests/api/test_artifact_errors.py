@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from graph.driver import Graph
-from graph.tx import fetch_one
+from graph.core.driver import Graph
+from graph.core.tx import fetch_one
 from tests.conftest import ApiClient
 from tests.sdk.support import CREATE_DRAFT, log_files, sha, unique_bytes
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
-from graph.manifests import HEADER
+from graph.artifacts.manifests import HEADER
 from tests.conftest import ApiClient
 from tests.sdk.support import (
     ADD_ENTRIES,

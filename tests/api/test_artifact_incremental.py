@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graph.driver import Graph
-from graph.records import new_id
-from graph.tx import fetch_all, fetch_one
+from graph.core.driver import Graph
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import new_id
 from tests.conftest import ApiClient
 from tests.sdk.support import commit, create_draft, log_files, sha, unique_bytes
 

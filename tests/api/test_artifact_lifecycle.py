@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from api.artifacts.sweeper import run_sweeper
 from api.context import Services
-from graph import artifact_drafts as drafts
-from graph.driver import Graph
-from graph.identity import create_user
-from graph.memberships import add_member
-from graph.records import now
-from graph.ttl import expire_versions
-from graph.tx import fetch_all, fetch_one
+from graph.access.memberships import add_member
+from graph.access.users import create_user
+from graph.artifacts import drafts
+from graph.artifacts.ttl import expire_versions
+from graph.core.driver import Graph
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import now
 from storage.base import BlobStore
 from tests.conftest import ApiClient, SessionUser
 from tests.sdk.support import commit, create_draft, log_files, sha, unique_bytes

@@ -9,10 +9,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from graph.driver import Graph
-from graph.identity import create_user
-from graph.memberships import add_member
-from graph.tx import fetch_all
+from graph.access.memberships import add_member
+from graph.access.users import create_user
+from graph.core.driver import Graph
+from graph.core.tx import fetch_all
 from tests.conftest import ApiClient, SessionUser
 from tests.sdk.support import VERSION_FIELDS, log_files, unique_bytes
 

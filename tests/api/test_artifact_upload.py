@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import httpx
 
-from graph.driver import Graph
-from graph.tx import fetch_all
+from graph.core.driver import Graph
+from graph.core.tx import fetch_all
 from storage.base import BlobStore
 from storage.multipart import MiB
 from tests.conftest import ApiClient

@@ -11,16 +11,16 @@ from typing import Any, LiteralString
 
 import pytest
 
-from graph.collection_delete import _delete_tx
-from graph.driver import Graph
-from graph.errors import NotFound
-from graph.identity import create_user
-from graph.links import link_version
-from graph.memberships import add_member
-from graph.records import now
-from graph.registry_paths import parse_registry_path
-from graph.ttl import expire_versions
-from graph.tx import fetch_all, fetch_one
+from graph.access.memberships import add_member
+from graph.access.users import create_user
+from graph.artifacts.ttl import expire_versions
+from graph.core.driver import Graph
+from graph.core.errors import NotFound
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import now
+from graph.registry.delete_collection import _delete_tx
+from graph.registry.links import link_version
+from graph.registry.paths import parse_registry_path
 from tests.conftest import ApiClient, SessionUser
 from tests.registry_fixtures import make_version
 

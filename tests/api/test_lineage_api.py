@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.relay import GlobalID
 
-from graph.driver import Graph
+from graph.core.driver import Graph
 from tests.conftest import ApiClient
 from tests.lineage_fixtures import World, make_world
 

@@ -4,9 +4,9 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from graph.driver import Graph
-from graph.identity import create_user
-from graph.memberships import add_member
+from graph.access.memberships import add_member
+from graph.access.users import create_user
+from graph.core.driver import Graph
 from tests.conftest import ApiClient
 from tests.registry_fixtures import make_run, make_user, make_version
 

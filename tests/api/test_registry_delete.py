@@ -12,14 +12,14 @@ from typing import Any, LiteralString
 import pytest
 
 import lineage
-from graph.collections import CREATE_COLLECTION, create_collection
-from graph.driver import Graph
-from graph.errors import NotFound
-from graph.identity import create_user
-from graph.memberships import add_member
-from graph.records import new_id, now
-from graph.registry_delete import HasCollections, _delete_tx
-from graph.tx import fetch_all, fetch_one
+from graph.access.memberships import add_member
+from graph.access.users import create_user
+from graph.core.driver import Graph
+from graph.core.errors import NotFound
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import new_id, now
+from graph.registry.collections import CREATE_COLLECTION, create_collection
+from graph.registry.delete_registry import HasCollections, _delete_tx
 from tests.conftest import ApiClient, LiveServer, SessionUser
 
 CREATE_PROJECT = """

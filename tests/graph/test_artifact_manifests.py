@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.artifact_errors import InvalidPath
-from graph.errors import DomainError, InvalidInput
-from graph.manifest_spool import PAGE_MAX_ENTRIES, ManifestSpool
-from graph.manifests import (
+from graph.artifacts.errors import InvalidPath
+from graph.artifacts.manifest_spool import PAGE_MAX_ENTRIES, ManifestSpool
+from graph.artifacts.manifests import (
     HEADER,
     DraftLine,
     ManifestEntry,
@@ -27,6 +26,7 @@ from graph.manifests import (
     sorted_batch,
     validate_path,
 )
+from graph.core.errors import DomainError, InvalidInput
 
 DIGEST = "a" * 64
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from graph.bootstrap import LATEST_SCHEMA_VERSION, SCHEMA_STATEMENTS, bootstrap
-from graph.driver import Graph
+from graph.core.bootstrap import LATEST_SCHEMA_VERSION, SCHEMA_STATEMENTS, bootstrap
+from graph.core.driver import Graph
 
 
 async def test_bootstrap_is_idempotent_and_records_the_schema_version(graph: Graph) -> None:

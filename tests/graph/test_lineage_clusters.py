@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import pytest
 
-from graph.clusters import OVERFLOW_KEY, cluster_members
-from graph.driver import Graph
-from graph.errors import NotFound
-from graph.impact import impact
-from graph.lineage_model import Direction, Truncation, WalkLimits, WalkSpec
-from graph.traversal import traverse
+from graph.core.driver import Graph
+from graph.core.errors import NotFound
+from graph.lineage.clusters import OVERFLOW_KEY, cluster_members
+from graph.lineage.impact import impact
+from graph.lineage.model import Direction, Truncation, WalkLimits, WalkSpec
+from graph.lineage.traversal import traverse
 from tests.lineage_fixtures import make_world
 
 

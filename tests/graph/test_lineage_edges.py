@@ -5,14 +5,14 @@ from collections.abc import Callable
 
 import pytest
 
-from graph import lineage_edges
-from graph.driver import Graph
-from graph.errors import Conflict, DomainError, InvalidInput, NotFound
-from graph.lineage_edges import CycleError
-from graph.lineage_model import EdgeKind
-from graph.lineage_refs import parse_ref
-from graph.orgs import ensure_project
-from graph.tx import fetch_all
+from graph.access.orgs import ensure_project
+from graph.core.driver import Graph
+from graph.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from graph.core.tx import fetch_all
+from graph.lineage import edges as lineage_edges
+from graph.lineage.edges import CycleError
+from graph.lineage.model import EdgeKind
+from graph.lineage.refs import parse_ref
 from tests.lineage_fixtures import finished, make_world
 
 EDGES_OF_RUN = """

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from graph.driver import Graph
-from graph.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from graph.ingest import MAX_BATCH_EDGES, IngestEdge, IngestResult, IngestRun, ingest
-from graph.lineage_edges import CycleError
-from graph.lineage_model import EdgeKind
-from graph.runs import RunState, require_run, runs_of_project
-from graph.tx import fetch_all
+from graph.core.driver import Graph
+from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from graph.core.tx import fetch_all
+from graph.lineage.edges import CycleError
+from graph.lineage.ingest import MAX_BATCH_EDGES, IngestEdge, IngestResult, IngestRun, ingest
+from graph.lineage.model import EdgeKind
+from graph.lineage.runs import RunState, require_run, runs_of_project
 from tests.lineage_fixtures import T0, make_world
 
 EDGES = """

@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 import pytest
 
-from graph.driver import Graph
-from graph.errors import InvalidInput, NotFound
-from graph.lineage_model import (
+from graph.core.driver import Graph
+from graph.core.errors import InvalidInput, NotFound
+from graph.lineage.model import (
     Direction,
     NodeKind,
     Truncation,
@@ -15,9 +15,9 @@ from graph.lineage_model import (
     WalkLimits,
     WalkSpec,
 )
-from graph.lineage_nodes import require_node
-from graph.paths import shortest_paths
-from graph.traversal import Level, Traversal, traverse
+from graph.lineage.nodes import require_node
+from graph.lineage.paths import shortest_paths
+from graph.lineage.traversal import Level, Traversal, traverse
 from tests.lineage_fixtures import World, make_world
 
 STAGES = 12

@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import pytest
 
-from graph import orgs
-from graph.driver import Graph
-from graph.errors import AlreadyExists, NotFound
-from graph.names import InvalidName
+from graph.access import orgs
+from graph.core.driver import Graph
+from graph.core.errors import AlreadyExists, NotFound
+from graph.core.names import InvalidName
 
 
 async def test_concurrent_first_use_creates_one_organization_and_project(

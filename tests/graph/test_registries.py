@@ -5,13 +5,15 @@ from collections.abc import Callable
 
 import pytest
 
-from graph import collections, registries, registry_admin, registry_roles
-from graph.driver import Graph
-from graph.errors import AlreadyExists, InvalidInput, NotFound
-from graph.names import InvalidName
-from graph.orgs import ensure_organization
-from graph.registry_records import RegistryRole, TypeNotAccepted, Visibility
-from graph.tx import fetch_single
+from graph.access.orgs import ensure_organization
+from graph.core.driver import Graph
+from graph.core.errors import AlreadyExists, InvalidInput, NotFound
+from graph.core.names import InvalidName
+from graph.core.tx import fetch_single
+from graph.registry import admin as registry_admin
+from graph.registry import collections, registries
+from graph.registry import roles as registry_roles
+from graph.registry.records import RegistryRole, TypeNotAccepted, Visibility
 from tests.registry_fixtures import make_user
 
 

@@ -5,14 +5,16 @@ from collections.abc import Callable
 
 import pytest
 
-from graph import links, registries, registry_admin, registry_versions
-from graph.driver import Graph
-from graph.errors import Conflict, InvalidInput, NotFound
-from graph.orgs import ensure_organization
-from graph.registry_paths import InvalidPath, Selector, parse_registry_path
-from graph.registry_records import TypeNotAccepted
-from graph.source_versions import version_id_for_path
-from graph.tx import fetch_all, fetch_single
+from graph.access.orgs import ensure_organization
+from graph.artifacts.source_versions import version_id_for_path
+from graph.core.driver import Graph
+from graph.core.errors import Conflict, InvalidInput, NotFound
+from graph.core.tx import fetch_all, fetch_single
+from graph.registry import admin as registry_admin
+from graph.registry import links, registries
+from graph.registry import versions as registry_versions
+from graph.registry.paths import InvalidPath, Selector, parse_registry_path
+from graph.registry.records import TypeNotAccepted
 from tests.registry_fixtures import make_run, make_version
 
 

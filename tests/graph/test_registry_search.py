@@ -5,18 +5,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph import collection_search, collections, registry_admin
-from graph.driver import Graph
-from graph.errors import InvalidInput
-from graph.orgs import ensure_organization
-from graph.search_filters import (
+from graph.access.orgs import ensure_organization
+from graph.core.driver import Graph
+from graph.core.errors import InvalidInput
+from graph.core.tx import fetch_single
+from graph.registry import admin as registry_admin
+from graph.registry import collections
+from graph.registry import search as collection_search
+from graph.registry.search_filters import (
     SORT_IN_MEMORY_UP_TO,
     CollectionFilter,
     CollectionSort,
     TextMatch,
     compile_collection_filter,
 )
-from graph.tx import fetch_single
 
 SPECS = [
     # name, type, description, tags, created (days ago)

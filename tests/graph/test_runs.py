@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from graph import runs
-from graph.driver import Graph
-from graph.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from graph.names import InvalidName
-from graph.runs import MetadataTooLarge, NewRun, RunChange, RunState
+from graph.core.driver import Graph
+from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from graph.core.names import InvalidName
+from graph.lineage import runs
+from graph.lineage.runs import MetadataTooLarge, NewRun, RunChange, RunState
 from tests.lineage_fixtures import T0, make_world
 
 

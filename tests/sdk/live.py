@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.app import create_app
 from api.context import Services
 from api.settings import Settings
-from graph.driver import Graph, connect
+from graph.core.driver import Graph, connect
 from services.s3_server import S3Endpoint
 from storage.multipart import MIN_PART_SIZE
 from storage.s3 import S3BlobStore

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 
 from api.artifacts import committing
-from graph import artifact_drafts as drafts
-from graph.artifact_commit import CommitResult
-from graph.driver import Graph
-from graph.manifests import make_entry, sorted_batch
+from graph.artifacts import drafts
+from graph.artifacts.commit import CommitResult
+from graph.artifacts.manifests import make_entry, sorted_batch
+from graph.core.driver import Graph
 from storage.base import BlobStore
 from tests.conftest import ApiClient
 from tests.storage.helpers import chunks

@@ -1,0 +1,149 @@
+"""Looking up committed versions: by id, by path (`:vN`, `:alias`, digest), per artifact.
+
+Only COMMITTED versions are ever returned; drafts and deleted versions are invisible here.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from graph.artifacts.paths import SelectorKind, VersionRef
+from graph.artifacts.records import (
+    VERSION_FIELDS,
+    ManifestLayout,
+    VersionRecord,
+    version_record,
+)
+from graph.core.driver import Graph
+from graph.core.tx import fetch_all, fetch_one, fetch_page
+
+_ARTIFACT_BY_NAME: LiteralString = """
+MATCH (:Organization {name: $org})-[:HAS_PROJECT]->(:Project {name: $project})
+      -[:HAS_ARTIFACT]->(a:Artifact {name: $name})
+"""
+
+VERSION_BY_INDEX: LiteralString = (
+    _ARTIFACT_BY_NAME
+    + """MATCH (v:ArtifactVersion {artifact_id: a.id, index: $index})
+WHERE v.state = 'COMMITTED'
+RETURN """
+    + VERSION_FIELDS
+    + " AS version"
+)
+
+VERSION_BY_ALIAS: LiteralString = (
+    _ARTIFACT_BY_NAME
+    + """MATCH (:Alias {artifact_id: a.id, name: $alias})-[:POINTS_TO]->(v:ArtifactVersion)
+WHERE v.state = 'COMMITTED'
+RETURN """
+    + VERSION_FIELDS
+    + " AS version"
+)
+
+VERSION_BY_DIGEST: LiteralString = (
+    _ARTIFACT_BY_NAME
+    + """MATCH (v:ArtifactVersion {digest: $digest})
+WHERE v.artifact_id = a.id AND v.state = 'COMMITTED'
+RETURN """
+    + VERSION_FIELDS
+    + " AS version"
+)
+
+VERSIONS_BY_ID: LiteralString = (
+    """
+UNWIND $ids AS id
+MATCH (v:ArtifactVersion {id: id})
+WHERE v.state = 'COMMITTED'
+RETURN """
+    + VERSION_FIELDS
+    + " AS version"
+)
+
+COUNT_VERSIONS_OF_ARTIFACT: LiteralString = """
+MATCH (:Artifact {id: $artifact_id})-[:HAS_VERSION]->(v:ArtifactVersion)
+WHERE v.state = 'COMMITTED'
+RETURN count(v) AS total
+"""
+
+VERSIONS_OF_ARTIFACT: LiteralString = (
+    """
+MATCH (:Artifact {id: $artifact_id})-[:HAS_VERSION]->(v:ArtifactVersion)
+WHERE v.state = 'COMMITTED'
+RETURN """
+    + VERSION_FIELDS
+    + """ AS version
+ORDER BY v.index DESC
+SKIP $offset LIMIT $limit
+"""
+)
+
+LAYOUTS: LiteralString = """
+UNWIND $ids AS id
+MATCH (v:ArtifactVersion {id: id})
+WHERE v.state = 'COMMITTED'
+RETURN v.id AS id, v.file_count AS file_count, v.page_digests AS page_digests,
+       v.page_counts AS page_counts
+"""
+
+PRODUCERS: LiteralString = """
+UNWIND $ids AS id
+MATCH (r:Run)-[:PRODUCED]->(:ArtifactVersion {id: id})
+RETURN id, r.id AS run_id
+"""
+
+
+async def version_by_ref(graph: Graph, ref: VersionRef) -> VersionRecord | None:
+    """The committed version a path names, or None."""
+    key = ref.artifact
+    names = {"org": key.org, "project": key.project, "name": key.name}
+    if ref.kind is SelectorKind.INDEX:
+        row = await graph.read(fetch_one, VERSION_BY_INDEX, index=ref.index, **names)
+    elif ref.kind is SelectorKind.DIGEST:
+        row = await graph.read(fetch_one, VERSION_BY_DIGEST, digest=ref.value, **names)
+    else:
+        row = await graph.read(fetch_one, VERSION_BY_ALIAS, alias=ref.value, **names)
+    return None if row is None else version_record(row["version"])
+
+
+async def versions_by_ids(graph: Graph, ids: list[str]) -> list[VersionRecord | None]:
+    """Committed versions in the order of `ids`, None where absent (or not committed)."""
+    rows = await graph.read(fetch_all, VERSIONS_BY_ID, ids=ids)
+    found = {row["version"]["id"]: version_record(row["version"]) for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def versions_of_artifact(
+    graph: Graph, artifact_id: str, offset: int, limit: int
+) -> tuple[list[VersionRecord], int]:
+    """One page of an artifact's committed versions, newest first, and their number."""
+    rows, total = await graph.read(
+        fetch_page,
+        COUNT_VERSIONS_OF_ARTIFACT,
+        VERSIONS_OF_ARTIFACT,
+        artifact_id=artifact_id,
+        offset=offset,
+        limit=limit,
+    )
+    return [version_record(row["version"]) for row in rows], total
+
+
+async def manifest_layouts(graph: Graph, ids: list[str]) -> list[ManifestLayout | None]:
+    """Where each version's entries are stored, in the order of `ids`."""
+    rows = await graph.read(fetch_all, LAYOUTS, ids=ids)
+    found = {
+        row["id"]: ManifestLayout(
+            version_id=row["id"],
+            file_count=int(row["file_count"] or 0),
+            page_digests=list(row["page_digests"] or []),
+            page_counts=[int(c) for c in row["page_counts"] or []],
+        )
+        for row in rows
+    }
+    return [found.get(i) for i in ids]
+
+
+async def producers(graph: Graph, ids: list[str]) -> list[str | None]:
+    """The id of the run that produced each version, or None; in the order of `ids`."""
+    rows = await graph.read(fetch_all, PRODUCERS, ids=ids)
+    found = {row["id"]: row["run_id"] for row in rows}
+    return [found.get(i) for i in ids]

@@ -1,0 +1,145 @@
+"""Constraints, indexes and the recorded schema version, applied idempotently at start-up.
+
+Every statement uses `IF NOT EXISTS`, so two API processes starting together, or a restart, are
+harmless. Data migrations run once each: the version of the last one applied is stored on the
+`(:LineageSchema {id: 'lineage'})` node, advanced inside the same transaction as the migration.
+
+The model (labels and their natural keys):
+- Organization {id, name}                       name unique
+- Project {id, org_id, name}                    (org_id, name) unique
+- Artifact {id, project_id, name, type}         (project_id, name) unique: a name whatever the type
+- ArtifactVersion {id, artifact_id, index}      (artifact_id, index) unique; digest indexed
+- Blob {digest}                                 digest unique: one node per stored blob
+- Alias {artifact_id, name}                     (artifact_id, name) unique: one version per alias
+- Run {id, project_id, name, job_type}          id unique
+- Registry {id, org_id, name}                   (org_id, name) unique
+- Collection {id, registry_id, name}            (registry_id, name) unique
+- CollectionAlias {collection_id, name}         (collection_id, name) unique
+- User {id, name}, ApiKey {id, key_hash}        unique; AuditEvent {id} unique
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from graph.core.driver import Graph
+
+SCHEMA_STATEMENTS: list[LiteralString] = [
+    # unique ids
+    "CREATE CONSTRAINT organization_id IF NOT EXISTS FOR (n:Organization) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT project_id IF NOT EXISTS FOR (n:Project) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT artifact_id IF NOT EXISTS FOR (n:Artifact) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT artifact_version_id IF NOT EXISTS "
+    "FOR (n:ArtifactVersion) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT run_id IF NOT EXISTS FOR (n:Run) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT registry_id IF NOT EXISTS FOR (n:Registry) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT collection_id IF NOT EXISTS FOR (n:Collection) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT user_id IF NOT EXISTS FOR (n:User) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT audit_event_id IF NOT EXISTS FOR (n:AuditEvent) REQUIRE n.id IS UNIQUE",
+    # natural keys
+    "CREATE CONSTRAINT organization_name IF NOT EXISTS "
+    "FOR (n:Organization) REQUIRE n.name IS UNIQUE",
+    "CREATE CONSTRAINT project_key IF NOT EXISTS "
+    "FOR (n:Project) REQUIRE (n.org_id, n.name) IS UNIQUE",
+    "CREATE CONSTRAINT artifact_key IF NOT EXISTS "
+    "FOR (n:Artifact) REQUIRE (n.project_id, n.name) IS UNIQUE",
+    "CREATE CONSTRAINT artifact_version_key IF NOT EXISTS "
+    "FOR (n:ArtifactVersion) REQUIRE (n.artifact_id, n.index) IS UNIQUE",
+    "CREATE CONSTRAINT blob_digest IF NOT EXISTS FOR (n:Blob) REQUIRE n.digest IS UNIQUE",
+    "CREATE CONSTRAINT alias_key IF NOT EXISTS "
+    "FOR (n:Alias) REQUIRE (n.artifact_id, n.name) IS UNIQUE",
+    "CREATE CONSTRAINT registry_key IF NOT EXISTS "
+    "FOR (n:Registry) REQUIRE (n.org_id, n.name) IS UNIQUE",
+    "CREATE CONSTRAINT collection_key IF NOT EXISTS "
+    "FOR (n:Collection) REQUIRE (n.registry_id, n.name) IS UNIQUE",
+    "CREATE CONSTRAINT collection_alias_key IF NOT EXISTS "
+    "FOR (n:CollectionAlias) REQUIRE (n.collection_id, n.name) IS UNIQUE",
+    "CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
+    "CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.key_hash IS UNIQUE",
+    # lookups and sorts the queries rely on
+    "CREATE INDEX artifact_version_digest IF NOT EXISTS FOR (n:ArtifactVersion) ON (n.digest)",
+    "CREATE INDEX artifact_version_state IF NOT EXISTS FOR (n:ArtifactVersion) ON (n.state)",
+    "CREATE INDEX artifact_version_expires IF NOT EXISTS FOR (n:ArtifactVersion) ON (n.expires_at)",
+    "CREATE INDEX artifact_type IF NOT EXISTS FOR (n:Artifact) ON (n.type)",
+    "CREATE INDEX run_project IF NOT EXISTS FOR (n:Run) ON (n.project_id)",
+    "CREATE INDEX run_job_type IF NOT EXISTS FOR (n:Run) ON (n.job_type)",
+    "CREATE INDEX collection_type IF NOT EXISTS FOR (n:Collection) ON (n.type)",
+    # collection search (graph/registry/search_filters.py): per registry, the values predicates read
+    "CREATE INDEX collection_registry_created IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.created_at)",
+    "CREATE INDEX collection_registry_tags IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.tags)",
+    "CREATE INDEX collection_registry_type IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.type)",
+    "CREATE INDEX collection_registry_description IF NOT EXISTS "
+    "FOR (n:Collection) ON (n.registry_id, n.description)",
+    # registry: one version per collection index; alias history newest first per collection
+    "CREATE CONSTRAINT linked_to_index IF NOT EXISTS "
+    "FOR ()-[l:LINKED_TO]-() REQUIRE (l.collection_id, l.index) IS UNIQUE",
+    "CREATE INDEX collection_alias_move IF NOT EXISTS "
+    "FOR (n:CollectionAliasMove) ON (n.collection_id, n.seq)",
+    "CREATE CONSTRAINT collection_lock_key IF NOT EXISTS "
+    "FOR (n:CollectionLock) REQUIRE n.collection_id IS UNIQUE",
+    "CREATE INDEX audit_event_org IF NOT EXISTS FOR (n:AuditEvent) ON (n.org_id, n.at)",
+    # access: one first-use claim per organisation name (graph/access/facts.py)
+    "CREATE CONSTRAINT org_claim_name IF NOT EXISTS FOR (n:OrgClaim) REQUIRE n.org_name IS UNIQUE",
+    # artifacts: garbage-collection candidates, retention policies (graph/artifacts/gc.py,
+    # retention.py)
+    "CREATE INDEX blob_gc_candidate IF NOT EXISTS FOR (n:Blob) ON (n.gc_candidate)",
+    "CREATE INDEX artifact_keep_last IF NOT EXISTS FOR (n:Artifact) ON (n.keep_last)",
+]
+
+Migration = Callable[[AsyncManagedTransaction], Awaitable[None]]
+
+# (version, migration) in ascending order from 2 (1 is the baseline of constraints above);
+# append, never reorder or edit one that has been released.
+MIGRATIONS: list[tuple[int, Migration]] = []
+
+SCHEMA_VERSION_READ: LiteralString = """
+MERGE (s:LineageSchema {id: 'lineage'})
+ON CREATE SET s.version = 0, s.created_at = datetime()
+RETURN s.version AS version
+"""
+
+SCHEMA_VERSION_ADVANCE: LiteralString = """
+MATCH (s:LineageSchema {id: 'lineage'})
+WHERE s.version < $version
+SET s.version = $version, s.migrated_at = datetime()
+RETURN s.version AS version
+"""
+
+LATEST_SCHEMA_VERSION = MIGRATIONS[-1][0] if MIGRATIONS else 1
+
+
+async def _read_version_tx(tx: AsyncManagedTransaction) -> int:
+    record = await (await tx.run(SCHEMA_VERSION_READ)).single(strict=True)
+    return int(record["version"])
+
+
+async def _migrate_tx(tx: AsyncManagedTransaction, version: int, migration: Migration) -> bool:
+    """Apply one migration unless another process already did (the version check locks)."""
+    result = await tx.run(SCHEMA_VERSION_ADVANCE, version=version)
+    if await result.single() is None:
+        return False
+    await migration(tx)
+    return True
+
+
+async def _noop(tx: AsyncManagedTransaction) -> None:
+    return None
+
+
+async def bootstrap(graph: Graph) -> int:
+    """Create constraints and indexes, run pending migrations, and return the schema version."""
+    for statement in SCHEMA_STATEMENTS:
+        await graph.driver.execute_query(statement, database_=graph.database)
+    await graph.driver.execute_query("CALL db.awaitIndexes(60)", database_=graph.database)
+    version = await graph.write(_read_version_tx)
+    for target, migration in [(1, _noop), *MIGRATIONS]:
+        if target > version:
+            await graph.write(_migrate_tx, target, migration)
+    return await graph.write(_read_version_tx)

@@ -1,0 +1,316 @@
+"""Collection aliases: `(:CollectionAlias {collection_id, name})-[:POINTS_TO]->(:ArtifactVersion)`.
+
+Each alias names one linked version of its collection. `latest` is kept by the registry on the
+most recently linked version; other aliases are set by users, and those a registry lists as
+protected only by its admins. Every change (set, move, removal, including `latest`) is kept as
+a `(:CollectionAliasMove {collection_id, alias, seq, from_*, to_*, at, by})` node: `seq` grows
+per collection, so history reads newest first even within one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from graph.core.audit import record_audit_tx
+from graph.core.driver import Graph
+from graph.core.errors import InvalidInput
+from graph.core.names import validate_name
+from graph.core.tx import fetch_all, fetch_one
+from graph.core.values import native_datetime, new_id, now
+from graph.registry.paths import RegistryPath, is_index_selector
+from graph.registry.records import LATEST, MembershipRecord, ProtectedAlias
+from graph.registry.targets import LockedCollection, Selected, lock_collection_tx, select_version_tx
+from graph.registry.versions import membership_tx
+
+
+@dataclass(frozen=True)
+class AliasMoveRecord:
+    alias: str
+    seq: int
+    from_version_id: str | None
+    from_index: int | None
+    to_version_id: str | None
+    to_index: int | None
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
+class AliasRecord:
+    name: str
+    version_id: str
+    index: int
+
+
+CURRENT_TARGET: LiteralString = """
+MATCH (a:CollectionAlias {collection_id: $collection_id, name: $alias})-[:POINTS_TO]->
+      (v:ArtifactVersion)
+OPTIONAL MATCH (v)-[l:LINKED_TO {collection_id: $collection_id}]->(:Collection)
+RETURN v.id AS version_id, l.index AS index
+"""
+
+DETACH_ALIAS: LiteralString = """
+MATCH (a:CollectionAlias {collection_id: $collection_id, name: $alias})-[p:POINTS_TO]->()
+DELETE p
+"""
+
+POINT_ALIAS: LiteralString = """
+MATCH (v:ArtifactVersion {id: $version_id})
+MERGE (a:CollectionAlias {collection_id: $collection_id, name: $alias})
+ON CREATE SET a.created_at = $now, a.created_by = $actor
+SET a.updated_at = $now, a.updated_by = $actor
+CREATE (a)-[:POINTS_TO]->(v)
+"""
+
+DELETE_ALIAS: LiteralString = """
+MATCH (a:CollectionAlias {collection_id: $collection_id, name: $alias})
+DETACH DELETE a
+"""
+
+RECORD_MOVE: LiteralString = """
+MATCH (c:Collection {id: $collection_id})
+SET c.alias_moves = coalesce(c.alias_moves, 0) + 1
+CREATE (m:CollectionAliasMove {id: $id, collection_id: c.id, alias: $alias, seq: c.alias_moves,
+  from_version_id: $from_version_id, from_index: $from_index,
+  to_version_id: $to_version_id, to_index: $to_index, at: $now, by: $actor})
+"""
+
+ALIASES_OF_VERSION: LiteralString = """
+MATCH (a:CollectionAlias {collection_id: $collection_id})-[:POINTS_TO]->
+      (:ArtifactVersion {id: $version_id})
+RETURN a.name AS name
+"""
+
+COUNT_ALIASES: LiteralString = """
+MATCH (a:CollectionAlias {collection_id: $collection_id})
+RETURN count(a) AS total
+"""
+
+ALIASES: LiteralString = """
+MATCH (a:CollectionAlias {collection_id: $collection_id})-[:POINTS_TO]->(v:ArtifactVersion)
+MATCH (v)-[l:LINKED_TO {collection_id: $collection_id}]->(:Collection)
+RETURN a.name AS name, v.id AS version_id, l.index AS index
+ORDER BY CASE a.name WHEN 'latest' THEN 0 ELSE 1 END, a.name
+SKIP $offset LIMIT $limit
+"""
+
+COUNT_HISTORY: LiteralString = """
+MATCH (m:CollectionAliasMove {collection_id: $collection_id})
+WHERE $alias IS NULL OR m.alias = $alias
+RETURN count(m) AS total
+"""
+
+# Ordered by both properties of the (collection_id, seq) index so the page is read off the index.
+HISTORY: LiteralString = """
+MATCH (m:CollectionAliasMove)
+WHERE m.collection_id = $collection_id AND m.seq >= 0 AND ($alias IS NULL OR m.alias = $alias)
+WITH m ORDER BY m.collection_id DESC, m.seq DESC SKIP $offset LIMIT $limit
+RETURN m {.alias, .seq, .from_version_id, .from_index, .to_version_id, .to_index, .at, .by}
+  AS move
+"""
+
+
+def validate_alias(alias: str, *, field: str = "alias") -> str:
+    """A name users may give an alias: valid, not `latest` (automatic), not `vN` (an index)."""
+    validate_name(alias, field=field)
+    if alias == LATEST:
+        raise InvalidInput("'latest' is kept by the registry and cannot be set", field=field)
+    if is_index_selector(alias):
+        raise InvalidInput(f"{alias!r} looks like a collection index; choose another", field=field)
+    return alias
+
+
+def check_protected(
+    collection: LockedCollection, aliases: list[str], may_change_protected: bool
+) -> None:
+    """`PROTECTED_ALIAS` unless the caller may change every protected alias in `aliases`."""
+    protected = sorted(set(aliases) & set(collection.protected_aliases))
+    if protected and not may_change_protected:
+        raise ProtectedAlias(
+            f"Alias {protected[0]!r} is protected in registry {collection.registry_name!r}: "
+            "only registry admins may set, move or remove it",
+            field="alias",
+        )
+
+
+async def point_alias_tx(
+    tx: AsyncManagedTransaction,
+    collection: LockedCollection,
+    alias: str,
+    target: Selected,
+    *,
+    actor: str,
+) -> bool:
+    """Point `alias` at `target` (a version linked to the locked collection); False if it did."""
+    row = await fetch_one(tx, CURRENT_TARGET, collection_id=collection.id, alias=alias)
+    if row is not None and row["version_id"] == target.version_id:
+        return False
+    stamp = now()
+    await tx.run(DETACH_ALIAS, collection_id=collection.id, alias=alias)
+    await tx.run(
+        POINT_ALIAS,
+        collection_id=collection.id,
+        alias=alias,
+        version_id=target.version_id,
+        now=stamp,
+        actor=actor,
+    )
+    await _record_move_tx(
+        tx,
+        collection,
+        alias,
+        None if row is None else row["version_id"],
+        None if row is None else row["index"],
+        target,
+        actor,
+    )
+    return True
+
+
+async def drop_alias_tx(
+    tx: AsyncManagedTransaction, collection: LockedCollection, alias: str, *, actor: str
+) -> bool:
+    """Delete `alias` from the locked collection, keeping the removal in its history."""
+    row = await fetch_one(tx, CURRENT_TARGET, collection_id=collection.id, alias=alias)
+    if row is None:
+        return False
+    await tx.run(DELETE_ALIAS, collection_id=collection.id, alias=alias)
+    await _record_move_tx(tx, collection, alias, row["version_id"], row["index"], None, actor)
+    return True
+
+
+async def aliases_of_version_tx(
+    tx: AsyncManagedTransaction, collection: LockedCollection, version_id: str
+) -> list[str]:
+    rows = await fetch_all(
+        tx, ALIASES_OF_VERSION, collection_id=collection.id, version_id=version_id
+    )
+    return sorted(row["name"] for row in rows)
+
+
+async def _record_move_tx(
+    tx: AsyncManagedTransaction,
+    collection: LockedCollection,
+    alias: str,
+    from_version_id: str | None,
+    from_index: int | None,
+    target: Selected | None,
+    actor: str,
+) -> None:
+    stamp = now()
+    await tx.run(
+        RECORD_MOVE,
+        id=new_id(),
+        collection_id=collection.id,
+        alias=alias,
+        from_version_id=from_version_id,
+        from_index=from_index,
+        to_version_id=None if target is None else target.version_id,
+        to_index=None if target is None else target.index,
+        now=stamp,
+        actor=actor,
+    )
+    action = "collection_alias.remove" if target is None else "collection_alias.move"
+    await record_audit_tx(
+        tx,
+        org_id=collection.org_id,
+        actor=actor,
+        action=action,
+        target_kind="Collection",
+        target_id=collection.id,
+        details={
+            "alias": alias,
+            "path": collection.path,
+            "from": None if from_index is None else f"v{from_index}",
+            "to": None if target is None else f"v{target.index}",
+        },
+    )
+
+
+async def set_collection_alias(
+    graph: Graph, target: RegistryPath, alias: str, *, actor: str, may_change_protected: bool
+) -> MembershipRecord:
+    """Point `alias` at the version `target` (`...:vN` or `...:other-alias`) names.
+
+    Moving an alias onto the version it already names changes nothing and records nothing.
+    """
+    validate_alias(alias)
+    if target.selector is None:
+        raise InvalidInput("Name the version to alias with ':vN' or ':<alias>'", field="path")
+    selector = target.selector
+
+    async def work(tx: AsyncManagedTransaction) -> MembershipRecord:
+        collection = await lock_collection_tx(tx, target)
+        check_protected(collection, [alias], may_change_protected)
+        selected = await select_version_tx(tx, collection, selector)
+        await point_alias_tx(tx, collection, alias, selected, actor=actor)
+        return await membership_tx(tx, collection.id, selected.version_id)
+
+    return await graph.write(work)
+
+
+async def remove_collection_alias(
+    graph: Graph,
+    collection_path: RegistryPath,
+    alias: str,
+    *,
+    actor: str,
+    may_change_protected: bool,
+) -> bool:
+    """Remove a user alias from a collection; False when it did not exist."""
+    validate_alias(alias)
+
+    async def work(tx: AsyncManagedTransaction) -> bool:
+        collection = await lock_collection_tx(tx, collection_path)
+        check_protected(collection, [alias], may_change_protected)
+        return await drop_alias_tx(tx, collection, alias, actor=actor)
+
+    return await graph.write(work)
+
+
+async def collection_aliases(
+    graph: Graph, collection_id: str, offset: int, limit: int
+) -> tuple[list[AliasRecord], int]:
+    """One page of a collection's aliases (`latest` first, then by name) and their number."""
+
+    async def work(tx: AsyncManagedTransaction) -> tuple[list[AliasRecord], int]:
+        total = await fetch_one(tx, COUNT_ALIASES, collection_id=collection_id)
+        rows = await fetch_all(tx, ALIASES, collection_id=collection_id, offset=offset, limit=limit)
+        records = [AliasRecord(r["name"], r["version_id"], int(r["index"])) for r in rows]
+        return records, int(total["total"] if total else 0)
+
+    return await graph.read(work)
+
+
+async def alias_history(
+    graph: Graph, collection_id: str, alias: str | None, offset: int, limit: int
+) -> tuple[list[AliasMoveRecord], int]:
+    """One page of alias changes in a collection (one alias, or all), newest first."""
+
+    async def work(tx: AsyncManagedTransaction) -> tuple[list[AliasMoveRecord], int]:
+        params = {"collection_id": collection_id, "alias": alias}
+        total = await fetch_one(tx, COUNT_HISTORY, **params)
+        rows = await fetch_all(tx, HISTORY, offset=offset, limit=limit, **params)
+        return [_move(row["move"]) for row in rows], int(total["total"] if total else 0)
+
+    return await graph.read(work)
+
+
+def _move(row: dict[str, object]) -> AliasMoveRecord:
+    def opt_int(value: object) -> int | None:
+        return None if value is None else int(str(value))
+
+    return AliasMoveRecord(
+        alias=str(row["alias"]),
+        seq=int(str(row["seq"])),
+        from_version_id=None if row.get("from_version_id") is None else str(row["from_version_id"]),
+        from_index=opt_int(row.get("from_index")),
+        to_version_id=None if row.get("to_version_id") is None else str(row["to_version_id"]),
+        to_index=opt_int(row.get("to_index")),
+        at=native_datetime(row["at"]) or now(),
+        by=str(row.get("by") or "anonymous"),
+    )
