@@ -66,9 +66,17 @@ class MembersPage:
     total: int
 
 
+@dataclass
+class _Members:
+    """The page once the cluster's level is re-derived and queried (None until then)."""
+
+    page: MembersPage | None = None
+
+
 async def _members_tx(
     tx: AsyncManagedTransaction,
     walker: Walker,
+    members: _Members,
     direction: Direction,
     distance: int,
     key: str,
@@ -76,7 +84,7 @@ async def _members_tx(
     search: str | None,
     offset: int,
     limit: int,
-) -> MembersPage:
+) -> None:
     seed = await seed_handle_tx(tx, walker.spec.seed_id)
     state = WalkState.at_seed(seed, direction)
     while state.distance < distance - 1:
@@ -107,7 +115,7 @@ async def _members_tx(
         },
     )
     record = await result.single(strict=True)
-    return MembersPage(state.kind.other, tuple(record["page"]), int(record["total"]))
+    members.page = MembersPage(state.kind.other, tuple(record["page"]), int(record["total"]))
 
 
 async def cluster_members(
@@ -127,9 +135,10 @@ async def cluster_members(
     `scan_limit` is the node budget the level had when the cluster was computed, so a level
     cut by the node limit is re-derived with the same cut.
     """
-    page, timed_out = await with_budget(
+    budgeted = await with_budget(
         graph,
         spec,
+        _Members,
         _members_tx,
         direction,
         distance,
@@ -139,7 +148,8 @@ async def cluster_members(
         offset,
         limit,
     )
-    if timed_out:
+    if budgeted.timed_out:
         raise LimitExceeded("The time budget ran out before the cluster was re-derived")
-    assert isinstance(page, MembersPage)
+    page = budgeted.result.page
+    assert page is not None  # the work sets it or raises
     return page

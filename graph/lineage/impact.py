@@ -90,16 +90,14 @@ def _no_counts() -> dict[NodeKind, Counter[str]]:
 
 @dataclass
 class _Tally:
-    """What the transaction found; reset at the start of each (retried) attempt."""
+    """What the walk has counted so far (kept when the deadline cuts it)."""
 
     seed: NodeHandle | None = None
-    walker: Walker | None = None
     depth: int = 0
     counts: dict[NodeKind, Counter[str]] = field(default_factory=_no_counts)
 
 
 async def _impact_tx(tx: AsyncManagedTransaction, walker: Walker, tally: _Tally) -> None:
-    tally.counts, tally.walker, tally.depth = _no_counts(), walker, 0
     tally.seed = seed = await seed_handle_tx(tx, walker.spec.seed_id)
     state = WalkState.at_seed(seed, Direction.DOWNSTREAM)
     while state.distance < walker.spec.limits.depth and state.frontier:
@@ -134,17 +132,15 @@ def _sorted(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
 async def impact(graph: Graph, spec: WalkSpec) -> Impact:
     """Downstream counts from `spec.seed_id` within `spec.limits` (direction is ignored)."""
     started = time.monotonic()
-    tally = _Tally()
-    _, timed_out = await with_budget(graph, spec, _impact_tx, tally)
-    if tally.seed is None or tally.walker is None:
+    budgeted = await with_budget(graph, spec, _Tally, _impact_tx)
+    tally, walker = budgeted.result, budgeted.walker
+    if tally.seed is None:  # the deadline came before the seed was looked up
         raise NotFound("No run or committed artifact version with this id", field="seed")
-    if timed_out:
-        tally.walker.flag(Truncation.TIME_BUDGET)
     return Impact(
         seed=tally.seed,
         runs_by_job_type=_sorted(tally.counts[NodeKind.RUN]),
         versions_by_type=_sorted(tally.counts[NodeKind.ARTIFACT_VERSION]),
         depth_reached=tally.depth,
-        truncation=tuple(tally.walker.truncation),
+        truncation=tuple(walker.truncation),
         elapsed_ms=(time.monotonic() - started) * 1000,
     )

@@ -20,9 +20,9 @@ and downstream walks are independent (in a DAG they cannot meet).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from neo4j import AsyncManagedTransaction, unit_of_work
 from neo4j.exceptions import ClientError, TransientError
@@ -39,6 +39,9 @@ from graph.lineage.model import (
     WalkSpec,
 )
 from graph.lineage.nodes import NodeHandle, node_handles_tx
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -184,26 +187,53 @@ def is_timeout(error: Exception) -> bool:
     return "TransactionTimedOut" in code or code.endswith("Transaction.Terminated")
 
 
-async def with_budget(graph: Graph, spec: WalkSpec, work: Any, *args: Any) -> tuple[Any, bool]:
-    """Run `work(tx, walker, *args)` in a read transaction bounded by the spec's time budget.
+BudgetWork = Callable[Concatenate[AsyncManagedTransaction, Walker, R, P], Awaitable[None]]
+"""A walk run by `with_budget`: it builds its result in the `R` it is handed as it goes, so
+whatever it computed before the server ends the transaction at the deadline is still there."""
 
-    Returns the work's result and whether the server cut it at the deadline (the work fills
-    its partial result in place, so what was computed before the timeout is kept).
+
+@dataclass(frozen=True)
+class Budgeted(Generic[R]):
+    """What a budgeted walk left: its result (partial when `timed_out`) and its walker, whose
+    `truncation` and `counted` describe the bounds it met (TIME_BUDGET when `timed_out`)."""
+
+    result: R
+    walker: Walker
+    timed_out: bool
+
+
+async def with_budget(
+    graph: Graph,
+    spec: WalkSpec,
+    start: Callable[[], R],
+    work: BudgetWork[R, P],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Budgeted[R]:
+    """Run `work(tx, walker, start(), *args)` in a read transaction bounded by the time budget.
+
+    The budget is checked by the walker before each level and enforced on the server as the
+    transaction timeout. Each (retried) attempt starts from a fresh result and walker; the last
+    attempt's are returned, with `timed_out` when the server cut it at the deadline.
     """
     budget = spec.limits.time_budget_ms / 1000
-    started = time.monotonic()
+    deadline = time.monotonic() + budget
+    latest = Budgeted(start(), Walker(spec, deadline), timed_out=False)
 
     @unit_of_work(timeout=budget + 0.5)
-    async def run(tx: AsyncManagedTransaction) -> Any:
-        walker = Walker(spec, deadline=started + budget)
-        return await work(tx, walker, *args)
+    async def run(tx: AsyncManagedTransaction) -> None:
+        nonlocal latest
+        latest = Budgeted(start(), Walker(spec, deadline), timed_out=False)
+        await work(tx, latest.walker, latest.result, *args, **kwargs)
 
     try:
-        return await graph.read(run), False
+        await graph.read(run)
     except (ClientError, TransientError) as error:
-        if is_timeout(error):
-            return None, True
-        raise
+        if not is_timeout(error):
+            raise
+        latest.walker.flag(Truncation.TIME_BUDGET)
+        return replace(latest, timed_out=True)
+    return latest
 
 
 def _display_order(level: Level) -> int:
@@ -215,6 +245,34 @@ async def seed_handle_tx(tx: AsyncManagedTransaction, seed_id: str) -> NodeHandl
     if seed is None:
         raise NotFound("No run or committed artifact version with this id", field="seed")
     return seed
+
+
+@dataclass
+class _Walked:
+    """What a traversal has found so far: its seed, then each level as it is computed."""
+
+    seed: NodeHandle | None = None
+    levels: list[Level] = field(default_factory=list)
+
+
+async def _traverse_tx(
+    tx: AsyncManagedTransaction,
+    walker: Walker,
+    walked: _Walked,
+    seed: NodeHandle | None,
+    on_level: Callable[[Level], None] | None,
+) -> None:
+    spec = walker.spec
+    walked.seed = seed = seed or await seed_handle_tx(tx, spec.seed_id)
+    for direction in spec.direction.walks:
+        state = WalkState.at_seed(seed, direction)
+        while state.distance < spec.limits.depth:
+            level = await walker.next_level(tx, state)
+            if level is None:
+                break
+            walked.levels.append(level)
+            if on_level is not None:
+                on_level(level)
 
 
 async def traverse(
@@ -231,37 +289,15 @@ async def traverse(
     soon as it is computed (so the caller can start loading what it shows while the walk goes
     on); when the transaction is retried it sees the levels again.
     """
-    known_seed = seed
     started = time.monotonic()
-    levels: list[Level] = []
-    found: dict[str, Any] = {}
-
-    async def work(tx: AsyncManagedTransaction, walker: Walker) -> Walker:
-        levels.clear()
-        seed = known_seed or await seed_handle_tx(tx, spec.seed_id)
-        found["seed"] = seed
-        found["walker"] = walker
-        for direction in spec.direction.walks:
-            state = WalkState.at_seed(seed, direction)
-            while state.distance < spec.limits.depth:
-                level = await walker.next_level(tx, state)
-                if level is None:
-                    break
-                levels.append(level)
-                if on_level is not None:
-                    on_level(level)
-        return walker
-
-    _, timed_out = await with_budget(graph, spec, work)
-    if "seed" not in found:
+    budgeted = await with_budget(graph, spec, _Walked, _traverse_tx, seed, on_level)
+    walked, walker = budgeted.result, budgeted.walker
+    if walked.seed is None:  # the deadline came before the seed was looked up
         raise NotFound("No run or committed artifact version with this id", field="seed")
-    walker: Walker = found["walker"]
-    if timed_out:
-        walker.flag(Truncation.TIME_BUDGET)
     return Traversal(
-        seed=found["seed"],
+        seed=walked.seed,
         spec=spec,
-        levels=tuple(sorted(levels, key=_display_order)),
+        levels=tuple(sorted(walked.levels, key=_display_order)),
         truncation=tuple(walker.truncation),
         node_count=walker.counted,
         elapsed_ms=(time.monotonic() - started) * 1000,
