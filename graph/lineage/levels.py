@@ -11,16 +11,18 @@ drops nodes seen before and nodes pruned by the filters, and returns only what a
   nodes would exceed `$max_items` (so the answer's size never depends on the level's width);
 - `edges`: [source, target, count] between the previous level's items and this level's items
   (item keys: a node id, `c:<group key>` for a cluster, `*` for the overflow cluster);
-- `carried`: element ids of at most `$cap` nodes (smallest `id` first, a deterministic sample)
-  that the next level expands;
+- `carried`: element ids of at most `$cap` nodes that the next level expands, taken from the
+  groups in turn (a deterministic sample for the same data);
 - `multi`: element ids of new nodes reachable through two or more edges of the walk direction.
   Only those can be met again at a later level, so only they join the caller's `seen` list; this
   keeps `$seen` small without losing exactness (a node with a single incoming edge is found
   exactly once, from its only neighbour). Empty when `$track_multi` is false (the walk ends
   before a node of this level could be met again).
 
-The four queries (direction x frontier kind) are composed from constant fragments; nothing from
-the request is ever formatted into Cypher.
+The eight queries (direction x frontier kind x frontier of one node or more) are composed at
+import time from named parts (frontier match, hop with filters, grouping, clustering, edges,
+`multi`, carried sample, return), each a constant or chosen from closed sets by the `Step`; nothing
+from the request is ever formatted into Cypher.
 """
 
 from __future__ import annotations
@@ -112,9 +114,13 @@ STEPS: dict[tuple[Direction, NodeKind], Step] = {
 }
 
 
-def candidates_fragment(step: Step) -> LiteralString:
-    """Rows `m, mid, skeys`: new distinct nodes passing the filters, with the display keys of
-    their frontier neighbours (one per edge); shared by the level, member and impact queries."""
+# The parts of a level query, in the order they appear in it. Each is a constant or a function
+# of the step (the closed set above), so every query is a LiteralString fixed at import time.
+
+
+def _frontier_match(step: Step) -> LiteralString:
+    """Rows `n, skey`: each frontier node and the key it has among the previous level's items
+    (its id, `c:<group>` when it is in a shown cluster, `*` when in the overflow cluster)."""
     source_group = _SOURCE_GROUP[step.frontier_kind]
     return (
         "UNWIND $frontier AS fid\n"
@@ -124,80 +130,71 @@ def candidates_fragment(step: Step) -> LiteralString:
         + " IN $prev_clusters THEN 'c:' + "
         + source_group
         + " ELSE '*' END AS skey\n"
-        + step.expand
-        + "\nWHERE NOT m.id IN $hidden AND "
-        + _FILTER[step.target_kind]
-        + "\nWITH m, collect(skey) AS skeys\n"
-        + "WITH m, skeys, elementId(m) AS mid\n"
-        + "WHERE NOT mid IN $seen\n"
     )
+
+
+def _hop(step: Step) -> LiteralString:
+    """Rows `n, skey, m`: one hop in the walk's direction, to neighbours that pass the filters
+    (not hidden; a version COMMITTED and of an asked artifact type, a run of an asked job type)."""
+    return step.expand + "\nWHERE NOT m.id IN $hidden AND " + _FILTER[step.target_kind] + "\n"
+
+
+_UNSEEN_BY_NODE: LiteralString = """WITH m, collect(skey) AS skeys
+WITH m, skeys, elementId(m) AS mid
+WHERE NOT mid IN $seen
+"""
+"""Rows `m, mid, skeys`: each new distinct node once, with its frontier neighbours' keys."""
+
+_UNSEEN_FROM_ONE: LiteralString = """WITH DISTINCT skey, m
+WITH skey, m, elementId(m) AS mid
+WHERE NOT mid IN $seen
+"""
+"""Rows `skey, m, mid`: each new node once (one frontier node, so one edge per node)."""
+
+
+def candidates_fragment(step: Step) -> LiteralString:
+    """Rows `m, mid, skeys`: new distinct nodes passing the filters, with the display keys of
+    their frontier neighbours (one per edge); shared by the level, member and impact queries."""
+    return _frontier_match(step) + _hop(step) + _UNSEEN_BY_NODE
 
 
 def _single_source_fragment(step: Step) -> LiteralString:
     """Like `candidates_fragment` for a frontier of one node: no per-node source keys (every
     candidate has exactly one edge from it), the source's key travels as `skey`."""
-    source_group = _SOURCE_GROUP[step.frontier_kind]
-    return (
-        "UNWIND $frontier AS fid\n"
-        + step.source_match
-        + "\nWITH n, CASE WHEN n.id IN $prev_nodes THEN n.id WHEN "
-        + source_group
-        + " IN $prev_clusters THEN 'c:' + "
-        + source_group
-        + " ELSE '*' END AS skey\n"
-        + step.expand
-        + "\nWHERE NOT m.id IN $hidden AND "
-        + _FILTER[step.target_kind]
-        + "\nWITH DISTINCT skey, m\n"
-        + "WITH skey, m, elementId(m) AS mid\n"
-        + "WHERE NOT mid IN $seen\n"
-    )
+    return _frontier_match(step) + _hop(step) + _UNSEEN_FROM_ONE
 
 
-def _level_query(step: Step, single: bool) -> LiteralString:
-    kind = step.target_kind
-    # No ORDER BY over the level: sorting 10,000 rows costs more than the rest of the level.
-    # Members keep the order they were found in (frontier order, then relationship order), which
-    # is deterministic for the same data. Sorts inside a CALL that imports a big list would be
-    # charged the list's size per buffered row by the memory tracker, so there are none.
+# No ORDER BY over the level's nodes: sorting 10,000 rows costs more than the rest of the level.
+# Members keep the order they were found in (frontier order, then relationship order), which is
+# deterministic for the same data. Sorts inside a CALL that imports a big list would be charged
+# the list's size per buffered row by the memory tracker, so there are none.
+
+
+def _groups(kind: NodeKind, single: bool) -> LiteralString:
+    """One row `skey, groups`: at most `$scan_limit` new nodes grouped by kind (runs by job type,
+    versions by artifact), largest group first; each member is `[m, mid]`, plus `skeys` when
+    the frontier has several nodes (`skey` is then null)."""
     if single:
-        head = (
-            _single_source_fragment(step)
-            + "LIMIT $scan_limit\nWITH skey, "
+        return (
+            "LIMIT $scan_limit\nWITH skey, "
             + _GROUP[kind]
             + """ AS g, collect([m, mid]) AS members
 ORDER BY size(members) DESC, g
 WITH min(skey) AS skey, collect({key: g, size: size(members), members: members}) AS groups
 """
         )
-        edges = "WITH *, [] AS edges\n"
-        is_multi: LiteralString = "COUNT { " + step.back_pattern + " } > 1"
-    else:
-        head = (
-            candidates_fragment(step)
-            + "LIMIT $scan_limit\nWITH "
-            + _GROUP[kind]
-            + """ AS g, collect([m, mid, skeys]) AS members
+    return (
+        "LIMIT $scan_limit\nWITH "
+        + _GROUP[kind]
+        + """ AS g, collect([m, mid, skeys]) AS members
 ORDER BY size(members) DESC, g
 WITH collect({key: g, size: size(members), members: members}) AS groups
 WITH null AS skey, groups
 """
-        )
-        edges = """CALL (groups, cluster_keys, loose) {
-  UNWIND groups AS x
-  UNWIND x.members AS c
-  WITH c[2] AS skeys,
-       CASE WHEN x.key IN cluster_keys THEN 'c:' + x.key
-            WHEN c[0].id IN loose THEN c[0].id ELSE '*' END AS target
-  UNWIND skeys AS source
-  WITH source, target, count(*) AS weight
-  RETURN collect([source, target, weight]) AS edges
-}
-"""
-        is_multi = "size(c[2]) > 1 OR COUNT { " + step.back_pattern + " } > 1"
-    return (
-        head
-        + """WITH skey, groups, reduce(s = 0, x IN groups | s + x.size) AS total,
+    )
+
+
+_CLUSTERING: LiteralString = """WITH skey, groups, reduce(s = 0, x IN groups | s + x.size) AS total,
      [x IN groups WHERE x.size >= $threshold] AS big
 WITH skey, groups, total, big, total - reduce(s = 0, x IN big | s + x.size) AS loose_count
 WITH skey, groups, total, big, loose_count, size(big) + loose_count <= $max_items AS fits
@@ -211,37 +208,91 @@ WITH skey, groups, total, clusters, [x IN clusters | x.key] AS cluster_keys,
        AS loose_members
 WITH skey, groups, total, cluster_keys, [c IN loose_members | c[0].id] AS loose,
      [c IN loose_members | [c[0].id, c[0].created_at.epochMillis]] AS loose_rows,
-     [x IN clusters | {key: x.key, size: x.size, """
+"""
+"""Splits the groups into shown clusters (at least `$threshold` members), loose nodes shown one
+by one and the overflow, so that clusters plus loose nodes stay within `$max_items`; continued
+by `_cluster_rows`."""
+
+
+def _cluster_rows(kind: NodeKind) -> LiteralString:
+    """`cluster_rows`: each shown cluster's key, size, label, type and newest members' ids."""
+    return (
+        "     [x IN clusters | {key: x.key, size: x.size, "
         + _LABEL[kind]
         + """,
        preview: [c IN x.members[..$preview] | c[0].id]}] AS cluster_rows
 """
-        + edges
-        + (
-            "WITH *, [] AS multi\n"
-            if step.one_parent
-            else """CALL (groups) {
+    )
+
+
+_EDGES_BY_NODE: LiteralString = """CALL (groups, cluster_keys, loose) {
+  UNWIND groups AS x
+  UNWIND x.members AS c
+  WITH c[2] AS skeys,
+       CASE WHEN x.key IN cluster_keys THEN 'c:' + x.key
+            WHEN c[0].id IN loose THEN c[0].id ELSE '*' END AS target
+  UNWIND skeys AS source
+  WITH source, target, count(*) AS weight
+  RETURN collect([source, target, weight]) AS edges
+}
+"""
+"""`edges`: [source item, target item, count] between the previous level and this one."""
+
+_EDGES_FROM_ONE: LiteralString = "WITH *, [] AS edges\n"
+"""No edges from the database: with one source `level_tx` derives them from the items."""
+
+
+def _multi(step: Step, single: bool) -> LiteralString:
+    """`multi`: element ids of new nodes with two or more edges in the walk direction (only
+    those can be met again later), when `$track_multi`; always empty for a `one_parent` step."""
+    if step.one_parent:
+        return "WITH *, [] AS multi\n"
+    met_twice: LiteralString = "COUNT { " + step.back_pattern + " } > 1"
+    if not single:
+        met_twice = "size(c[2]) > 1 OR " + met_twice
+    return (
+        """CALL (groups) {
   WITH groups WHERE $track_multi
   UNWIND groups AS x
   UNWIND x.members AS c
   WITH c, c[0] AS m
   WHERE """
-            + is_multi
-            + """
+        + met_twice
+        + """
   RETURN collect(c[1]) AS multi
 }
 """
-        )
-        + """WITH skey, total, cluster_rows, loose_rows, edges, multi,
+    )
+
+
+_CARRIED: LiteralString = """WITH skey, total, cluster_rows, loose_rows, edges, multi,
      CASE WHEN size(groups) = 1 THEN [c IN groups[0].members[..$cap] | c[1]]
           ELSE reduce(acc = [], r IN range(0, coalesce(groups[0].size, 0) - 1) |
                  CASE WHEN size(acc) >= $cap THEN acc
                       ELSE acc + [x IN groups WHERE x.size > r | x.members[r][1]] END)[..$cap]
      END AS carried
-RETURN skey, total, cluster_rows AS clusters, loose_rows AS loose,
+"""
+"""`carried`: at most `$cap` element ids to expand next, taken from the groups in turn (the
+first member of each, then the second...) so that every group is sampled."""
+
+_RETURN: LiteralString = """RETURN skey, total, cluster_rows AS clusters, loose_rows AS loose,
        total - reduce(s = 0, x IN cluster_rows | s + x.size) - size(loose_rows) AS other,
        edges, carried, multi
 """
+
+
+def _level_query(step: Step, single: bool) -> LiteralString:
+    """The level query of `step`; `single` for a frontier of one node (no per-node edges)."""
+    kind = step.target_kind
+    return (
+        (_single_source_fragment(step) if single else candidates_fragment(step))
+        + _groups(kind, single)
+        + _CLUSTERING
+        + _cluster_rows(kind)
+        + (_EDGES_FROM_ONE if single else _EDGES_BY_NODE)
+        + _multi(step, single)
+        + _CARRIED
+        + _RETURN
     )
 
 
@@ -250,6 +301,7 @@ LEVEL_QUERIES: dict[tuple[Direction, NodeKind, bool], LiteralString] = {
     for key, step in STEPS.items()
     for single in (False, True)
 }
+"""The eight level queries: (walk direction, frontier kind, frontier of a single node)."""
 
 
 class IdList(list[str]):
