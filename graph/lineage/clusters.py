@@ -16,16 +16,19 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.driver import Graph
 from graph.core.errors import LimitExceeded, NotFound
-from graph.lineage.levels import STEPS, IdList, Step, candidates_fragment, level_tx
+from graph.lineage.levels import (
+    GROUP_KEY,
+    STEPS,
+    IdList,
+    Step,
+    candidates_fragment,
+    level_tx,
+)
 from graph.lineage.model import Direction, NodeKind, WalkSpec
 from graph.lineage.traversal import Walker, WalkState, seed_handle_tx, with_budget
 
 OVERFLOW_KEY = "*"
 
-_GROUP: dict[NodeKind, LiteralString] = {
-    NodeKind.RUN: "m.job_type",
-    NodeKind.ARTIFACT_VERSION: "m.artifact_id",
-}
 _SEARCH: dict[NodeKind, LiteralString] = {
     NodeKind.RUN: "toLower(m.name) CONTAINS $search OR toLower(m.id) STARTS WITH $search",
     NodeKind.ARTIFACT_VERSION: (
@@ -40,7 +43,7 @@ def _members_query(step: Step) -> LiteralString:
     return (
         candidates_fragment(step)
         + "LIMIT $scan_limit\nWITH m, "
-        + _GROUP[kind]
+        + GROUP_KEY[kind]
         + """ AS g
 WHERE (CASE WHEN $key IS NULL THEN NOT g IN $shown_keys AND NOT m.id IN $shown_nodes
             ELSE g = $key END)

@@ -58,10 +58,11 @@ _RUN_FILTER: LiteralString = "($job_types IS NULL OR m.job_type IN $job_types)"
 _VERSION_FILTER: LiteralString = (
     "m.state = 'COMMITTED' AND ($artifact_types IS NULL OR m.artifact_type IN $artifact_types)"
 )
-_GROUP: dict[NodeKind, LiteralString] = {
+GROUP_KEY: dict[NodeKind, LiteralString] = {
     NodeKind.RUN: "m.job_type",
     NodeKind.ARTIFACT_VERSION: "m.artifact_id",
 }
+"""What a candidate `m` is clustered by: runs by job type, versions by artifact."""
 _SOURCE_GROUP: dict[NodeKind, LiteralString] = {
     NodeKind.RUN: "n.job_type",
     NodeKind.ARTIFACT_VERSION: "n.artifact_id",
@@ -177,7 +178,7 @@ def _groups(kind: NodeKind, single: bool) -> LiteralString:
     if single:
         return (
             "LIMIT $scan_limit\nWITH skey, "
-            + _GROUP[kind]
+            + GROUP_KEY[kind]
             + """ AS g, collect([m, mid]) AS members
 ORDER BY size(members) DESC, g
 WITH min(skey) AS skey, collect({key: g, size: size(members), members: members}) AS groups
@@ -185,7 +186,7 @@ WITH min(skey) AS skey, collect({key: g, size: size(members), members: members})
         )
     return (
         "LIMIT $scan_limit\nWITH "
-        + _GROUP[kind]
+        + GROUP_KEY[kind]
         + """ AS g, collect([m, mid, skeys]) AS members
 ORDER BY size(members) DESC, g
 WITH collect({key: g, size: size(members), members: members}) AS groups
