@@ -118,8 +118,17 @@ async def _impact_tx(tx: AsyncManagedTransaction, walker: Walker, tally: _Tally)
         for type_name, count in record["counts"]:
             tally.counts[state.kind.other][str(type_name)] += int(count)
         tally.depth = state.distance + 1
-        carried = tuple(record["carried"])
-        state.advance(LevelRow(total, (), (), 0, (), carried, tuple(record["multi"])))
+        # Counts only: no clusters or nodes are shown, so the next level keys no edges.
+        shown_nothing = LevelRow(
+            total=total,
+            clusters=(),
+            loose=(),
+            other=0,
+            edges=(),
+            carried=tuple(record["carried"]),
+            multi=tuple(record["multi"]),
+        )
+        state.advance(shown_nothing)
         if total >= remaining:
             walker.flag(Truncation.NODE_LIMIT)
             return
