@@ -10,7 +10,7 @@ COPY graph ./graph
 COPY storage ./storage
 COPY services ./services
 COPY lineage ./lineage
-RUN pip install . && useradd --system --create-home lineage && mkdir -p /data && chown lineage /data
+RUN pip install '.[server]' && useradd --system --create-home lineage && mkdir -p /data && chown lineage /data
 
 USER lineage
 ENV LINEAGE_HOST=0.0.0.0 LINEAGE_PORT=8000 LINEAGE_DATA_DIR=/data

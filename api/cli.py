@@ -20,6 +20,10 @@ from api.settings import Settings
 from services import neo4j_server
 from services.neo4j_server import Neo4jServerConfig, Neo4jServerError
 
+# This module and what it imports at the top are standard library only, so the console script
+# also loads where only the SDK is installed; the server's modules are imported by the commands.
+OWN_PACKAGES = frozenset({"api", "graph", "storage", "services", "workflows", "lineage"})
+
 
 def local_neo4j_config(settings: Settings) -> Neo4jServerConfig:
     return Neo4jServerConfig(
@@ -134,6 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings)
     except Neo4jServerError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if error.name is None or error.name.partition(".")[0] in OWN_PACKAGES:
+            raise
+        print(
+            f"error: `lineage {args.command}` needs the server's dependencies"
+            f" (no module named {error.name!r}); install 'lineage[server]'"
+            " (in a checkout: pip install -e '.[server]')",
+            file=sys.stderr,
+        )
         return 2
 
 
