@@ -18,7 +18,6 @@ from graph.artifacts import blobs as artifact_blobs
 from graph.artifacts import drafts, versions
 from graph.artifacts.commit import BuiltManifest, CommitResult, NotCommitted, commit_draft
 from graph.artifacts.drafts import DraftRecord
-from graph.artifacts.errors import DigestMismatch
 from graph.artifacts.manifest_spool import ManifestSpool
 from graph.artifacts.manifests import (
     DraftLine,
@@ -27,10 +26,10 @@ from graph.artifacts.manifests import (
     merge_with_base,
     only_entries,
 )
-from graph.artifacts.paths import ArtifactKey, SelectorKind, VersionRef
 from graph.artifacts.retention import apply_retention
 from graph.core.driver import Graph
-from graph.core.errors import NotFound
+from graph.core.errors import DigestMismatch, NotFound
+from graph.core.refs import ArtifactKey, SelectorKind, VersionRef
 from storage.base import BlobNotFound, BlobStore
 
 _CONCURRENCY = 16

@@ -16,8 +16,8 @@ from api.context import Context
 from api.errors import UserError, mutation_errors
 from graph.artifacts import catalog as artifacts
 from graph.artifacts.delete_artifact import delete_artifact
-from graph.artifacts.paths import parse_artifact_path
 from graph.core.errors import InvalidInput, NotFound
+from graph.core.refs import parse_artifact_path
 
 
 @strawberry.input(description="Give exactly one of id and path.")

@@ -14,10 +14,10 @@ from api.errors import UserError, mutation_errors
 from graph.artifacts import aliases, retention, ttl, versions
 from graph.artifacts import catalog as artifacts
 from graph.artifacts.delete_version import delete_version
-from graph.artifacts.paths import parse_artifact_path
 from graph.artifacts.records import VersionRecord
 from graph.core.errors import NotFound
 from graph.core.names import validate_name
+from graph.core.refs import parse_artifact_path
 
 
 @strawberry.input

@@ -23,9 +23,9 @@ from api.context import Context
 from api.pagination import Connection, Page, connection, page_of
 from graph.artifacts import catalog as artifacts
 from graph.artifacts import versions
-from graph.artifacts.paths import parse_artifact_path, parse_version_path
 from graph.core.errors import LimitExceeded
 from graph.core.names import validate_name
+from graph.core.refs import parse_artifact_path, parse_version_path
 
 MAX_VERSIONS_PER_REQUEST = 1000
 _CONCURRENCY = 16

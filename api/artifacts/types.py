@@ -21,9 +21,9 @@ from api.pagination import Connection, connection, page_of
 from graph.artifacts import aliases as alias_graph
 from graph.artifacts import versions as version_graph
 from graph.artifacts.manifests import FORMAT, FORMAT_VERSION
-from graph.artifacts.paths import LATEST, ArtifactKey, SelectorKind, VersionRef
 from graph.artifacts.records import AliasEventRecord, ArtifactRecord, VersionRecord
 from graph.core.errors import NotFound
+from graph.core.refs import LATEST, ArtifactKey, SelectorKind, VersionRef
 
 
 @strawberry.type(description="The manifest of a version: its entries as one JSON-lines blob.")

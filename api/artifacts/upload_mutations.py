@@ -38,18 +38,17 @@ from api.errors import mutation_errors
 from graph.artifacts import blobs as artifact_blobs
 from graph.artifacts import catalog as artifacts
 from graph.artifacts import drafts, ttl, versions
-from graph.artifacts.errors import DigestMismatch, ProtectedAlias
 from graph.artifacts.fields import (
     encode_metadata,
     validate_description,
-    validate_tags,
     validate_ttl,
     validate_type,
 )
 from graph.artifacts.manifests import DraftLine, Removal, validate_digest
-from graph.artifacts.paths import LATEST, ArtifactKey, validate_alias
-from graph.core.errors import InvalidInput, LimitExceeded, NotFound
+from graph.core.errors import DigestMismatch, InvalidInput, LimitExceeded, NotFound, ProtectedAlias
 from graph.core.names import validate_name
+from graph.core.refs import LATEST, ArtifactKey
+from graph.core.validation import validate_alias, validate_tags
 from storage import base as storage
 
 

@@ -11,8 +11,8 @@ import asyncio
 
 from graph.artifacts import blobs as artifact_blobs
 from graph.artifacts.drafts import BlobNeed
-from graph.artifacts.errors import MissingBlob, SizeMismatch
 from graph.core.driver import Graph
+from graph.core.errors import MissingBlob, SizeMismatch
 from storage.base import BlobStore
 
 _CONCURRENCY = 16

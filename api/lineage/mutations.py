@@ -19,10 +19,10 @@ from api.lineage.ids import node_id
 from api.lineage.nodes import LineageVersion, Run, lineage_nodes_of
 from graph.access import orgs
 from graph.core.errors import InvalidInput
+from graph.core.refs import parse_version_path
 from graph.lineage import edges as lineage_edges
 from graph.lineage import runs
 from graph.lineage.model import NodeKind
-from graph.lineage.refs import parse_ref
 from graph.lineage.runs import NewRun, RunChange, RunState
 
 
@@ -192,9 +192,14 @@ class LineageMutation:
         ref = None
         version_id = None
         if input.artifact is not None:
-            ref = parse_ref(input.artifact, org=record.org_name, project=record.project_name)
-            if ref.org != record.org_name:
-                await info.context.authorize(Action.READ, org=ref.org)
+            ref = parse_version_path(
+                input.artifact,
+                org=record.org_name,
+                project=record.project_name,
+                field="artifact",
+            )
+            if ref.artifact.org != record.org_name:
+                await info.context.authorize(Action.READ, org=ref.artifact.org)
         else:
             assert input.version is not None
             version_id = node_id(input.version, field="version")

@@ -15,9 +15,9 @@ from api.authz import Action
 from api.context import Context
 from api.errors import UserError, mutation_errors
 from graph.core.errors import InvalidInput, NotFound
+from graph.core.refs import RegistryPath, Selector, parse_registry_path
 from graph.registry import collections
 from graph.registry.delete_collection import delete_collection
-from graph.registry.paths import RegistryPath, Selector, parse_registry_path
 
 COLLECTION_TYPE = "Collection"
 

@@ -22,11 +22,11 @@ from api.registry.access import (
 from api.registry.loaders import load_collections
 from api.registry.types import Collection
 from api.registry.version_type import RegistryVersion
-from graph.artifacts.source_versions import version_id_for_path
+from graph.artifacts.resolve import require_version
 from graph.core.errors import InvalidInput
+from graph.core.refs import Selector, parse_registry_path, parse_version_path
 from graph.registry import aliases as collection_aliases
 from graph.registry import links
-from graph.registry.paths import Selector, parse_registry_path
 
 
 @strawberry.input(description="Give exactly one of artifactVersionId and artifactPath.")
@@ -103,9 +103,9 @@ async def _source_version(info: Info[Context, None], input: LinkArtifactInput) -
     if input.artifact_version_id is not None:
         return version_node_id(input.artifact_version_id, field="artifactVersionId")
     assert input.artifact_path is not None
-    org = input.artifact_path.split("/", 1)[0]
-    await info.context.authorize(Action.READ, org=org)
-    return await version_id_for_path(info.context.graph, input.artifact_path)
+    ref = parse_version_path(input.artifact_path, selector=Selector.REQUIRED, field="artifactPath")
+    await info.context.authorize(Action.READ, org=ref.artifact.org)
+    return (await require_version(info.context.graph, ref, field="artifactPath")).id
 
 
 @strawberry.type

@@ -11,9 +11,9 @@ from api.pagination import Connection, connection
 from api.registry.access import readable, version_node_id
 from api.registry.types import Collection, Registry, page_for
 from api.registry.version_type import RegistryVersion
+from graph.core.refs import Selector, parse_registry_path
 from graph.registry import collections, registries
 from graph.registry import versions as registry_versions
-from graph.registry.paths import Selector, parse_registry_path
 
 
 @strawberry.type

@@ -30,12 +30,12 @@ from api.registry.versions import (
     alias_move,
 )
 from graph.core.names import validate_name
+from graph.core.refs import REGISTRY_PREFIX, RegistryPath
 from graph.registry import aliases as collection_aliases
 from graph.registry import collections
 from graph.registry import roles as registry_roles
 from graph.registry import search as collection_search
 from graph.registry import versions as registry_versions
-from graph.registry.paths import REGISTRY_PREFIX, RegistryPath
 from graph.registry.records import (
     CollectionRecord,
     RegistryRecord,

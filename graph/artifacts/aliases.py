@@ -13,13 +13,13 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.artifacts.errors import ProtectedAlias
-from graph.artifacts.paths import LATEST, validate_alias
 from graph.artifacts.records import AliasEventRecord, alias_event_record
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import NotFound
+from graph.core.errors import NotFound, ProtectedAlias
+from graph.core.refs import LATEST
 from graph.core.tx import fetch_all, fetch_page
+from graph.core.validation import validate_alias
 from graph.core.values import new_id, now
 
 EVENT_FIELDS: LiteralString = """e {.id, .artifact_id, .alias, .action, .from_version_id,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from graph.artifacts.paths import ArtifactKey
 from graph.artifacts.records import ARTIFACT_FIELDS, ArtifactRecord, artifact_record
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, NotFound
+from graph.core.refs import ArtifactKey
 from graph.core.tx import fetch_all, fetch_one, fetch_page
 
 ARTIFACT_BY_KEY: LiteralString = (

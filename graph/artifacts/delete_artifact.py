@@ -35,15 +35,12 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.artifacts.drafts import DELETE_DRAFT
-from graph.artifacts.errors import HasAliases
-from graph.artifacts.paths import LATEST
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import NotFound
+from graph.core.errors import HasAliases, HasLinkedVersions, NotFound
+from graph.core.refs import LATEST, collection_path
 from graph.core.tx import fetch_all, fetch_one, fetch_single
 from graph.core.values import now
-from graph.registry.delete_collection import HasLinkedVersions
-from graph.registry.paths import collection_path
 
 SHOWN_LINKS = 3
 

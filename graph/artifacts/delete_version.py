@@ -13,11 +13,10 @@ from typing import LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.artifacts.aliases import refresh_latest_tx, remove_alias_tx
-from graph.artifacts.errors import HasAliases
-from graph.artifacts.paths import LATEST
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import Conflict, NotFound
+from graph.core.errors import Conflict, HasAliases, NotFound
+from graph.core.refs import LATEST
 from graph.core.values import now
 
 LOCK_VERSION: LiteralString = """

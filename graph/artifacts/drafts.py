@@ -16,10 +16,9 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.artifacts.errors import SizeMismatch
 from graph.artifacts.manifests import DraftLine, ManifestEntry, check_order, encode_draft_line
 from graph.core.driver import Graph
-from graph.core.errors import NotFound
+from graph.core.errors import NotFound, SizeMismatch
 from graph.core.retry import write_retrying
 from graph.core.tx import fetch_one
 from graph.core.values import native_datetime, new_id, now

@@ -1,18 +1,19 @@
-"""Validation of the user-supplied fields of artifacts and versions, before anything is written."""
+"""Validation of the user-supplied fields of artifacts and versions, before anything is written.
+
+Tags and aliases follow the rules every feature shares (`graph.core.validation`).
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from graph.artifacts.errors import MetadataTooLarge
 from graph.core.errors import InvalidInput
 from graph.core.names import validate_name
+from graph.core.validation import encode_json_object
 
 MAX_METADATA_KEYS = 100
 MAX_METADATA_BYTES = 64 * 1024
 MAX_DESCRIPTION_LENGTH = 16 * 1024
-MAX_TAGS = 64
 MAX_TTL_SECONDS = 100 * 365 * 24 * 3600
 
 
@@ -29,18 +30,6 @@ def validate_description(value: str | None) -> str | None:
     return value
 
 
-def validate_tags(tags: list[str] | None) -> list[str]:
-    """Distinct valid names, at most 64, in the order given."""
-    if not tags:
-        return []
-    if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"at most {MAX_TAGS} tags", field="tags")
-    seen: dict[str, None] = {}
-    for tag in tags:
-        seen[validate_name(tag, field="tags")] = None
-    return list(seen)
-
-
 def encode_metadata(metadata: Any) -> str:
     """The metadata map as compact JSON (keys sorted).
 
@@ -49,22 +38,9 @@ def encode_metadata(metadata: Any) -> str:
     """
     if metadata is None:
         return "{}"
-    if not isinstance(metadata, dict):
-        raise InvalidInput("metadata must be a JSON object", field="metadata")
-    if len(metadata) > MAX_METADATA_KEYS:
-        raise MetadataTooLarge(
-            f"metadata has {len(metadata)} keys; at most {MAX_METADATA_KEYS} are allowed",
-            field="metadata",
-        )
-    try:
-        text = json.dumps(metadata, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (ValueError, TypeError, RecursionError):
-        raise InvalidInput("metadata must be finite JSON", field="metadata") from None
-    if len(text.encode("utf-8")) > MAX_METADATA_BYTES:
-        raise MetadataTooLarge(
-            f"metadata is larger than {MAX_METADATA_BYTES} bytes as JSON", field="metadata"
-        )
-    return text
+    return encode_json_object(
+        metadata, field="metadata", max_bytes=MAX_METADATA_BYTES, max_keys=MAX_METADATA_KEYS
+    )
 
 
 def validate_ttl(ttl_seconds: int | None, *, field: str = "ttlSeconds") -> int | None:

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from graph.artifacts.errors import InvalidPath, TooManyObjects
-from graph.core.errors import InvalidInput
+from graph.core.errors import InvalidInput, InvalidPath, TooManyObjects
 
 FORMAT = "lineage.manifest"
 FORMAT_VERSION = 1

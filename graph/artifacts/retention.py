@@ -13,11 +13,11 @@ from neo4j import AsyncManagedTransaction
 
 from graph.artifacts.catalog import require_artifact
 from graph.artifacts.delete_version import delete_version_tx
-from graph.artifacts.paths import ArtifactKey
 from graph.artifacts.records import ArtifactRecord
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import DomainError, InvalidInput
+from graph.core.refs import ArtifactKey
 from graph.core.tx import fetch_all
 
 SYSTEM_RETENTION = "system:retention"

@@ -19,7 +19,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.artifacts.fields import encode_metadata, validate_description, validate_tags
+from graph.artifacts.fields import encode_metadata, validate_description
 from graph.artifacts.records import (
     ARTIFACT_FIELDS,
     VERSION_FIELDS,
@@ -31,6 +31,7 @@ from graph.artifacts.records import (
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import NotFound
+from graph.core.validation import validate_tags
 
 LOCK_ARTIFACT_OF_VERSION: LiteralString = """
 MATCH (a:Artifact)-[:HAS_VERSION]->(:ArtifactVersion {id: $version_id})

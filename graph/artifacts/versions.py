@@ -1,4 +1,5 @@
-"""Looking up committed versions: by id, by path (`:vN`, `:alias`, digest), per artifact.
+"""Looking up committed versions: by id, by path (resolved by `graph.artifacts.resolve`), per
+artifact.
 
 Only COMMITTED versions are ever returned; drafts and deleted versions are invisible here.
 """
@@ -7,47 +8,18 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from graph.artifacts.paths import SelectorKind, VersionRef
+from neo4j import AsyncManagedTransaction
+
 from graph.artifacts.records import (
     VERSION_FIELDS,
     ManifestLayout,
     VersionRecord,
     version_record,
 )
+from graph.artifacts.resolve import resolve_version_tx
 from graph.core.driver import Graph
+from graph.core.refs import VersionRef
 from graph.core.tx import fetch_all, fetch_one, fetch_page
-
-_ARTIFACT_BY_NAME: LiteralString = """
-MATCH (:Organization {name: $org})-[:HAS_PROJECT]->(:Project {name: $project})
-      -[:HAS_ARTIFACT]->(a:Artifact {name: $name})
-"""
-
-VERSION_BY_INDEX: LiteralString = (
-    _ARTIFACT_BY_NAME
-    + """MATCH (v:ArtifactVersion {artifact_id: a.id, index: $index})
-WHERE v.state = 'COMMITTED'
-RETURN """
-    + VERSION_FIELDS
-    + " AS version"
-)
-
-VERSION_BY_ALIAS: LiteralString = (
-    _ARTIFACT_BY_NAME
-    + """MATCH (:Alias {artifact_id: a.id, name: $alias})-[:POINTS_TO]->(v:ArtifactVersion)
-WHERE v.state = 'COMMITTED'
-RETURN """
-    + VERSION_FIELDS
-    + " AS version"
-)
-
-VERSION_BY_DIGEST: LiteralString = (
-    _ARTIFACT_BY_NAME
-    + """MATCH (v:ArtifactVersion {digest: $digest})
-WHERE v.artifact_id = a.id AND v.state = 'COMMITTED'
-RETURN """
-    + VERSION_FIELDS
-    + " AS version"
-)
 
 VERSIONS_BY_ID: LiteralString = (
     """
@@ -93,16 +65,16 @@ RETURN id, r.id AS run_id
 
 
 async def version_by_ref(graph: Graph, ref: VersionRef) -> VersionRecord | None:
-    """The committed version a path names, or None."""
-    key = ref.artifact
-    names = {"org": key.org, "project": key.project, "name": key.name}
-    if ref.kind is SelectorKind.INDEX:
-        row = await graph.read(fetch_one, VERSION_BY_INDEX, index=ref.index, **names)
-    elif ref.kind is SelectorKind.DIGEST:
-        row = await graph.read(fetch_one, VERSION_BY_DIGEST, digest=ref.value, **names)
-    else:
-        row = await graph.read(fetch_one, VERSION_BY_ALIAS, alias=ref.value, **names)
-    return None if row is None else version_record(row["version"])
+    """The committed version a path names (`graph.artifacts.resolve`), or None."""
+
+    async def work(tx: AsyncManagedTransaction) -> VersionRecord | None:
+        found = await resolve_version_tx(tx, ref)
+        if found is None:
+            return None
+        row = await fetch_one(tx, VERSIONS_BY_ID, ids=[found.id])
+        return None if row is None else version_record(row["version"])
+
+    return await graph.read(work)
 
 
 async def versions_by_ids(graph: Graph, ids: list[str]) -> list[VersionRecord | None]:

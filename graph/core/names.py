@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import re
 
-from graph.core.errors import DomainError
+from graph.core.errors import InvalidName
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 MAX_NAME_LENGTH = 128
-
-
-class InvalidName(DomainError):
-    code = "INVALID_NAME"
 
 
 def validate_name(value: str, *, field: str = "name") -> str:

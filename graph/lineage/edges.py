@@ -19,16 +19,13 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.artifacts.resolve import require_version_tx
 from graph.core.driver import Graph
-from graph.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from graph.core.errors import Conflict, CycleError, InvalidInput, NotFound
+from graph.core.refs import VersionRef
 from graph.core.tx import fetch_page
 from graph.core.values import native_datetime, now
 from graph.lineage.model import EdgeKind
-from graph.lineage.refs import ArtifactRef, resolve_ref_tx
-
-
-class CycleError(DomainError):
-    code = "CYCLE"
 
 
 @dataclass(frozen=True)
@@ -129,13 +126,14 @@ async def _add_edge_tx(
     tx: AsyncManagedTransaction,
     kind: EdgeKind,
     run_id: str,
-    ref: ArtifactRef | None,
+    ref: VersionRef | None,
     version_id: str | None,
     at: datetime,
 ) -> EdgeRecord:
     org_id = await lock_org_of_run_tx(tx, run_id)
     if ref is not None:
-        version_id, version_org = await resolve_ref_tx(tx, ref)
+        found = await require_version_tx(tx, ref, field="artifact")
+        version_id, version_org = found.id, found.org_id
     else:
         assert version_id is not None
         row = await (await tx.run(VERSION_ORG, version=version_id)).single()
@@ -169,7 +167,7 @@ async def _add_edge_tx(
 
 
 async def use_artifact(
-    graph: Graph, run_id: str, *, ref: ArtifactRef | None = None, version_id: str | None = None
+    graph: Graph, run_id: str, *, ref: VersionRef | None = None, version_id: str | None = None
 ) -> EdgeRecord:
     """Record that the run consumed a version, named by `ref` (resolved now) or by id.
 

@@ -24,6 +24,8 @@ from neo4j import AsyncManagedTransaction
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from graph.core.names import validate_name
+from graph.core.refs import parse_version_path
+from graph.core.validation import validate_tags
 from graph.core.values import now
 from graph.lineage.edges import cycle_error
 from graph.lineage.ingest_cypher import (
@@ -39,13 +41,11 @@ from graph.lineage.ingest_cypher import (
     WRITE_EDGES,
 )
 from graph.lineage.model import EdgeKind
-from graph.lineage.refs import parse_ref
 from graph.lineage.runs import (
     TERMINAL_STATES,
     RunState,
     encode_json,
     validate_run_id,
-    validate_tags,
     validate_text,
 )
 
@@ -128,12 +128,12 @@ def _version_refs(edges: list[IngestEdge], org: str, project: str) -> dict[str, 
     for edge in edges:
         if edge.version in refs or VERSION_ID.fullmatch(edge.version):
             continue
-        ref = parse_ref(edge.version, org=org, project=project, field="edges")
+        ref = parse_version_path(edge.version, org=org, project=project, field="edges")
         refs[edge.version] = {
             "key": edge.version,
-            "org": ref.org,
-            "project": ref.project,
-            "name": ref.name,
+            "org": ref.artifact.org,
+            "project": ref.artifact.project,
+            "name": ref.artifact.name,
             "alias": ref.alias,
             "index": ref.index,
         }
@@ -238,7 +238,7 @@ def _run_rows(runs: list[IngestRun]) -> list[dict[str, Any]]:
             "author": run.author,
             "config": encode_json(run.config or {}, field="config"),
             "summary": encode_json(run.summary or {}, field="summary"),
-            "tags": list(run.tags),
+            "tags": validate_tags(run.tags),
             "started_ms": stamp if run.started_at is None else _millis(run.started_at),
             "finished_ms": None if run.finished_at is None else _millis(run.finished_at),
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, LiteralString
@@ -18,13 +18,13 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from graph.core.driver import Graph
-from graph.core.errors import AlreadyExists, Conflict, DomainError, InvalidInput, NotFound
+from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from graph.core.names import validate_name
 from graph.core.tx import fetch_one, fetch_page
+from graph.core.validation import encode_json_object, validate_tags
 from graph.core.values import native_datetime, new_id, now
 
 MAX_JSON_BYTES = 256 * 1024
-MAX_TAGS = 64
 MAX_TEXT = 256
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -38,10 +38,6 @@ class RunState(Enum):
 
 
 TERMINAL_STATES = (RunState.FINISHED, RunState.FAILED, RunState.CRASHED)
-
-
-class MetadataTooLarge(DomainError):
-    code = "METADATA_TOO_LARGE"
 
 
 @dataclass(frozen=True)
@@ -87,6 +83,7 @@ class NewRun:
     started_at: datetime | None = None
 
     def validated(self) -> NewRun:
+        """This run checked, with its tags as stored (`graph.core.validation.validate_tags`)."""
         validate_name(self.job_type, field="jobType")
         if self.started_at is not None and self.started_at.tzinfo is None:
             raise InvalidInput("startedAt needs a timezone", field="startedAt")
@@ -96,9 +93,9 @@ class NewRun:
             validate_text(self.author, field="author")
         if self.id is not None:
             validate_run_id(self.id)
-        validate_tags(self.tags)
+        tags = tuple(validate_tags(self.tags))
         encode_json(self.config or {}, field="config")
-        return self
+        return replace(self, tags=tags)
 
 
 # Times come back as epoch milliseconds: the driver turns a DateTime into a Python datetime
@@ -167,15 +164,6 @@ def validate_text(value: str, *, field: str) -> str:
     return value
 
 
-def validate_tags(tags: tuple[str, ...]) -> None:
-    if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"at most {MAX_TAGS} tags", field="tags")
-    for tag in tags:
-        if len(tag) > 64:
-            raise InvalidInput("tags are at most 64 characters", field="tags")
-        validate_text(tag, field="tags")
-
-
 def validate_run_id(value: str) -> str:
     if not RUN_ID_PATTERN.fullmatch(value):
         raise InvalidInput("run ids are 8-64 letters, digits, '_' or '-'", field="id")
@@ -183,18 +171,9 @@ def validate_run_id(value: str) -> str:
 
 
 def encode_json(value: dict[str, Any], *, field: str) -> str:
-    """A JSON object as the string stored on the node; refuses other JSON and oversize values."""
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{field} must be a JSON object", field=field)
-    try:
-        text = json.dumps(value, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            f"{field} must be valid JSON (no NaN or Infinity)", field=field
-        ) from None
-    if len(text.encode()) > MAX_JSON_BYTES:
-        raise MetadataTooLarge(f"{field} is larger than {MAX_JSON_BYTES} bytes", field=field)
-    return text
+    """A run's config or summary as stored: a JSON object of at most 256 KiB
+    (`graph.core.validation.encode_json_object`)."""
+    return encode_json_object(value, field=field, max_bytes=MAX_JSON_BYTES)
 
 
 def merge_json(current: dict[str, Any], update: dict[str, Any] | None) -> dict[str, Any]:
@@ -360,7 +339,7 @@ async def update_run(graph: Graph, run_id: str, change: RunChange) -> RunRecord:
     if change.name is not None:
         validate_text(change.name, field="name")
     if change.tags is not None:
-        validate_tags(change.tags)
+        change = replace(change, tags=tuple(validate_tags(change.tags)))
     if change.state is RunState.RUNNING:
         raise InvalidInput("A run can only be ended as FINISHED, FAILED or CRASHED", field="state")
     if change.finished_at is not None and change.finished_at.tzinfo is None:

@@ -17,11 +17,10 @@ from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound
 from graph.core.names import validate_name
+from graph.core.refs import LATEST, is_index
 from graph.core.tx import fetch_one
 from graph.core.values import new_id, now
-from graph.registry.paths import is_index_selector
 from graph.registry.records import (
-    LATEST,
     REGISTRY_PROJECTION,
     RegistryRecord,
     Visibility,
@@ -91,7 +90,7 @@ def _types(values: Sequence[str]) -> list[str]:
 def validate_protected_aliases(values: Sequence[str]) -> list[str]:
     aliases = sorted({validate_name(a, field="protectedAliases") for a in values})
     for alias in aliases:
-        if alias == LATEST or is_index_selector(alias):
+        if alias == LATEST or is_index(alias):
             raise InvalidInput(
                 f"{alias!r} cannot be protected: 'latest' and 'vN' are managed by the registry",
                 field="protectedAliases",

@@ -17,12 +17,12 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import InvalidInput
-from graph.core.names import validate_name
+from graph.core.errors import InvalidInput, ProtectedAlias
+from graph.core.refs import LATEST, RegistryPath
 from graph.core.tx import fetch_all, fetch_one
+from graph.core.validation import validate_alias
 from graph.core.values import native_datetime, new_id, now
-from graph.registry.paths import RegistryPath, is_index_selector
-from graph.registry.records import LATEST, MembershipRecord, ProtectedAlias
+from graph.registry.records import MembershipRecord
 from graph.registry.targets import LockedCollection, Selected, lock_collection_tx, select_version_tx
 from graph.registry.versions import membership_tx
 
@@ -114,13 +114,12 @@ RETURN m {.alias, .seq, .from_version_id, .from_index, .to_version_id, .to_index
 """
 
 
-def validate_alias(alias: str, *, field: str = "alias") -> str:
-    """A name users may give an alias: valid, not `latest` (automatic), not `vN` (an index)."""
-    validate_name(alias, field=field)
+def user_alias(alias: str, *, field: str = "alias") -> str:
+    """An alias users may set or remove in a collection: any alias name
+    (`graph.core.validation.validate_alias`) but `latest`, which the registry keeps itself."""
+    validate_alias(alias, field=field)
     if alias == LATEST:
         raise InvalidInput("'latest' is kept by the registry and cannot be set", field=field)
-    if is_index_selector(alias):
-        raise InvalidInput(f"{alias!r} looks like a collection index; choose another", field=field)
     return alias
 
 
@@ -238,7 +237,7 @@ async def set_collection_alias(
 
     Moving an alias onto the version it already names changes nothing and records nothing.
     """
-    validate_alias(alias)
+    user_alias(alias)
     if target.selector is None:
         raise InvalidInput("Name the version to alias with ':vN' or ':<alias>'", field="path")
     selector = target.selector
@@ -262,7 +261,7 @@ async def remove_collection_alias(
     may_change_protected: bool,
 ) -> bool:
     """Remove a user alias from a collection; False when it did not exist."""
-    validate_alias(alias)
+    user_alias(alias)
 
     async def work(tx: AsyncManagedTransaction) -> bool:
         collection = await lock_collection_tx(tx, collection_path)

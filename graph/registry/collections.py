@@ -14,24 +14,22 @@ from neo4j.exceptions import ConstraintError
 
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import AlreadyExists, InvalidInput, NotFound
+from graph.core.errors import AlreadyExists, InvalidInput, NotFound, TypeNotAccepted
 from graph.core.names import validate_name
 from graph.core.retry import write_retrying
 from graph.core.tx import fetch_all, fetch_one
+from graph.core.validation import validate_tags
 from graph.core.values import new_id, now
 from graph.registry.records import (
     COLLECTION_PROJECTION,
     REGISTRY_PROJECTION,
     CollectionRecord,
     RegistryRecord,
-    TypeNotAccepted,
     collection_record,
     registry_record,
 )
 from graph.registry.registries import MAX_DESCRIPTION_LENGTH, ensure_core_registries_tx
 from graph.registry.targets import lock_tx
-
-MAX_TAGS = 50
 
 REGISTRY_FOR_UPDATE: LiteralString = (
     """
@@ -93,14 +91,6 @@ RETURN """
 )
 
 
-def validate_tags(tags: Sequence[str]) -> list[str]:
-    """Distinct valid tag names, sorted; at most MAX_TAGS."""
-    unique = sorted({validate_name(t, field="tags") for t in tags})
-    if len(unique) > MAX_TAGS:
-        raise InvalidInput(f"A collection has at most {MAX_TAGS} tags", field="tags")
-    return unique
-
-
 def _description(value: str | None) -> str | None:
     if value is not None and len(value) > MAX_DESCRIPTION_LENGTH:
         raise InvalidInput(
@@ -131,7 +121,7 @@ async def create_collection(
     """Create an empty collection of `type`; `TYPE_NOT_ACCEPTED` if the registry refuses it."""
     validate_name(name, field="name")
     validate_name(type, field="type")
-    checked_tags = validate_tags(tags)
+    checked_tags = sorted(validate_tags(tags))
     checked_description = _description(description) or ""
 
     async def work(tx: AsyncManagedTransaction) -> CollectionRecord:
@@ -189,7 +179,7 @@ async def update_collection(
     actor: str,
 ) -> CollectionRecord:
     """Replace a collection's description and/or tags (None leaves a field as it is)."""
-    checked_tags = None if tags is None else validate_tags(tags)
+    checked_tags = None if tags is None else sorted(validate_tags(tags))
     checked_description = _description(description)
 
     async def work(tx: AsyncManagedTransaction) -> CollectionRecord:

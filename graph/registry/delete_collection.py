@@ -26,10 +26,10 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import DomainError, NotFound
+from graph.core.errors import HasLinkedVersions, NotFound
+from graph.core.refs import RegistryPath
 from graph.core.tx import fetch_all, fetch_single
 from graph.core.values import now
-from graph.registry.paths import RegistryPath
 from graph.registry.targets import LockedCollection, lock_collection_tx
 
 AUDITED_LINKS = 100
@@ -69,10 +69,6 @@ RETIRE_LOCK: LiteralString = """
 MATCH (k:CollectionLock {collection_id: $collection_id})
 SET k.deleted_at = $now
 """
-
-
-class HasLinkedVersions(DomainError):
-    code = "HAS_LINKED_VERSIONS"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import DomainError, NotFound
+from graph.core.errors import CoreRegistry, HasCollections, NotFound
 from graph.core.tx import fetch_one, fetch_single
 from graph.registry.registries import CORE_REGISTRIES
 
@@ -54,14 +54,6 @@ DELETE_REGISTRY: LiteralString = """
 MATCH (r:Registry {id: $registry_id})
 DETACH DELETE r
 """
-
-
-class HasCollections(DomainError):
-    code = "HAS_COLLECTIONS"
-
-
-class CoreRegistry(DomainError):
-    code = "CORE_REGISTRY"
 
 
 @dataclass(frozen=True)

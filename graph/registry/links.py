@@ -22,7 +22,8 @@ from neo4j import AsyncManagedTransaction
 from graph.artifacts.updates import lock_committed_version_tx
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound, TypeNotAccepted
+from graph.core.refs import LATEST, RegistryPath
 from graph.core.retry import write_retrying
 from graph.core.tx import fetch_one, fetch_single
 from graph.core.values import new_id, now
@@ -31,14 +32,11 @@ from graph.registry.aliases import (
     check_protected,
     drop_alias_tx,
     point_alias_tx,
-    validate_alias,
+    user_alias,
 )
-from graph.registry.paths import RegistryPath
 from graph.registry.records import (
-    LATEST,
     REGISTRY_PROJECTION,
     MembershipRecord,
-    TypeNotAccepted,
     registry_record,
 )
 from graph.registry.registries import ensure_core_registries_tx
@@ -128,7 +126,7 @@ class UnlinkResult:
 
 
 def _aliases(values: Sequence[str]) -> list[str]:
-    aliases = sorted({validate_alias(a, field="aliases") for a in values})
+    aliases = sorted({user_alias(a, field="aliases") for a in values})
     if len(aliases) > MAX_ALIASES_PER_LINK:
         raise LimitExceeded(f"At most {MAX_ALIASES_PER_LINK} aliases per link", field="aliases")
     return aliases

@@ -9,17 +9,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, LiteralString
 
-from graph.core.errors import DomainError
+from graph.core.refs import LATEST, collection_path, registry_version_path
 from graph.core.values import native_datetime, now
-from graph.registry.paths import collection_path, version_path
-
-
-class TypeNotAccepted(DomainError):
-    code = "TYPE_NOT_ACCEPTED"
-
-
-class ProtectedAlias(DomainError):
-    code = "PROTECTED_ALIAS"
 
 
 class Visibility(Enum):
@@ -35,10 +26,6 @@ class RegistryRole(Enum):
     ADMIN = "admin"
     MEMBER = "member"
     VIEWER = "viewer"
-
-
-LATEST = "latest"
-"""The alias every collection keeps on its most recently linked version; never set by hand."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +124,9 @@ class MembershipRecord:
 
     @property
     def path(self) -> str:
-        return version_path(self.org_name, self.registry_name, self.collection_name, self.index)
+        return registry_version_path(
+            self.org_name, self.registry_name, self.collection_name, self.index
+        )
 
 
 def membership_key(collection_id: str, version_id: str) -> str:

@@ -19,8 +19,8 @@ from typing import LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.core.errors import NotFound
+from graph.core.refs import RegistryPath, collection_path
 from graph.core.tx import fetch_one
-from graph.registry.paths import RegistryPath, collection_path
 from graph.registry.registries import CORE_REGISTRIES
 
 # The collection is looked for only once the lock is held: a transaction that queued behind a

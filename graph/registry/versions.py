@@ -15,10 +15,9 @@ from typing import LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.core.driver import Graph
+from graph.core.refs import LATEST, RegistryPath
 from graph.core.tx import fetch_all, fetch_one, fetch_single
-from graph.registry.paths import RegistryPath
 from graph.registry.records import (
-    LATEST,
     MEMBERSHIP_PROJECTION,
     MembershipRecord,
     membership_key,

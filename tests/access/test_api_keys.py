@@ -13,8 +13,7 @@ from graph.access import api_keys
 from graph.access.api_keys import MAX_ACTIVE_KEYS, hash_key, key_id_of
 from graph.access.users import create_user, user_by_name
 from graph.core.driver import Graph
-from graph.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound
-from graph.core.names import InvalidName
+from graph.core.errors import AlreadyExists, InvalidInput, InvalidName, LimitExceeded, NotFound
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import now
 from tests.access.conftest import MakeUser

@@ -12,8 +12,7 @@ from api.authz import Action, Caller, authenticate, decide
 from graph.access import memberships, orgs
 from graph.access.facts import CLAIM_TTL
 from graph.core.driver import Graph
-from graph.core.errors import Forbidden, NotFound, Unauthenticated
-from graph.core.names import InvalidName
+from graph.core.errors import Forbidden, InvalidName, NotFound, Unauthenticated
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import new_id, now
 from tests.access.conftest import Identity, MakeUser, caller_of

@@ -19,10 +19,10 @@ from graph.artifacts.delete_artifact import _delete_tx
 from graph.artifacts.gc import collect_garbage
 from graph.core.driver import Graph
 from graph.core.errors import NotFound
+from graph.core.refs import parse_registry_path
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import new_id, now
 from graph.registry.links import link_version
-from graph.registry.paths import parse_registry_path
 from storage.base import BlobStore
 from tests.conftest import ApiClient, LiveServer, SessionUser
 from tests.sdk.support import commit, create_draft, log_files, sha, unique_bytes, upload_all

@@ -16,11 +16,11 @@ from graph.access.users import create_user
 from graph.artifacts.ttl import expire_versions
 from graph.core.driver import Graph
 from graph.core.errors import NotFound
+from graph.core.refs import parse_registry_path
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import now
 from graph.registry.delete_collection import _delete_tx
 from graph.registry.links import link_version
-from graph.registry.paths import parse_registry_path
 from tests.conftest import ApiClient, SessionUser
 from tests.registry_fixtures import make_version
 

@@ -132,7 +132,7 @@ async def test_runs_and_edges_through_graphql(
     missing = (await api.data(USE, {"run": run["id"], "artifact": "nope:v3"}))["useArtifact"]
     assert missing["errors"][0]["code"] == "NOT_FOUND"
     bad = (await api.data(USE, {"run": run["id"], "artifact": "a b"}))["useArtifact"]
-    assert bad["errors"][0]["code"] == "INVALID_NAME"
+    assert bad["errors"][0]["code"] == "INVALID_PATH"
 
     ended = (await api.data(FINISH, {"id": run["id"], "state": "FAILED"}))["finishRun"]
     assert ended["run"]["state"] == "FAILED" and ended["run"]["summary"] == {"acc": 0.9}

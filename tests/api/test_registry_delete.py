@@ -15,11 +15,11 @@ import lineage
 from graph.access.memberships import add_member
 from graph.access.users import create_user
 from graph.core.driver import Graph
-from graph.core.errors import NotFound
+from graph.core.errors import HasCollections, NotFound
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import new_id, now
 from graph.registry.collections import CREATE_COLLECTION, create_collection
-from graph.registry.delete_registry import HasCollections, _delete_tx
+from graph.registry.delete_registry import _delete_tx
 from tests.conftest import ApiClient, LiveServer, SessionUser
 
 CREATE_PROJECT = """

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from api.artifacts import committing
 from graph.artifacts import drafts
 from graph.artifacts.delete_version import delete_version
-from graph.artifacts.errors import MissingBlob
 from graph.artifacts.gc import _delete_tx, _mark_tx, collect_garbage
 from graph.artifacts.manifests import make_entry
 from graph.core.driver import Graph
+from graph.core.errors import MissingBlob
 from graph.core.tx import fetch_one
 from storage.base import BlobStore
 from tests.sdk.support import commit_files_in_graph, sha, unique_bytes

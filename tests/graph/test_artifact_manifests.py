@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.artifacts.errors import InvalidPath
 from graph.artifacts.manifest_spool import PAGE_MAX_ENTRIES, ManifestSpool
 from graph.artifacts.manifests import (
     HEADER,
@@ -26,7 +25,7 @@ from graph.artifacts.manifests import (
     sorted_batch,
     validate_path,
 )
-from graph.core.errors import DomainError, InvalidInput
+from graph.core.errors import DomainError, InvalidInput, InvalidPath
 
 DIGEST = "a" * 64
 

@@ -7,12 +7,11 @@ import pytest
 
 from graph.access.orgs import ensure_project
 from graph.core.driver import Graph
-from graph.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from graph.core.errors import Conflict, CycleError, DomainError, InvalidInput, NotFound
+from graph.core.refs import parse_version_path
 from graph.core.tx import fetch_all
 from graph.lineage import edges as lineage_edges
-from graph.lineage.edges import CycleError
 from graph.lineage.model import EdgeKind
-from graph.lineage.refs import parse_ref
 from tests.lineage_fixtures import finished, make_world
 
 EDGES_OF_RUN = """
@@ -22,21 +21,15 @@ RETURN type(e) AS kind, v.id AS version, e.at AS at ORDER BY kind, version
 
 
 def test_references_parse_with_defaults() -> None:
-    ref = parse_ref("data", org="o", project="p")
-    assert (ref.org, ref.project, ref.name, ref.alias, ref.index) == (
-        "o",
-        "p",
-        "data",
-        "latest",
-        None,
-    )
-    ref = parse_ref("other/data:v12", org="o", project="p")
-    assert (ref.project, ref.index, ref.alias) == ("other", 12, None)
-    ref = parse_ref("x/y/data:best", org="o", project="p")
-    assert (ref.org, ref.project, ref.alias) == ("x", "y", "best")
+    ref = parse_version_path("data", org="o", project="p")
+    assert (str(ref.artifact), ref.alias, ref.index) == ("o/p/data", "latest", None)
+    ref = parse_version_path("other/data:v12", org="o", project="p")
+    assert (ref.artifact.project, ref.index, ref.alias) == ("other", 12, None)
+    ref = parse_version_path("x/y/data:best", org="o", project="p")
+    assert (ref.artifact.org, ref.artifact.project, ref.alias) == ("x", "y", "best")
     for bad in ("", "a/b/c/d", "a//b", "data:bad alias", "/data"):
         with pytest.raises(DomainError):
-            parse_ref(bad, org="o", project="p")
+            parse_version_path(bad, org="o", project="p")
 
 
 async def test_use_artifact_resolves_alias_or_index_now_and_records_once(
@@ -46,14 +39,14 @@ async def test_use_artifact_resolves_alias_or_index_now_and_records_once(
     v0, v1 = await world.versions_of("data", 2)
     await world.alias(v0, "latest")
     run_id = await world.run()
-    ref = parse_ref("data", org=world.org, project=world.project)
+    ref = parse_version_path("data", org=world.org, project=world.project)
     first = await lineage_edges.use_artifact(graph, run_id, ref=ref)
     assert (first.version_id, first.created) == (v0, True)
     await world.alias(v1, "latest")
     again = await lineage_edges.use_artifact(graph, run_id, version_id=v0)
     assert (again.created, again.at) == (False, first.at)
     by_index = await lineage_edges.use_artifact(
-        graph, run_id, ref=parse_ref("data:v1", org=world.org, project=world.project)
+        graph, run_id, ref=parse_version_path("data:v1", org=world.org, project=world.project)
     )
     assert (by_index.version_id, by_index.created) == (v1, True)
     rows = await graph.read(fetch_all, EDGES_OF_RUN, run=run_id)
@@ -73,7 +66,9 @@ async def test_edges_may_cross_projects_but_not_organisations(
     run_id = await world.run()
     await finished(graph, run_id)
     edge = await lineage_edges.use_artifact(
-        graph, run_id, ref=parse_ref("other/shared:v0", org=world.org, project=world.project)
+        graph,
+        run_id,
+        ref=parse_version_path("other/shared:v0", org=world.org, project=world.project),
     )
     assert edge.version_id == elsewhere
     stranger = await make_world(graph, unique("org"))
@@ -94,7 +89,7 @@ async def test_only_committed_versions_can_be_used(
         await lineage_edges.use_artifact(graph, run_id, version_id=draft)
     with pytest.raises(NotFound):
         await lineage_edges.use_artifact(
-            graph, run_id, ref=parse_ref("data:v0", org=world.org, project=world.project)
+            graph, run_id, ref=parse_version_path("data:v0", org=world.org, project=world.project)
         )
     with pytest.raises(NotFound):
         await lineage_edges.use_artifact(graph, "f" * 32, version_id=draft)

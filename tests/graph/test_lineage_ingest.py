@@ -8,9 +8,8 @@ from datetime import timedelta
 import pytest
 
 from graph.core.driver import Graph
-from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from graph.core.errors import Conflict, CycleError, InvalidInput, LimitExceeded, NotFound
 from graph.core.tx import fetch_all
-from graph.lineage.edges import CycleError
 from graph.lineage.ingest import MAX_BATCH_EDGES, IngestEdge, IngestResult, IngestRun, ingest
 from graph.lineage.model import EdgeKind
 from graph.lineage.runs import RunState, require_run, runs_of_project

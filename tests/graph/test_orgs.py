@@ -7,8 +7,7 @@ import pytest
 
 from graph.access import orgs
 from graph.core.driver import Graph
-from graph.core.errors import AlreadyExists, NotFound
-from graph.core.names import InvalidName
+from graph.core.errors import AlreadyExists, InvalidName, NotFound
 
 
 async def test_concurrent_first_use_creates_one_organization_and_project(

@@ -7,13 +7,12 @@ import pytest
 
 from graph.access.orgs import ensure_organization
 from graph.core.driver import Graph
-from graph.core.errors import AlreadyExists, InvalidInput, NotFound
-from graph.core.names import InvalidName
+from graph.core.errors import AlreadyExists, InvalidInput, InvalidName, NotFound, TypeNotAccepted
 from graph.core.tx import fetch_single
 from graph.registry import admin as registry_admin
 from graph.registry import collections, registries
 from graph.registry import roles as registry_roles
-from graph.registry.records import RegistryRole, TypeNotAccepted, Visibility
+from graph.registry.records import RegistryRole, Visibility
 from tests.registry_fixtures import make_user
 
 

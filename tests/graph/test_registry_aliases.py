@@ -5,13 +5,12 @@ from collections.abc import Callable
 import pytest
 
 from graph.core.driver import Graph
-from graph.core.errors import InvalidInput, NotFound
+from graph.core.errors import InvalidInput, NotFound, ProtectedAlias
+from graph.core.refs import RegistryPath, Selector, parse_registry_path
 from graph.registry import admin as registry_admin
 from graph.registry import aliases as collection_aliases
 from graph.registry import links
 from graph.registry import versions as registry_versions
-from graph.registry.paths import RegistryPath, Selector, parse_registry_path
-from graph.registry.records import ProtectedAlias
 from tests.registry_fixtures import Version, make_version
 
 

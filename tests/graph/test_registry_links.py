@@ -6,15 +6,13 @@ from collections.abc import Callable
 import pytest
 
 from graph.access.orgs import ensure_organization
-from graph.artifacts.source_versions import version_id_for_path
 from graph.core.driver import Graph
-from graph.core.errors import Conflict, InvalidInput, NotFound
+from graph.core.errors import Conflict, InvalidInput, InvalidPath, NotFound, TypeNotAccepted
+from graph.core.refs import Selector, parse_registry_path
 from graph.core.tx import fetch_all, fetch_single
 from graph.registry import admin as registry_admin
 from graph.registry import links, registries
 from graph.registry import versions as registry_versions
-from graph.registry.paths import InvalidPath, Selector, parse_registry_path
-from graph.registry.records import TypeNotAccepted
 from tests.registry_fixtures import make_run, make_version
 
 
@@ -257,28 +255,6 @@ async def test_memberships_of_a_version_across_registries(
     model_only = [r.registry_id for r in linked if r.registry_name == "model"]
     page, total = await registry_versions.memberships_of_version(graph, v.id, model_only, 0, 10)
     assert total == 2
-
-
-async def test_source_paths_resolve_by_index_alias_and_latest(
-    graph: Graph, unique: Callable[[str], str]
-) -> None:
-    org = unique("org")
-    v0 = await make_version(graph, org, "m")
-    v1 = await make_version(graph, org, "m")
-    await make_version(graph, org, "m", state="PENDING")
-    assert await version_id_for_path(graph, f"{org}/proj/m:v0") == v0.id
-    assert await version_id_for_path(graph, f"{org}/proj/m:latest") == v1.id
-    await graph.write(
-        fetch_single,
-        "MATCH (v:ArtifactVersion {id: $id}) CREATE (a:Alias {artifact_id: v.artifact_id, "
-        "name: 'best'})-[:POINTS_TO]->(v) RETURN a.name AS name",
-        id=v0.id,
-    )
-    assert await version_id_for_path(graph, f"{org}/proj/m:best") == v0.id
-    with pytest.raises(NotFound):
-        await version_id_for_path(graph, f"{org}/proj/m:v2")
-    with pytest.raises(InvalidPath):
-        await version_id_for_path(graph, f"{org}/proj/m")
 
 
 @pytest.mark.parametrize(

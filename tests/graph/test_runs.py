@@ -7,10 +7,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from graph.core.driver import Graph
-from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from graph.core.names import InvalidName
+from graph.core.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidInput,
+    InvalidName,
+    MetadataTooLarge,
+    NotFound,
+)
 from graph.lineage import runs
-from graph.lineage.runs import MetadataTooLarge, NewRun, RunChange, RunState
+from graph.lineage.runs import NewRun, RunChange, RunState
 from tests.lineage_fixtures import T0, make_world
 
 
