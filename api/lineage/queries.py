@@ -19,7 +19,9 @@ from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, pat
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
 from api.lineage.page import lineage_graph, prefetch_for
 from api.pagination import Connection, connection, page_of
-from graph.core.errors import NotFound
+from graph.artifacts.resolve import resolve_version
+from graph.core.errors import InvalidInput, NotFound
+from graph.core.refs import RegistryPath, parse_path
 from graph.lineage import nodes as lineage_nodes
 from graph.lineage import runs, traversal
 from graph.lineage.model import (
@@ -36,6 +38,7 @@ from graph.lineage.model import (
     WalkSpec,
 )
 from graph.lineage.runs import RunState
+from graph.registry import versions as registry_versions
 
 
 @strawberry.input(description="Pruning applied during the walk; a pruned node is not expanded.")
@@ -62,6 +65,29 @@ class LineageFilter:
         )
 
 
+async def _seed_id(info: Info[Context, None], raw: str) -> str | None:
+    """The id of the node `seed` names: an id as given, or the committed version a path names
+    now (a registry path: the linked source version); None when a path names nothing.
+
+    A path is guessable where an id is not, so READ where it points (its organisation, or its
+    registry) is authorised before it is resolved: whether it exists is not told to outsiders.
+    """
+    try:
+        return node_id(raw, field="seed")
+    except InvalidInput:
+        if "/" not in raw:
+            raise
+    ref = parse_path(raw, field="seed")
+    graph = info.context.graph
+    if isinstance(ref, RegistryPath):
+        await info.context.authorize(Action.READ, org=ref.org, registry=ref.registry)
+        membership = await registry_versions.membership_at_path(graph, ref)
+        return None if membership is None else membership.version.id
+    await info.context.authorize(Action.READ, org=ref.artifact.org)
+    found = await resolve_version(graph, ref)
+    return None if found is None else found.id
+
+
 async def _seed(info: Info[Context, None], raw: str, field: str) -> LineageNode | None:
     """The node `raw` names, after authorising READ in its organisation; None when absent."""
     found = await lineage_nodes.node_handles(info.context.graph, [node_id(raw, field=field)])
@@ -82,7 +108,17 @@ class LineageQuery:
     async def lineage(
         self,
         info: Info[Context, None],
-        seed: strawberry.ID,
+        seed: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="Where the walk starts: the id of a run or artifact version, or a "
+                "version path resolved now to a committed version: "
+                "`org/project/name[:vN|:alias|:<sha256>]` (no selector: `latest`), or a "
+                "registry path `org/registry-name/collection[:vN|:alias]` (also "
+                "`org/wandb-registry-name/...`), which starts at the linked source version. "
+                "INVALID_PATH when a path does not parse."
+            ),
+        ],
         direction: Direction = Direction.BOTH,
         depth: int = DEFAULT_DEPTH,
         filter: LineageFilter | None = None,
@@ -109,7 +145,10 @@ class LineageQuery:
             max_items=max_items_per_level,
         )
         filters = (filter or LineageFilter()).to_filters()
-        spec = WalkSpec(node_id(seed, field="seed"), direction, filters, limits)
+        seed_id = await _seed_id(info, seed)
+        if seed_id is None:
+            return None
+        spec = WalkSpec(seed_id, direction, filters, limits)
         prefetch = prefetch_for(info)
         try:
             try:

@@ -534,3 +534,64 @@ async def test_wide_pages_load_their_nodes_while_walking(
     assert sorted(n["name"] for n in levels[1]["nodes"]) == sorted(f"part:v{i}" for i in range(45))
     for node in [n for lvl in levels for n in lvl["nodes"]]:
         assert (await api.data(NODE, {"id": node["id"]}))["node"] == node
+
+
+SEED = """
+query($seed: ID!) {
+  lineage(seed: $seed, direction: UPSTREAM, depth: 2) { seed { id } nodeCount }
+}
+"""
+
+LINK = """
+mutation($version: ID!, $target: String!) {
+  linkArtifact(input: {artifactVersionId: $version, targetPath: $target}) {
+    registryVersion { path } errors { code message }
+  }
+}
+"""
+
+
+async def test_lineage_seeds_may_be_version_or_registry_paths(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str]
+) -> None:
+    org = unique("org")
+    world = await setup(api, graph, org)
+    v0, v1 = await world.versions_of("weights", 2, type="model")
+    await world.alias(v0, "best")
+    await world.step("train", [v0], [v1])
+    linked = await api.data(
+        LINK, {"version": rid("ArtifactVersion", v0), "target": f"{org}/registry-model/clf"}
+    )
+    assert linked["linkArtifact"]["errors"] == []
+
+    async def seed_of(seed: str) -> str | None:
+        walked = (await api.data(SEED, {"seed": seed}))["lineage"]
+        return None if walked is None else str(walked["seed"]["id"])
+
+    for path, version in [
+        (f"{org}/lineage/weights:v0", v0),
+        (f"{org}/lineage/weights:best", v0),
+        (f"{org}/lineage/weights:v1", v1),
+        (f"{org}/lineage/weights", v1),  # no `latest` alias: the newest committed version
+        (f"{org}/registry-model/clf:v0", v0),
+        (f"{org}/wandb-registry-model/clf:latest", v0),
+        (f"{org}/registry-model/clf", v0),
+    ]:
+        assert await seed_of(path) == rid("LineageVersion", version), path
+    walked = (await api.data(SEED, {"seed": f"{org}/lineage/weights:v1"}))["lineage"]
+    assert walked["nodeCount"] == 2  # upstream of v1: the run and v0
+    for missing in (f"{org}/lineage/weights:v7", f"{org}/registry-model/clf:v3"):
+        assert await seed_of(missing) is None, missing
+    for malformed in (f"{org}/lineage/weights:v01", f"{org}/registry-/clf", f"{org}//weights"):
+        body = await api.gql(SEED, {"seed": malformed})
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_PATH", malformed
+    # a path is authorised where it points before it is looked up, existing or not
+    stranger = await make_world(graph, unique("org"))
+    await stranger.version("secret")
+    for foreign in (
+        f"{stranger.org}/lineage/secret:v0",
+        f"{stranger.org}/lineage/nothing:v0",
+        f"{stranger.org}/registry-model/clf:v0",
+    ):
+        body = await api.gql(SEED, {"seed": foreign})
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", foreign
