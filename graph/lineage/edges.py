@@ -19,7 +19,7 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.artifacts.resolve import require_version_tx
+from graph.artifacts import require_version_tx
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, CycleError, InvalidInput, NotFound
 from graph.core.refs import VersionRef

@@ -19,7 +19,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.artifacts.updates import lock_committed_version_tx
+from graph.artifacts import lock_committed_version_tx
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound, TypeNotAccepted
