@@ -36,7 +36,7 @@ class DeleteRegistryPayload:
 
 
 @strawberry.type
-class RegistryRemoveMutation:
+class RegistryDeleteMutation:
     @strawberry.mutation(
         description="Delete an empty custom registry and its role grants (registry admins). "
         "HAS_COLLECTIONS while it holds collections; CORE_REGISTRY for model and dataset."

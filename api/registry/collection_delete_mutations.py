@@ -65,7 +65,7 @@ async def _target(
 
 
 @strawberry.type
-class RegistryDeleteMutation:
+class CollectionDeleteMutation:
     @strawberry.mutation(
         description="Delete a collection with its aliases and alias history (registry admins). "
         "HAS_LINKED_VERSIONS while versions are linked, unless unlinkVersions; the versions "
