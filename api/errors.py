@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from enum import Enum
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -23,40 +23,201 @@ from storage.base import BlobStoreError
 log = logging.getLogger("lineage.errors")
 
 
-@strawberry.enum(description="Stable machine-readable error codes; new ones may be added.")
+@strawberry.enum(
+    description="Stable machine-readable error codes, in `UserError.code` of mutation payloads and "
+    "in `extensions.code` of query errors. Branch on the code, never on the message; new codes "
+    "may be added, so keep a default branch."
+)
 class ErrorCode(Enum):
-    INVALID_INPUT = "INVALID_INPUT"
-    INVALID_NAME = "INVALID_NAME"
-    INVALID_PATH = "INVALID_PATH"
-    INVALID_DIGEST = "INVALID_DIGEST"
-    NOT_FOUND = "NOT_FOUND"
-    ALREADY_EXISTS = "ALREADY_EXISTS"
-    CONFLICT = "CONFLICT"
-    UNAUTHENTICATED = "UNAUTHENTICATED"
-    FORBIDDEN = "FORBIDDEN"
-    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
-    METADATA_TOO_LARGE = "METADATA_TOO_LARGE"
-    DIGEST_MISMATCH = "DIGEST_MISMATCH"
-    SIZE_MISMATCH = "SIZE_MISMATCH"
-    MISSING_BLOB = "MISSING_BLOB"
-    HAS_ALIASES = "HAS_ALIASES"
-    TOO_MANY_OBJECTS = "TOO_MANY_OBJECTS"
-    REFERENCE_UNREACHABLE = "REFERENCE_UNREACHABLE"
-    CYCLE = "CYCLE"
-    TYPE_NOT_ACCEPTED = "TYPE_NOT_ACCEPTED"
-    PROTECTED_ALIAS = "PROTECTED_ALIAS"
-    HAS_LINKED_VERSIONS = "HAS_LINKED_VERSIONS"
-    HAS_COLLECTIONS = "HAS_COLLECTIONS"
-    CORE_REGISTRY = "CORE_REGISTRY"
-    STORAGE_ERROR = "STORAGE_ERROR"
-    INTERNAL = "INTERNAL"
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT",
+        description=(
+            "The input breaks a rule not covered by a more specific code (a bound, a "
+            "combination of fields, a malformed cursor or JSON value); `field` names the "
+            "input at fault. Fix the input; retrying unchanged fails again."
+        ),
+    )
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME",
+        description=(
+            "A name (organisation, project, artifact, registry, collection, alias, tag, user) "
+            "breaks the naming rule, or an alias would read as `vN` or a digest; `field` "
+            "names it."
+        ),
+    )
+    INVALID_PATH = strawberry.enum_value(
+        "INVALID_PATH",
+        description=(
+            "A path does not parse (`organization/project/name[:selector]`, "
+            "`org/registry-name/collection[:selector]`), or a file path inside an artifact "
+            "escapes its root or is not normalised."
+        ),
+    )
+    INVALID_DIGEST = strawberry.enum_value(
+        "INVALID_DIGEST",
+        description="A digest that is not a sha256 written as 64 lowercase hex characters.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description=(
+            "The named or identified object does not exist, or the caller may not see it (the "
+            "two are not told apart, so existence does not leak)."
+        ),
+    )
+    ALREADY_EXISTS = strawberry.enum_value(
+        "ALREADY_EXISTS",
+        description=(
+            "An object with this name (or client-chosen id) exists already; pick another "
+            "name, or read the existing one."
+        ),
+    )
+    CONFLICT = strawberry.enum_value(
+        "CONFLICT",
+        description=(
+            "The request contradicts the stored state (a run already ended in another state, "
+            "a version with another producer, an organisation's last admin, a draft changed "
+            "while committing). Re-read the object before deciding to retry."
+        ),
+    )
+    UNAUTHENTICATED = strawberry.enum_value(
+        "UNAUTHENTICATED",
+        description=(
+            "No valid API key came with the request (missing, unknown or revoked); send "
+            "`Authorization: Bearer <key>`."
+        ),
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description=(
+            "The caller is known but their role does not allow this action on this "
+            "organisation or registry."
+        ),
+    )
+    LIMIT_EXCEEDED = strawberry.enum_value(
+        "LIMIT_EXCEEDED",
+        description=(
+            "A request-size or time bound was passed (entries per batch, versions or files "
+            "per request, aliases per link, keys per user, a lineage time budget); `message` "
+            "states the bound. Split the request or narrow it."
+        ),
+    )
+    METADATA_TOO_LARGE = strawberry.enum_value(
+        "METADATA_TOO_LARGE",
+        description=(
+            "JSON beyond its bounds: version metadata over 100 top-level keys or 64 KiB, a "
+            "run's config or summary over 256 KiB (sizes as compact UTF-8 JSON)."
+        ),
+    )
+    DIGEST_MISMATCH = strawberry.enum_value(
+        "DIGEST_MISMATCH",
+        description=(
+            "Uploaded bytes do not hash to the digest they were declared with, or the "
+            "manifest the server built differs from `expectedDigest`. Upload the right bytes "
+            "again."
+        ),
+    )
+    SIZE_MISMATCH = strawberry.enum_value(
+        "SIZE_MISMATCH",
+        description=(
+            "A blob's size differs from the size declared for it (in another entry of the "
+            "draft or in the store)."
+        ),
+    )
+    MISSING_BLOB = strawberry.enum_value(
+        "MISSING_BLOB",
+        description=(
+            "The draft names a blob the store does not hold at commit; upload it (see "
+            "`uploads`), then commit again."
+        ),
+    )
+    HAS_ALIASES = strawberry.enum_value(
+        "HAS_ALIASES",
+        description=(
+            "Deleting would drop custom aliases; remove them first or pass the input's flag "
+            "that drops them (`latest` never blocks)."
+        ),
+    )
+    TOO_MANY_OBJECTS = strawberry.enum_value(
+        "TOO_MANY_OBJECTS",
+        description=(
+            "A version would hold more entries than a manifest allows; split the content over "
+            "several artifacts."
+        ),
+    )
+    REFERENCE_UNREACHABLE = strawberry.enum_value(
+        "REFERENCE_UNREACHABLE",
+        description=(
+            "Raised by the Python SDK, not the server: a reference (s3://, file://, "
+            "http(s)://) it had to list or hash could not be reached."
+        ),
+    )
+    CYCLE = strawberry.enum_value(
+        "CYCLE",
+        description=(
+            "The lineage edge would make a run (indirectly) consume its own output; the edge "
+            "is not recorded."
+        ),
+    )
+    TYPE_NOT_ACCEPTED = strawberry.enum_value(
+        "TYPE_NOT_ACCEPTED",
+        description="The registry or collection holds another artifact type than the version's.",
+    )
+    PROTECTED_ALIAS = strawberry.enum_value(
+        "PROTECTED_ALIAS",
+        description=(
+            "The alias may not be set this way: `latest` is maintained by the server, and a "
+            "registry's protected aliases need registry admin rights."
+        ),
+    )
+    HAS_LINKED_VERSIONS = strawberry.enum_value(
+        "HAS_LINKED_VERSIONS",
+        description=(
+            "The artifact or collection still has versions linked in a registry; unlink them "
+            "first, or for a collection pass `unlinkVersions`."
+        ),
+    )
+    HAS_COLLECTIONS = strawberry.enum_value(
+        "HAS_COLLECTIONS",
+        description="The registry still holds collections; delete them first.",
+    )
+    CORE_REGISTRY = strawberry.enum_value(
+        "CORE_REGISTRY",
+        description="The core registries `model` and `dataset` cannot be deleted.",
+    )
+    STORAGE_ERROR = strawberry.enum_value(
+        "STORAGE_ERROR",
+        description=(
+            "The blob store failed or could not be reached; nothing was changed by this "
+            "request. Retrying later may succeed."
+        ),
+    )
+    INTERNAL = strawberry.enum_value(
+        "INTERNAL",
+        description=(
+            "An unexpected server failure; details are in the server log, not the response. "
+            "Retrying may not help; report it."
+        ),
+    )
 
 
 @strawberry.type(description="A failure the caller can act on; `code` is stable, `message` is not.")
 class UserError:
-    code: ErrorCode
-    message: str
-    field: str | None = None
+    code: ErrorCode = strawberry.field(description="What went wrong, for programs to branch on.")
+    message: str = strawberry.field(
+        description="What went wrong, for people; wording may change between releases."
+    )
+    field: str | None = strawberry.field(
+        default=None,
+        description="The input field at fault (its GraphQL name, e.g. `versionId`); null when "
+        "no single field is.",
+    )
+
+
+# The description of every payload's `errors` list: mutations change nothing when they fail.
+ERRORS = (
+    "Why the mutation changed nothing; empty on success. A mutation either applies whole or not "
+    "at all, so a non-empty list means no part of it was stored."
+)
 
 
 def to_user_error(error: DomainError) -> UserError:
@@ -69,6 +230,16 @@ def to_user_error(error: DomainError) -> UserError:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
+
+# The one argument of every mutation (`input: Input[CreateRunInput]`); its fields carry the detail.
+Input = Annotated[
+    T,
+    strawberry.argument(
+        description="The mutation's arguments as one object; its type describes each field, "
+        "its bounds and the errors it can cause."
+    ),
+]
 
 
 def mutation_errors(

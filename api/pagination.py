@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
@@ -20,26 +20,61 @@ S = TypeVar("S")
 
 _CURSOR_PREFIX = "offset:"
 
+# The paging arguments every connection field takes; their bounds come from Settings
+# (default_page_size, max_page_size), so the text names the setting and its default.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page size: how many items to return (0 allowed). Null means the server's "
+        "default page size (20 unless configured); more than the maximum "
+        "(LINEAGE_MAX_PAGE_SIZE, 100 unless configured) is INVALID_INPUT."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return the items after this cursor (an edge's `cursor` or "
+        "`pageInfo.endCursor` of the previous page); null starts at the first item. "
+        "A malformed cursor is INVALID_INPUT."
+    ),
+]
 
-@strawberry.type
+
+@strawberry.type(description="Where a page lies in the whole list, and how to ask for the next.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="True when items follow this page: pass `endCursor` as `after` to get them."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when this page does not start at the first item."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item of this page; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item of this page, the next page's `after`; "
+        "null when the page is empty."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page and its position in the list.")
 class Edge(Generic[T]):
-    node: T
-    cursor: str
+    node: T = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this item; pass it as `after` to continue after it. "
+        "Valid for the same list only, and may shift when items are added or removed."
+    )
 
 
 @strawberry.type(description="A page of a list that can grow, with the size of the whole list.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[T]] = strawberry.field(
+        description="The items of this page, in the list's order; at most `first` of them."
+    )
+    page_info: PageInfo = strawberry.field(description="Where this page lies in the list.")
+    total_count: int = strawberry.field(
+        description="How many items the whole list holds (every page), when this page was read."
+    )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.base import get_object_definition
 
 from api import access, artifacts, lineage, registry  # noqa: F401  (feature packages)
 from api.access import schema as access_schema
@@ -41,12 +42,15 @@ _FEATURES = (artifacts_schema, lineage_schema, registry_schema, access_schema)
 
 @strawberry.type(description="What this server is.")
 class ServerInfo:
-    version: str
-    graph_schema_version: int
-    blob_store: str
+    version: str = strawberry.field(description="Version of the Lineage service, e.g. `0.1.0`.")
+    graph_schema_version: int = strawberry.field(
+        description="Version of the graph's schema (constraints, indexes, migrations) the "
+        "server runs with."
+    )
+    blob_store: str = strawberry.field(description="Where blobs are stored: `s3` or `local`.")
 
 
-@strawberry.type
+@strawberry.type(description="Root fields every client needs: lookup by id, server facts.")
 class CoreQuery:
     node: relay.Node | None = relay.node(description="Any object by its global id, or null.")
 
@@ -59,12 +63,24 @@ class CoreQuery:
         )
 
 
-def _merged(name: str, parts: list[type]) -> type:
-    return merge_types(name, tuple(parts))
+def _merged(name: str, description: str, parts: list[type]) -> type:
+    merged = merge_types(name, tuple(parts))
+    get_object_definition(merged, strict=True).description = description
+    return merged
 
 
-Query = _merged("Query", [CoreQuery, OrgQuery, *[q for f in _FEATURES for q in f.QUERIES]])
-Mutation = _merged("Mutation", [OrgMutation, *[m for f in _FEATURES for m in f.MUTATIONS]])
+Query = _merged(
+    "Query",
+    "Reads. Lookups by name, path or id return null when nothing matches (or the caller may "
+    "not see it); lists are paged connections. Failures carry `extensions.code`, an ErrorCode.",
+    [CoreQuery, OrgQuery, *[q for f in _FEATURES for q in f.QUERIES]],
+)
+Mutation = _merged(
+    "Mutation",
+    "Writes. Each takes one `input` and returns a payload whose `errors` list is empty on "
+    "success; a mutation that fails changes nothing.",
+    [OrgMutation, *[m for f in _FEATURES for m in f.MUTATIONS]],
+)
 
 MAX_QUERY_DEPTH = 15
 MAX_ALIASES = 30

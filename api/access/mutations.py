@@ -14,97 +14,124 @@ from strawberry.types import Info
 from api.access.types import ApiKey, Member, Role, User
 from api.authz import Action, decide, require_server_admin, require_user
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from graph.access import api_keys, memberships
 from graph.access import users as identity
 from graph.core.errors import NotFound
 
 
-@strawberry.input
+@strawberry.input(description="A new user.")
 class CreateUserInput:
-    name: str
-    is_server_admin: bool = False
+    name: str = strawberry.field(
+        description="Unique on the server: 1-128 letters, digits, `_`, `-` or `.` "
+        "(INVALID_NAME otherwise; ALREADY_EXISTS if taken)."
+    )
+    is_server_admin: bool = strawberry.field(
+        default=False, description="Make the user a server admin (may do everything)."
+    )
     with_api_key: bool = strawberry.field(
         default=True, description="Also create the user's first API key (returned once)."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createUser.")
 class CreateUserPayload:
-    user: User | None = None
-    api_key: ApiKey | None = None
+    user: User | None = strawberry.field(
+        default=None, description="The new user; null when `errors` is not empty."
+    )
+    api_key: ApiKey | None = strawberry.field(
+        default=None, description="The user's first API key; null when `withApiKey` was false."
+    )
     secret: str | None = strawberry.field(
         default=None, description="The new API key itself: shown only here, never again."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A new API key; a user holds at most 100 unrevoked keys.")
 class CreateApiKeyInput:
-    label: str | None = strawberry.field(default=None, description="A note: where it is used.")
+    label: str | None = strawberry.field(
+        default=None,
+        description="A note: where it is used. At most 100 printable characters.",
+    )
     user: str | None = strawberry.field(
         default=None, description="Another user's name (server admins only); default: the caller."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createApiKey.")
 class CreateApiKeyPayload:
-    api_key: ApiKey | None = None
+    api_key: ApiKey | None = strawberry.field(
+        default=None, description="The new key (without its secret); null on errors."
+    )
     secret: str | None = strawberry.field(
         default=None, description="The new API key itself: shown only here, never again."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The API key to revoke.")
 class RevokeApiKeyInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(
+        description="Global id of the ApiKey; NOT_FOUND when it is not one of the caller's keys "
+        "(any key, for server admins)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of revokeApiKey.")
 class RevokeApiKeyPayload:
-    api_key: ApiKey | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    api_key: ApiKey | None = strawberry.field(
+        default=None, description="The revoked key; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A user to add to an organisation.")
 class AddOrganizationMemberInput:
-    organization: str
-    user: str
-    role: Role = Role.MEMBER
+    organization: str = strawberry.field(description="The organisation's name.")
+    user: str = strawberry.field(
+        description="The user's name; NOT_FOUND if no such user, ALREADY_EXISTS if a member."
+    )
+    role: Role = strawberry.field(default=Role.MEMBER, description="Their role in it.")
 
 
-@strawberry.input
+@strawberry.input(description="A member's new role.")
 class SetMemberRoleInput:
-    organization: str
-    user: str
-    role: Role
+    organization: str = strawberry.field(description="The organisation's name.")
+    user: str = strawberry.field(description="The member's user name; NOT_FOUND if not a member.")
+    role: Role = strawberry.field(description="The new role; demoting the last admin is CONFLICT.")
 
 
-@strawberry.input
+@strawberry.input(description="A member to remove from an organisation.")
 class RemoveOrganizationMemberInput:
-    organization: str
-    user: str
+    organization: str = strawberry.field(description="The organisation's name.")
+    user: str = strawberry.field(
+        description="The member's user name; removing the last admin is CONFLICT."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a membership change.")
 class MemberPayload:
-    member: Member | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    member: Member | None = strawberry.field(
+        default=None, description="The membership as it is now; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeOrganizationMember.")
 class RemoveOrganizationMemberPayload:
-    removed: bool = False
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    removed: bool = strawberry.field(
+        default=False, description="True when the member was removed; a non-member is NOT_FOUND."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Mutations of users, API keys and organisation members.")
 class AccessMutation:
     @strawberry.mutation(description="Create a user (server admins only); ALREADY_EXISTS if taken.")
     @mutation_errors(CreateUserPayload)
     async def create_user(
-        self, info: Info[Context, None], input: CreateUserInput
+        self, info: Info[Context, None], input: Input[CreateUserInput]
     ) -> CreateUserPayload:
         require_server_admin(info.context.caller)
         user, key = await identity.create_user(
@@ -122,7 +149,7 @@ class AccessMutation:
     @strawberry.mutation(description="Create an API key; its secret is returned only here.")
     @mutation_errors(CreateApiKeyPayload)
     async def create_api_key(
-        self, info: Info[Context, None], input: CreateApiKeyInput
+        self, info: Info[Context, None], input: Input[CreateApiKeyInput]
     ) -> CreateApiKeyPayload:
         caller = info.context.caller
         user_id = require_user(caller)
@@ -138,7 +165,7 @@ class AccessMutation:
     @strawberry.mutation(description="Revoke one of your API keys (any, for server admins).")
     @mutation_errors(RevokeApiKeyPayload)
     async def revoke_api_key(
-        self, info: Info[Context, None], input: RevokeApiKeyInput
+        self, info: Info[Context, None], input: Input[RevokeApiKeyInput]
     ) -> RevokeApiKeyPayload:
         caller = info.context.caller
         user_id = require_user(caller)
@@ -154,7 +181,7 @@ class AccessMutation:
     @strawberry.mutation(description="Add a user to an organisation (its admins only).")
     @mutation_errors(MemberPayload)
     async def add_organization_member(
-        self, info: Info[Context, None], input: AddOrganizationMemberInput
+        self, info: Info[Context, None], input: Input[AddOrganizationMemberInput]
     ) -> MemberPayload:
         caller = info.context.caller
         await decide(caller, Action.ADMIN, org=input.organization, creates=False)
@@ -166,7 +193,7 @@ class AccessMutation:
     @strawberry.mutation(description="Change a member's role; an organisation keeps one admin.")
     @mutation_errors(MemberPayload)
     async def set_member_role(
-        self, info: Info[Context, None], input: SetMemberRoleInput
+        self, info: Info[Context, None], input: Input[SetMemberRoleInput]
     ) -> MemberPayload:
         caller = info.context.caller
         await decide(caller, Action.ADMIN, org=input.organization, creates=False)
@@ -178,7 +205,7 @@ class AccessMutation:
     @strawberry.mutation(description="Remove a member and their registry roles in the team.")
     @mutation_errors(RemoveOrganizationMemberPayload)
     async def remove_organization_member(
-        self, info: Info[Context, None], input: RemoveOrganizationMemberInput
+        self, info: Info[Context, None], input: Input[RemoveOrganizationMemberInput]
     ) -> RemoveOrganizationMemberPayload:
         caller = info.context.caller
         await decide(caller, Action.ADMIN, org=input.organization, creates=False)

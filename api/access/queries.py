@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -10,7 +11,7 @@ from strawberry.types import Info
 from api.access.types import ApiKey, AuditEvent, Member, User, load_users
 from api.authz import Action, decide, require_server_admin, require_user
 from api.context import Context
-from api.pagination import Connection, Page, connection, page_of
+from api.pagination import After, Connection, First, Page, connection, page_of
 from graph.access import api_keys, memberships, orgs
 from graph.access import users as identity
 from graph.access.orgs import OrganizationRecord
@@ -35,12 +36,24 @@ async def existing_organization(info: Info[Context, None], name: str) -> Organiz
 
 @strawberry.input(description="Every given field must match; `since` inclusive, `until` not.")
 class AuditEventFilter:
-    action: str | None = None
-    actor: str | None = None
-    target_kind: str | None = None
-    target_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    action: str | None = strawberry.field(
+        default=None, description="Exactly this action, e.g. `member.add`."
+    )
+    actor: str | None = strawberry.field(
+        default=None, description="Exactly this actor: a user name or `system:...`."
+    )
+    target_kind: str | None = strawberry.field(
+        default=None, description="Exactly this kind of target, e.g. `Collection`."
+    )
+    target_id: str | None = strawberry.field(
+        default=None, description="Exactly this target's stored id (as `AuditEvent.targetId`)."
+    )
+    since: datetime | None = strawberry.field(
+        default=None, description="At or after this time (no zone means UTC)."
+    )
+    until: datetime | None = strawberry.field(
+        default=None, description="Strictly before this time (no zone means UTC)."
+    )
 
     def to_filter(self) -> AuditFilter:
         for value in (self.action, self.actor, self.target_kind, self.target_id):
@@ -58,9 +71,11 @@ class AuditEventFilter:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Queries of users, API keys, memberships and the audit trail.")
 class AccessQuery:
-    @strawberry.field(description="The user the request's API key belongs to.")
+    @strawberry.field(
+        description="The user the request's API key belongs to; UNAUTHENTICATED without a key."
+    )
     async def me(self, info: Info[Context, None]) -> User:
         user_id = require_user(info.context.caller)
         record = await info.context.loaders.get(load_users).load(user_id)
@@ -68,9 +83,9 @@ class AccessQuery:
             raise NotFound("User not found")
         return User.from_record(record)
 
-    @strawberry.field(description="All users, by name (server admins only).")
+    @strawberry.field(description="All users, by name (server admins only: FORBIDDEN otherwise).")
     async def users(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[User]:
         require_server_admin(info.context.caller)
         page = _page(info, first, after)
@@ -79,7 +94,7 @@ class AccessQuery:
 
     @strawberry.field(description="The caller's own API keys, newest first, revoked ones too.")
     async def api_keys(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[ApiKey]:
         user_id = require_user(info.context.caller)
         page = _page(info, first, after)
@@ -88,13 +103,16 @@ class AccessQuery:
         )
         return connection(records, total, page, ApiKey.from_record)
 
-    @strawberry.field(description="Members of an organisation and their roles, by user name.")
+    @strawberry.field(
+        description="Members of an organisation and their roles, by user name; NOT_FOUND when "
+        "the organisation does not exist."
+    )
     async def organization_members(
         self,
         info: Info[Context, None],
-        organization: str,
-        first: int | None = None,
-        after: str | None = None,
+        organization: Annotated[str, strawberry.argument(description="The organisation's name.")],
+        first: First = None,
+        after: After = None,
     ) -> Connection[Member]:
         await info.context.authorize(Action.READ, org=organization)
         page = _page(info, first, after)
@@ -104,14 +122,23 @@ class AccessQuery:
         )
         return connection(records, total, page, Member.from_record)
 
-    @strawberry.field(description="An organisation's audit trail, newest first (its admins only).")
+    @strawberry.field(
+        description="An organisation's audit trail, newest first (its admins only: FORBIDDEN "
+        "otherwise); NOT_FOUND when the organisation does not exist."
+    )
     async def audit_events(
         self,
         info: Info[Context, None],
-        organization: str,
-        first: int | None = None,
-        after: str | None = None,
-        filter: AuditEventFilter | None = None,
+        organization: Annotated[str, strawberry.argument(description="The organisation's name.")],
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            AuditEventFilter | None,
+            strawberry.argument(
+                description="Only the entries matching it; null for all. Text values are at "
+                f"most {MAX_FILTER_LENGTH} characters (INVALID_INPUT beyond)."
+            ),
+        ] = None,
     ) -> Connection[AuditEvent]:
         await decide(info.context.caller, Action.ADMIN, org=organization, creates=False)
         page = _page(info, first, after)

@@ -19,8 +19,9 @@ from strawberry.types import Info
 
 from api.authz import Caller, require_user
 from api.context import Context
+from api.enums import described_enum
 from api.orgs import Organization, load_organizations
-from api.pagination import Connection, connection, page_of
+from api.pagination import After, Connection, First, connection, page_of
 from graph.access import api_keys, memberships
 from graph.access import users as identity
 from graph.access.api_keys import ApiKeyRecord
@@ -31,11 +32,26 @@ from graph.core.audit_log import AuditEventRecord
 from graph.core.errors import Forbidden
 
 
-@strawberry.enum(description="A role in an organisation or a registry, least privileged first.")
 class Role(Enum):
     VIEWER = "viewer"
     MEMBER = "member"
     ADMIN = "admin"
+
+
+# Described through `described_enum` rather than `strawberry.enum_value`, so that `role.value`
+# stays typed as the `str` the graph functions take.
+described_enum(
+    Role,
+    name="Role",
+    description="A role in an organisation or a registry, least privileged first; each "
+    "includes what the ones before it may do.",
+    values={
+        "VIEWER": "Reads everything in its scope.",
+        "MEMBER": "Reads and writes: logs and edits artifacts, runs, lineage, links and aliases.",
+        "ADMIN": "Also administers: members and roles, the audit trail, TTL policy, protected "
+        "aliases, deleting collections and registries.",
+    },
+)
 
 
 def require_self_or_server_admin(caller: Caller, user_id: str) -> None:
@@ -55,9 +71,13 @@ async def load_api_keys(context: Context, ids: list[str]) -> list[ApiKeyRecord |
 @strawberry.type(description="Someone who calls the API with API keys and belongs to teams.")
 class User(relay.Node):
     id: relay.NodeID[str]
-    name: str
-    created_at: datetime
-    is_server_admin: bool
+    name: str = strawberry.field(
+        description="Unique on the server; what `actor`, `createdBy` and role grants show."
+    )
+    created_at: datetime = strawberry.field(description="When the user was created (UTC).")
+    is_server_admin: bool = strawberry.field(
+        description="May do everything in every organisation, and manage users."
+    )
 
     @classmethod
     def from_record(cls, record: UserRecord) -> User:
@@ -82,7 +102,7 @@ class User(relay.Node):
 
     @strawberry.field(description="The organisations this user belongs to, by name.")
     async def memberships(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[Member]:
         require_self_or_server_admin(info.context.caller, self.id)
         settings = info.context.settings
@@ -98,8 +118,10 @@ class User(relay.Node):
 
 @strawberry.type(description="A user's role in an organisation.")
 class Member:
-    role: Role
-    since: datetime
+    role: Role = strawberry.field(description="The user's role in the organisation.")
+    since: datetime = strawberry.field(
+        description="When the user joined the organisation (UTC); a role change keeps it."
+    )
     user_id: strawberry.Private[str]
     org_id: strawberry.Private[str]
 
@@ -109,13 +131,13 @@ class Member:
             role=Role(record.role), since=record.since, user_id=record.user_id, org_id=record.org_id
         )
 
-    @strawberry.field
+    @strawberry.field(description="The member.")
     async def user(self, info: Info[Context, None]) -> User:
         record = await info.context.loaders.get(load_users).load(self.user_id)
         assert record is not None
         return User.from_record(record)
 
-    @strawberry.field
+    @strawberry.field(description="The organisation they are a member of.")
     async def organization(self, info: Info[Context, None]) -> Organization:
         record = await info.context.loaders.get(load_organizations).load(self.org_id)
         assert record is not None
@@ -125,13 +147,20 @@ class Member:
 @strawberry.type(description="An API key without its secret; `prefix` identifies it to people.")
 class ApiKey(relay.Node):
     id: relay.NodeID[str]
-    prefix: str
-    label: str | None
-    created_at: datetime
+    prefix: str = strawberry.field(
+        description="The start of the key (`lin_` and 8 characters), enough to recognise it; "
+        "not a secret."
+    )
+    label: str | None = strawberry.field(
+        description="The note given at creation (where it is used); null when none."
+    )
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
     last_used_at: datetime | None = strawberry.field(
         description="When a request last used it, to within a minute."
     )
-    revoked_at: datetime | None
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked (UTC); null while it still works."
+    )
     user_id: strawberry.Private[str]
 
     @classmethod
@@ -158,20 +187,35 @@ class ApiKey(relay.Node):
             result.append(None if record is None else cls.from_record(record))
         return result
 
-    @strawberry.field
+    @strawberry.field(
+        description="True once revoked: requests with it then fail with UNAUTHENTICATED."
+    )
     def revoked(self) -> bool:
         return self.revoked_at is not None
 
 
 @strawberry.type(description="Who did what, when: one entry of an organisation's audit trail.")
 class AuditEvent:
-    id: str
-    at: datetime
-    actor: str
-    action: str = strawberry.field(description="A verb such as `member.add` or `alias.move`.")
-    target_kind: str
-    target_id: str
-    details: JSON
+    id: str = strawberry.field(description="Unique id of this entry.")
+    at: datetime = strawberry.field(description="When it happened (UTC).")
+    actor: str = strawberry.field(
+        description="User name of who did it, or `system:...` for the server's own work "
+        "(TTL expiry, retention)."
+    )
+    action: str = strawberry.field(
+        description="A dotted verb such as `member.add`, `registry.link` or "
+        "`artifact_version.expire`; new verbs may appear."
+    )
+    target_kind: str = strawberry.field(
+        description="What was acted on: `Artifact`, `ArtifactVersion`, `Collection`, "
+        "`Organization`, `Registry` or `user`."
+    )
+    target_id: str = strawberry.field(
+        description="The stored id (uuid hex, not a global id) of what was acted on."
+    )
+    details: JSON = strawberry.field(
+        description="A JSON object with what changed; its keys depend on `action`."
+    )
 
     @classmethod
     def from_record(cls, record: AuditEventRecord) -> AuditEvent:

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from api.artifacts.ids import global_id, node_id_of
 from api.authz import Action, decide
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from graph.artifacts import catalog as artifacts
 from graph.artifacts.delete_artifact import delete_artifact
 from graph.core.errors import InvalidInput, NotFound
@@ -35,9 +35,11 @@ class DeleteArtifactInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleteArtifact.")
 class DeleteArtifactPayload:
-    deleted_artifact_id: strawberry.ID | None = None
+    deleted_artifact_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id the artifact had; null on errors."
+    )
     path: str | None = strawberry.field(default=None, description="The path it had.")
     deleted_versions: int = strawberry.field(
         default=0, description="How many committed versions were deleted."
@@ -48,7 +50,7 @@ class DeleteArtifactPayload:
     removed_aliases: list[str] = strawberry.field(
         default_factory=list, description="Custom aliases dropped, as `vN:alias`."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 async def _artifact_id(info: Info[Context, None], input: DeleteArtifactInput) -> str:
@@ -72,7 +74,7 @@ async def _artifact_id(info: Info[Context, None], input: DeleteArtifactInput) ->
     return artifact_id
 
 
-@strawberry.type
+@strawberry.type(description="Deleting a whole artifact.")
 class ArtifactDeleteMutation:
     @strawberry.mutation(
         description="Delete an artifact: every version (as deleteArtifactVersion does), its "
@@ -82,7 +84,7 @@ class ArtifactDeleteMutation:
     )
     @mutation_errors(DeleteArtifactPayload)
     async def delete_artifact(
-        self, info: Info[Context, None], input: DeleteArtifactInput
+        self, info: Info[Context, None], input: Input[DeleteArtifactInput]
     ) -> DeleteArtifactPayload:
         artifact_id = await _artifact_id(info, input)
         deleted = await delete_artifact(

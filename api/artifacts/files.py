@@ -26,9 +26,11 @@ _PRESIGN_CONCURRENCY = 16
 class ArtifactFile:
     path: str = strawberry.field(description="Relative path inside the artifact, '/'-separated.")
     digest: str | None = strawberry.field(
-        description="sha256 of the bytes (always for stored files; for references if recorded)."
+        description="The sha256 of the bytes (always for stored files; for references if recorded)."
     )
-    size: BigInt | None
+    size: BigInt | None = strawberry.field(
+        description="Bytes of the file (always for stored files; for references if recorded)."
+    )
     ref: str | None = strawberry.field(
         description="The s3://, file:// or http(s):// location of a reference entry."
     )

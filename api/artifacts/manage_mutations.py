@@ -10,7 +10,7 @@ from api.artifacts.sweeper import sweep
 from api.artifacts.types import AliasEvent, Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from graph.artifacts import aliases, retention, ttl, versions
 from graph.artifacts import catalog as artifacts
 from graph.artifacts.delete_version import delete_version
@@ -20,110 +20,154 @@ from graph.core.names import validate_name
 from graph.core.refs import parse_artifact_path
 
 
-@strawberry.input
+@strawberry.input(description="An artifact alias to point at a version.")
 class SetArtifactAliasInput:
-    version_id: strawberry.ID
-    alias: str
+    version_id: strawberry.ID = strawberry.field(
+        description="Global id of a committed ArtifactVersion; NOT_FOUND if none."
+    )
+    alias: str = strawberry.field(
+        description="The alias: a name that does not read as `vN` or a digest (INVALID_NAME "
+        "otherwise); `latest` is kept by the server (PROTECTED_ALIAS)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of setArtifactAlias.")
 class SetArtifactAliasPayload:
-    version: ArtifactVersion | None = None
+    version: ArtifactVersion | None = strawberry.field(
+        default=None, description="The version the alias names now; null on errors."
+    )
     event: AliasEvent | None = strawberry.field(
         default=None, description="The add or move recorded; null if it already pointed here."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="An artifact alias to remove.")
 class RemoveArtifactAliasInput:
     artifact: str = strawberry.field(description="`organization/project/name`.")
-    alias: str
+    alias: str = strawberry.field(
+        description="The alias; NOT_FOUND if the artifact has none of that name, "
+        "PROTECTED_ALIAS for `latest`."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeArtifactAlias.")
 class RemoveArtifactAliasPayload:
-    event: AliasEvent | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    event: AliasEvent | None = strawberry.field(
+        default=None, description="The removal as recorded in the alias history; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The version to delete.")
 class DeleteArtifactVersionInput:
-    version_id: strawberry.ID
+    version_id: strawberry.ID = strawberry.field(
+        description="Global id of a committed ArtifactVersion; NOT_FOUND if none."
+    )
     drop_aliases: bool = strawberry.field(
         default=False, description="Remove its custom aliases instead of refusing (HAS_ALIASES)."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleteArtifactVersion.")
 class DeleteArtifactVersionPayload:
-    deleted_version_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_version_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id of the deleted version; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(
+    description="A version's new TTL; when the organisation restricts TTLs to admins, "
+    "others get FORBIDDEN."
+)
 class SetArtifactVersionTtlInput:
-    version_id: strawberry.ID
+    version_id: strawberry.ID = strawberry.field(
+        description="Global id of a committed ArtifactVersion; NOT_FOUND if none."
+    )
     ttl_seconds: int | None = strawberry.field(
-        description="Seconds from the version's creation; 0 never expires; null inherits the "
-        "organisation's default."
+        description="Seconds from the version's creation, at most 100 years (INVALID_INPUT "
+        "beyond); 0 never expires; null inherits the organisation's default."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of setArtifactVersionTtl.")
 class SetArtifactVersionTtlPayload:
-    version: ArtifactVersion | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    version: ArtifactVersion | None = strawberry.field(
+        default=None, description="The version with its new `expiresAt`; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.type(description="An organisation's TTL policy for artifact versions.")
 class TtlPolicy:
-    organization: str
-    default_ttl_seconds: int | None
+    organization: str = strawberry.field(description="The organisation's name.")
+    default_ttl_seconds: int | None = strawberry.field(
+        description="TTL in seconds given to new versions that do not ask for one; null when "
+        "they are kept forever."
+    )
     admins_only: bool = strawberry.field(description="Only admins may set or change TTLs.")
 
 
-@strawberry.input
+@strawberry.input(description="An organisation's new TTL policy (its admins only).")
 class SetOrganizationTtlPolicyInput:
-    organization: str
+    organization: str = strawberry.field(description="The organisation's name.")
     default_ttl_seconds: int | None = strawberry.field(
-        description="TTL of new versions without one; null or 0: keep forever."
+        description="TTL of new versions without one, at most 100 years; null or 0: keep "
+        "forever. Existing versions keep their TTL."
     )
-    admins_only: bool = False
+    admins_only: bool = strawberry.field(
+        default=False, description="Only organisation admins may set or change TTLs."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of setOrganizationTtlPolicy.")
 class SetOrganizationTtlPolicyPayload:
-    policy: TtlPolicy | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    policy: TtlPolicy | None = strawberry.field(
+        default=None, description="The policy as it is now; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="An artifact's new retention policy.")
 class SetArtifactRetentionInput:
     artifact: str = strawberry.field(description="`organization/project/name`.")
     keep_last: int | None = strawberry.field(
-        description="Keep this many newest versions (and every aliased one); null keeps all."
+        description="Keep this many newest versions (and every aliased or linked one), 1 to "
+        "1000000; null keeps all. Older ones are deleted now and after each commit."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of setArtifactRetention.")
 class SetArtifactRetentionPayload:
-    artifact: Artifact | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    artifact: Artifact | None = strawberry.field(
+        default=None, description="The artifact with its new `keepLast`; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The organisation to sweep (its admins only).")
 class SweepArtifactsInput:
-    organization: str
+    organization: str = strawberry.field(description="The organisation's name.")
 
 
-@strawberry.type
+@strawberry.type(description="What one sweep did.")
 class SweepArtifactsPayload:
-    expired_versions: int = 0
-    expired_drafts: int = 0
-    retention_deleted: int = 0
-    deleted_blobs: int = 0
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    expired_versions: int = strawberry.field(
+        default=0, description="Versions of the organisation deleted because their TTL passed."
+    )
+    expired_drafts: int = strawberry.field(
+        default=0, description="Abandoned drafts of the organisation discarded."
+    )
+    retention_deleted: int = strawberry.field(
+        default=0, description="Versions of the organisation deleted by retention policies."
+    )
+    deleted_blobs: int = strawberry.field(
+        default=0,
+        description="Blobs no version uses any more, deleted from the store (server-wide, "
+        "not only this organisation's).",
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 async def _version(info: Info[Context, None], version_id: str, action: Action) -> VersionRecord:
@@ -141,12 +185,12 @@ async def _ttl_action(info: Info[Context, None], org: str) -> None:
         await info.context.authorize(Action.ADMIN, org=org)
 
 
-@strawberry.type
+@strawberry.type(description="Mutations of aliases, deletion, TTL and retention.")
 class ArtifactManageMutation:
     @strawberry.mutation(description="Point an alias at a version, moving it if needed.")
     @mutation_errors(SetArtifactAliasPayload)
     async def set_artifact_alias(
-        self, info: Info[Context, None], input: SetArtifactAliasInput
+        self, info: Info[Context, None], input: Input[SetArtifactAliasInput]
     ) -> SetArtifactAliasPayload:
         record = await _version(info, input.version_id, Action.WRITE)
         event = await aliases.set_alias(
@@ -164,7 +208,7 @@ class ArtifactManageMutation:
     @strawberry.mutation(description="Remove a custom alias of an artifact.")
     @mutation_errors(RemoveArtifactAliasPayload)
     async def remove_artifact_alias(
-        self, info: Info[Context, None], input: RemoveArtifactAliasInput
+        self, info: Info[Context, None], input: Input[RemoveArtifactAliasInput]
     ) -> RemoveArtifactAliasPayload:
         key = parse_artifact_path(input.artifact, field="artifact")
         await info.context.authorize(Action.WRITE, org=key.org)
@@ -180,7 +224,7 @@ class ArtifactManageMutation:
     @strawberry.mutation(description="Delete a version; its index is never reused.")
     @mutation_errors(DeleteArtifactVersionPayload)
     async def delete_artifact_version(
-        self, info: Info[Context, None], input: DeleteArtifactVersionInput
+        self, info: Info[Context, None], input: Input[DeleteArtifactVersionInput]
     ) -> DeleteArtifactVersionPayload:
         record = await _version(info, input.version_id, Action.WRITE)
         await delete_version(
@@ -194,7 +238,7 @@ class ArtifactManageMutation:
     @strawberry.mutation(description="Set or clear a version's TTL.")
     @mutation_errors(SetArtifactVersionTtlPayload)
     async def set_artifact_version_ttl(
-        self, info: Info[Context, None], input: SetArtifactVersionTtlInput
+        self, info: Info[Context, None], input: Input[SetArtifactVersionTtlInput]
     ) -> SetArtifactVersionTtlPayload:
         record = await _version(info, input.version_id, Action.WRITE)
         await _ttl_action(info, record.org_name)
@@ -206,7 +250,7 @@ class ArtifactManageMutation:
     @strawberry.mutation(description="Set an organisation's default TTL and who may set TTLs.")
     @mutation_errors(SetOrganizationTtlPolicyPayload)
     async def set_organization_ttl_policy(
-        self, info: Info[Context, None], input: SetOrganizationTtlPolicyInput
+        self, info: Info[Context, None], input: Input[SetOrganizationTtlPolicyInput]
     ) -> SetOrganizationTtlPolicyPayload:
         validate_name(input.organization, field="organization")
         await info.context.authorize(Action.ADMIN, org=input.organization)
@@ -229,7 +273,7 @@ class ArtifactManageMutation:
     )
     @mutation_errors(SetArtifactRetentionPayload)
     async def set_artifact_retention(
-        self, info: Info[Context, None], input: SetArtifactRetentionInput
+        self, info: Info[Context, None], input: Input[SetArtifactRetentionInput]
     ) -> SetArtifactRetentionPayload:
         key = parse_artifact_path(input.artifact, field="artifact")
         await info.context.authorize(Action.WRITE, org=key.org)
@@ -244,7 +288,7 @@ class ArtifactManageMutation:
     )
     @mutation_errors(SweepArtifactsPayload)
     async def sweep_artifacts(
-        self, info: Info[Context, None], input: SweepArtifactsInput
+        self, info: Info[Context, None], input: Input[SweepArtifactsInput]
     ) -> SweepArtifactsPayload:
         validate_name(input.organization, field="organization")
         await info.context.authorize(Action.ADMIN, org=input.organization)

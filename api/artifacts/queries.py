@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -20,7 +21,7 @@ from api.artifacts.manage_mutations import TtlPolicy, ttl_policy
 from api.artifacts.types import Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
-from api.pagination import Connection, Page, connection, page_of
+from api.pagination import After, Connection, First, Page, connection, page_of
 from graph.artifacts import catalog as artifacts
 from graph.artifacts import versions
 from graph.core.errors import LimitExceeded
@@ -33,18 +34,31 @@ _CONCURRENCY = 16
 
 @strawberry.type(description="The first files of one version, as `artifactFiles` returns them.")
 class ArtifactVersionFiles:
-    version: ArtifactVersion
-    files: Connection[ArtifactFile]
+    version: ArtifactVersion = strawberry.field(description="The version.")
+    files: Connection[ArtifactFile] = strawberry.field(
+        description="Its first `first` files in manifest order; continue with "
+        "`ArtifactVersion.files(after: pageInfo.endCursor)`."
+    )
 
 
 def _same(file: ArtifactFile) -> ArtifactFile:
     return file
 
 
-@strawberry.type
+@strawberry.type(description="Queries of artifacts, versions, files and TTL policy.")
 class ArtifactQuery:
     @strawberry.field(description="An artifact by `organization/project/name`, or null.")
-    async def artifact(self, info: Info[Context, None], path: str) -> Artifact | None:
+    async def artifact(
+        self,
+        info: Info[Context, None],
+        path: Annotated[
+            str,
+            strawberry.argument(
+                description="`organization/project/name`, no selector; INVALID_PATH when it "
+                "does not parse."
+            ),
+        ],
+    ) -> Artifact | None:
         key = parse_artifact_path(path)
         await info.context.authorize(Action.READ, org=key.org)
         record = await artifacts.artifact_by_key(info.context.graph, key)
@@ -55,7 +69,15 @@ class ArtifactQuery:
         "(no selector means `latest`), or null."
     )
     async def artifact_version(
-        self, info: Info[Context, None], path: str
+        self,
+        info: Info[Context, None],
+        path: Annotated[
+            str,
+            strawberry.argument(
+                description="`organization/project/name` with an optional `:vN`, `:alias` or "
+                "`:<sha256 digest>`; INVALID_PATH when it does not parse."
+            ),
+        ],
     ) -> ArtifactVersion | None:
         ref = parse_version_path(path)
         await info.context.authorize(Action.READ, org=ref.artifact.org)
@@ -66,11 +88,14 @@ class ArtifactQuery:
     async def artifacts(
         self,
         info: Info[Context, None],
-        organization: str,
-        project: str,
-        type: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        organization: Annotated[str, strawberry.argument(description="The organisation's name.")],
+        project: Annotated[str, strawberry.argument(description="The project's name.")],
+        type: Annotated[
+            str | None,
+            strawberry.argument(description="Only artifacts of this type; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Artifact]:
         validate_name(organization, field="organization")
         validate_name(project, field="project")
@@ -93,8 +118,21 @@ class ArtifactQuery:
     async def artifact_files(
         self,
         info: Info[Context, None],
-        version_ids: list[strawberry.ID],
-        first: int | None = None,
+        version_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=f"Global ids of ArtifactVersions, at most {MAX_VERSIONS_PER_REQUEST} "
+                "(LIMIT_EXCEEDED beyond); INVALID_INPUT for an id of another type."
+            ),
+        ],
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Files per version, 0 to {MAX_FILES_PAGE}; null means "
+                f"{DEFAULT_FILES_PAGE}. Versions times files at most {MAX_FILES_PER_REQUEST} "
+                "(LIMIT_EXCEEDED beyond)."
+            ),
+        ] = None,
     ) -> list[ArtifactVersionFiles | None]:
         page = page_of(first, None, default=DEFAULT_FILES_PAGE, maximum=MAX_FILES_PAGE)
         if len(version_ids) > MAX_VERSIONS_PER_REQUEST:
@@ -129,6 +167,8 @@ class ArtifactQuery:
 
     @strawberry.field(description="An organisation's artifact TTL policy, or null.")
     async def organization_ttl_policy(
-        self, info: Info[Context, None], organization: str
+        self,
+        info: Info[Context, None],
+        organization: Annotated[str, strawberry.argument(description="The organisation's name.")],
     ) -> TtlPolicy | None:
         return await ttl_policy(info, organization)

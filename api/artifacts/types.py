@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,7 +19,7 @@ from api.authz import Action
 from api.context import Context
 from api.nodes import authorized_nodes
 from api.orgs import Project, load_projects
-from api.pagination import Connection, connection, page_of
+from api.pagination import After, Connection, First, connection, page_of
 from graph.artifacts import aliases as alias_graph
 from graph.artifacts import versions as version_graph
 from graph.artifacts.manifests import FORMAT, FORMAT_VERSION
@@ -28,23 +30,36 @@ from graph.core.refs import LATEST, ArtifactKey, SelectorKind, VersionRef
 
 @strawberry.type(description="The manifest of a version: its entries as one JSON-lines blob.")
 class ArtifactManifest:
-    format: str
-    format_version: int
-    digest: str = strawberry.field(description="sha256 of the manifest: the version digest.")
-    size: BigInt
+    format: str = strawberry.field(
+        description=f"The manifest format's name, `{FORMAT}`: a JSON header line, then one JSON "
+        "object per entry (`path`, and `digest`/`size` or `ref`), sorted by path."
+    )
+    format_version: int = strawberry.field(
+        description=f"Version of that format ({FORMAT_VERSION} today); a reader should refuse "
+        "versions it does not know."
+    )
+    digest: str = strawberry.field(description="The sha256 of the manifest: the version digest.")
+    size: BigInt = strawberry.field(description="Bytes of the manifest blob itself.")
     url: str = strawberry.field(description="A short-lived GET URL of the manifest.")
 
 
 @strawberry.type(description="One add, move or removal of an alias.")
 class AliasEvent:
-    alias: str
-    action: str = strawberry.field(description="add, move or remove.")
-    from_index: int | None
-    to_index: int | None
+    alias: str = strawberry.field(description="The alias that was added, moved or removed.")
+    action: str = strawberry.field(description="`add`, `move` or `remove`.")
+    from_index: int | None = strawberry.field(
+        description="Index N of the version (`vN`) the alias named before; null for an add."
+    )
+    to_index: int | None = strawberry.field(
+        description="Index N of the version (`vN`) the alias names after; null for a removal."
+    )
     from_version_id: strawberry.Private[str | None]
     to_version_id: strawberry.Private[str | None]
-    actor: str
-    at: datetime
+    actor: str = strawberry.field(
+        description="User name of who changed it; `system:ttl` or `system:retention` when "
+        "expiry or the retention policy deleted the version it named."
+    )
+    at: datetime = strawberry.field(description="When it changed (UTC).")
 
     @classmethod
     def from_record(cls, record: AliasEventRecord) -> AliasEvent:
@@ -60,23 +75,65 @@ class AliasEvent:
         )
 
 
+@strawberry.enum(
+    description="Where a version is in its life, as the graph stores it. The API returns "
+    "COMMITTED versions only; the other states name drafts and tombstones."
+)
+class ArtifactVersionState(Enum):
+    PENDING = strawberry.enum_value(
+        "PENDING",
+        description="A draft being uploaded: no index yet, invisible until committed.",
+    )
+    COMMITTED = strawberry.enum_value(
+        "COMMITTED",
+        description="Committed: immutable content with its index `vN`; the only state the "
+        "API shows.",
+    )
+    DELETED = strawberry.enum_value(
+        "DELETED",
+        description="Deleted (by hand, TTL or retention): a tombstone keeping its index and "
+        "lineage edges so `vN` is never reused.",
+    )
+
+
 @strawberry.type(description="A committed version of an artifact: immutable content, `vN`.")
 class ArtifactVersion(relay.Node):
     id: relay.NodeID[str]
-    index: int
+    index: int = strawberry.field(
+        description="N of `vN`: 0 for the first version, one more for each commit; never "
+        "reused, even after a deletion."
+    )
     digest: str = strawberry.field(
-        description="sha256 of the manifest; equal content, equal digest."
+        description="The sha256 of the manifest; equal content, equal digest."
     )
     size: BigInt = strawberry.field(description="Total bytes of the files (and sized references).")
-    file_count: int
-    description: str | None
-    metadata: JSON
-    tags: list[str]
-    created_at: datetime
-    created_by: str | None
-    state: str
-    ttl_seconds: int | None
-    expires_at: datetime | None
+    file_count: int = strawberry.field(
+        description="How many entries (stored files and references) the version holds."
+    )
+    description: str | None = strawberry.field(
+        description="Free text about this version; null when none was given."
+    )
+    metadata: JSON = strawberry.field(
+        description="A JSON object of the producer's choosing (at most 100 top-level keys, "
+        "64 KiB); `{}` when none was given."
+    )
+    tags: list[str] = strawberry.field(
+        description="Labels of this version (at most 64, each up to 64 characters); may be empty."
+    )
+    created_at: datetime = strawberry.field(description="When the version was committed (UTC).")
+    created_by: str | None = strawberry.field(
+        description="User name of who committed it; null when not recorded (imported data)."
+    )
+    state: ArtifactVersionState = strawberry.field(
+        description="Always COMMITTED for versions the API returns."
+    )
+    ttl_seconds: int | None = strawberry.field(
+        description="Lifetime in seconds, counted from `createdAt`; null when it never expires."
+    )
+    expires_at: datetime | None = strawberry.field(
+        description="When the sweeper deletes it (`createdAt` + `ttlSeconds`, UTC); null when "
+        "it never expires. Aliased versions expire too."
+    )
     record: strawberry.Private[VersionRecord]
 
     @classmethod
@@ -92,7 +149,7 @@ class ArtifactVersion(relay.Node):
             tags=record.tags,
             created_at=record.created_at,
             created_by=record.created_by,
-            state=record.state,
+            state=ArtifactVersionState(record.state),
             ttl_seconds=record.ttl_seconds,
             expires_at=record.expires_at,
             record=record,
@@ -126,7 +183,10 @@ class ArtifactVersion(relay.Node):
     async def produced_by(self, info: Info[Context, None]) -> str | None:
         return await info.context.loaders.get(loaders.load_producers).load(self.id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The artifact this is a version of. NOT_FOUND if it was deleted while the "
+        "request ran."
+    )
     async def artifact(self, info: Info[Context, None]) -> Artifact:
         record = await info.context.loaders.get(loaders.load_artifacts).load(
             self.record.artifact_id
@@ -158,7 +218,16 @@ class ArtifactVersion(relay.Node):
         description=f"Files in manifest order with download URLs; pages of up to {MAX_FILES_PAGE}."
     )
     async def files(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Page size, 0 to {MAX_FILES_PAGE}; null means "
+                f"{DEFAULT_FILES_PAGE}. More is INVALID_INPUT."
+            ),
+        ] = None,
+        after: After = None,
     ) -> Connection[ArtifactFile]:
         await info.context.authorize(Action.READ, org=self.record.org_name)
         page = page_of(first, after, default=DEFAULT_FILES_PAGE, maximum=MAX_FILES_PAGE)
@@ -172,20 +241,23 @@ def _same(file: ArtifactFile) -> ArtifactFile:
     return file
 
 
-@strawberry.type(description="An alias and the version it names.")
-class ArtifactAlias:
-    name: str
-    version: ArtifactVersion
-
-
 @strawberry.type(description="A named, typed series of versions in a project.")
 class Artifact(relay.Node):
     id: relay.NodeID[str]
-    name: str
-    type: str
-    description: str | None
-    tags: list[str]
-    created_at: datetime
+    name: str = strawberry.field(description="Unique within its project; the last part of `path`.")
+    type: str = strawberry.field(
+        description="What kind of content it holds (`dataset`, `model`, ...); fixed at creation, "
+        "and the type a registry collection must accept to link its versions."
+    )
+    description: str | None = strawberry.field(
+        description="Free text about the artifact; null when none was given."
+    )
+    tags: list[str] = strawberry.field(
+        description="Labels of the artifact (at most 64, each up to 64 characters); may be empty."
+    )
+    created_at: datetime = strawberry.field(
+        description="When its first version was committed (UTC)."
+    )
     keep_last: int | None = strawberry.field(
         description="Retention: keep this many newest versions, and aliased ones (null: all)."
     )
@@ -220,7 +292,7 @@ class Artifact(relay.Node):
     def path(self) -> str:
         return self.record.path
 
-    @strawberry.field
+    @strawberry.field(description="The project holding the artifact.")
     async def project(self, info: Info[Context, None]) -> Project:
         record = await info.context.loaders.get(load_projects).load(self.record.project_id)
         assert record is not None
@@ -232,7 +304,7 @@ class Artifact(relay.Node):
 
     @strawberry.field(description="Committed versions, newest first.")
     async def versions(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[ArtifactVersion]:
         await info.context.authorize(Action.READ, org=self.record.org_name)
         settings = info.context.settings
@@ -252,9 +324,12 @@ class Artifact(relay.Node):
     async def alias_history(
         self,
         info: Info[Context, None],
-        alias: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        alias: Annotated[
+            str | None,
+            strawberry.argument(description="Only the changes of this alias; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[AliasEvent]:
         await info.context.authorize(Action.READ, org=self.record.org_name)
         settings = info.context.settings

@@ -14,7 +14,7 @@ from api.artifacts.ids import node_id_of
 from api.artifacts.types import Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from graph.artifacts import catalog as artifacts
 from graph.artifacts import updates as artifact_updates
 from graph.artifacts import versions
@@ -24,7 +24,9 @@ from graph.core.errors import NotFound
 @strawberry.input(description="Null or absent fields stay as they are; '', {} and [] clear them.")
 class UpdateArtifactVersionInput:
     id: strawberry.ID = strawberry.field(description="Global id of a committed ArtifactVersion.")
-    description: str | None = None
+    description: str | None = strawberry.field(
+        default=None, description="New description, up to 16384 characters; '' clears it."
+    )
     metadata: JSON | None = strawberry.field(
         default=None,
         description="Replaces the whole map: a JSON object, at most 100 top-level keys and "
@@ -35,28 +37,34 @@ class UpdateArtifactVersionInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateArtifactVersion.")
 class UpdateArtifactVersionPayload:
-    version: ArtifactVersion | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    version: ArtifactVersion | None = strawberry.field(
+        default=None, description="The version as it is now; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.input(description="Null or absent fields stay as they are; '' and [] clear them.")
 class UpdateArtifactInput:
     id: strawberry.ID = strawberry.field(description="Global id of an Artifact.")
-    description: str | None = None
+    description: str | None = strawberry.field(
+        default=None, description="New description, up to 16384 characters; '' clears it."
+    )
     tags: list[str] | None = strawberry.field(
         default=None, description="Replaces the tags: distinct names, at most 64."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateArtifact.")
 class UpdateArtifactPayload:
-    artifact: Artifact | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    artifact: Artifact | None = strawberry.field(
+        default=None, description="The artifact as it is now; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Mutations of descriptive fields of artifacts and versions.")
 class ArtifactUpdateMutation:
     @strawberry.mutation(
         description="Change a committed version's description, metadata and/or tags; its files "
@@ -64,7 +72,7 @@ class ArtifactUpdateMutation:
     )
     @mutation_errors(UpdateArtifactVersionPayload)
     async def update_artifact_version(
-        self, info: Info[Context, None], input: UpdateArtifactVersionInput
+        self, info: Info[Context, None], input: Input[UpdateArtifactVersionInput]
     ) -> UpdateArtifactVersionPayload:
         version_id = node_id_of(input.id, "ArtifactVersion", field="id")
         [record] = await versions.versions_by_ids(info.context.graph, [version_id])
@@ -82,7 +90,7 @@ class ArtifactUpdateMutation:
     @strawberry.mutation(description="Change an artifact's description and/or tags.")
     @mutation_errors(UpdateArtifactPayload)
     async def update_artifact(
-        self, info: Info[Context, None], input: UpdateArtifactInput
+        self, info: Info[Context, None], input: Input[UpdateArtifactInput]
     ) -> UpdateArtifactPayload:
         artifact_id = node_id_of(input.id, "Artifact", field="id")
         [record] = await artifacts.artifacts_by_ids(info.context.graph, [artifact_id])

@@ -34,7 +34,7 @@ from api.artifacts.uploads import upload_targets
 from api.artifacts.verification import confirm_uploads
 from api.authz import Action
 from api.context import Context
-from api.errors import mutation_errors
+from api.errors import Input, mutation_errors
 from graph.artifacts import blobs as artifact_blobs
 from graph.artifacts import catalog as artifacts
 from graph.artifacts import drafts, ttl, versions
@@ -124,7 +124,7 @@ async def _pending_draft(info: Info[Context, None], draft_id: str) -> drafts.Dra
     return draft
 
 
-@strawberry.type
+@strawberry.type(description="Mutations of the upload flow: drafts, blob uploads, commit.")
 class ArtifactUploadMutation:
     @strawberry.mutation(
         description="Start a version: validate its entries and answer upload targets for the "
@@ -132,7 +132,7 @@ class ArtifactUploadMutation:
     )
     @mutation_errors(CreateArtifactDraftPayload)
     async def create_artifact_draft(
-        self, info: Info[Context, None], input: CreateArtifactDraftInput
+        self, info: Info[Context, None], input: Input[CreateArtifactDraftInput]
     ) -> CreateArtifactDraftPayload:
         lines = draft_lines(input.entries)
         spec = await _draft_spec(info, input)
@@ -151,7 +151,7 @@ class ArtifactUploadMutation:
     )
     @mutation_errors(AddArtifactDraftEntriesPayload)
     async def add_artifact_draft_entries(
-        self, info: Info[Context, None], input: AddArtifactDraftEntriesInput
+        self, info: Info[Context, None], input: Input[AddArtifactDraftEntriesInput]
     ) -> AddArtifactDraftEntriesPayload:
         lines = draft_lines(input.entries)
         draft = await _pending_draft(info, input.draft_id)
@@ -166,7 +166,7 @@ class ArtifactUploadMutation:
     )
     @mutation_errors(CompleteMultipartUploadPayload)
     async def complete_multipart_upload(
-        self, info: Info[Context, None], input: CompleteMultipartUploadInput
+        self, info: Info[Context, None], input: Input[CompleteMultipartUploadInput]
     ) -> CompleteMultipartUploadPayload:
         validate_digest(input.digest)
         await _draft_blob(info, input.draft_id, input.digest)
@@ -190,7 +190,7 @@ class ArtifactUploadMutation:
     )
     @mutation_errors(ConfirmArtifactUploadsPayload)
     async def confirm_artifact_uploads(
-        self, info: Info[Context, None], input: ConfirmArtifactUploadsInput
+        self, info: Info[Context, None], input: Input[ConfirmArtifactUploadsInput]
     ) -> ConfirmArtifactUploadsPayload:
         if len(input.digests) > MAX_CONFIRM:
             raise LimitExceeded(f"At most {MAX_CONFIRM} digests per request", field="digests")
@@ -205,7 +205,7 @@ class ArtifactUploadMutation:
     @strawberry.mutation(description="Discard the parts of an unfinished multipart upload.")
     @mutation_errors(AbortMultipartUploadPayload)
     async def abort_multipart_upload(
-        self, info: Info[Context, None], input: AbortMultipartUploadInput
+        self, info: Info[Context, None], input: Input[AbortMultipartUploadInput]
     ) -> AbortMultipartUploadPayload:
         validate_digest(input.digest)
         await _draft_blob(info, input.draft_id, input.digest)
@@ -218,7 +218,7 @@ class ArtifactUploadMutation:
     )
     @mutation_errors(CommitArtifactDraftPayload)
     async def commit_artifact_draft(
-        self, info: Info[Context, None], input: CommitArtifactDraftInput
+        self, info: Info[Context, None], input: Input[CommitArtifactDraftInput]
     ) -> CommitArtifactDraftPayload:
         if input.expected_digest is not None:
             validate_digest(input.expected_digest, field="expectedDigest")
@@ -238,7 +238,7 @@ class ArtifactUploadMutation:
     @strawberry.mutation(description="Delete a pending draft; its blobs become collectable.")
     @mutation_errors(DiscardArtifactDraftPayload)
     async def discard_artifact_draft(
-        self, info: Info[Context, None], input: DiscardArtifactDraftInput
+        self, info: Info[Context, None], input: Input[DiscardArtifactDraftInput]
     ) -> DiscardArtifactDraftPayload:
         await _pending_draft(info, input.draft_id)
         deleted = await drafts.delete_draft(info.context.graph, input.draft_id)

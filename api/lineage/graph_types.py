@@ -12,37 +12,69 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.enums import described_enum
 from api.lineage.ids import ClusterRef, global_id
 from api.lineage.nodes import LineageNode, lineage_nodes_of
-from api.pagination import Connection, connection, page_of
+from api.pagination import After, Connection, First, connection, page_of
 from graph.lineage import clusters as graph_clusters
 from graph.lineage.clusters import OVERFLOW_KEY
 from graph.lineage.model import Direction, EdgeKind, NodeKind, Truncation, WalkSpec
 
-LineageDirection = strawberry.enum(
+LineageDirection = described_enum(
     Direction,
     name="LineageDirection",
     description="DOWNSTREAM follows the data (version -> consuming run -> produced version).",
+    values={
+        "UPSTREAM": "Towards what the seed was made from: producing runs, their inputs, ...",
+        "DOWNSTREAM": "Towards what was made from the seed: consuming runs, their outputs, ...",
+        "BOTH": "Upstream and downstream, each up to the depth.",
+    },
 )
-LineageEdgeKind = strawberry.enum(EdgeKind, name="LineageEdgeKind")
-LineageTruncation = strawberry.enum(
+LineageEdgeKind = described_enum(
+    EdgeKind,
+    name="LineageEdgeKind",
+    description="How a run and an artifact version are related.",
+    values={
+        "CONSUMED": "The run used the version as an input.",
+        "PRODUCED": "The run created the version as an output (a version has one producer).",
+    },
+)
+LineageTruncation = described_enum(
     Truncation,
     name="LineageTruncation",
     description="Why an answer is incomplete: a level was sampled, the node cap or the time "
     "budget was reached.",
+    values={
+        "LEVEL_LIMIT": "A level had more nodes than `levelLimit`; only that many were expanded "
+        "into the next level.",
+        "NODE_LIMIT": "The walk met `nodeLimit` nodes in all and stopped.",
+        "TIME_BUDGET": "`timeBudgetMs` ran out; the levels walked so far are returned.",
+    },
 )
 
 
-@strawberry.enum(description="What the members of a cluster share.")
 class LineageGrouping(Enum):
     JOB_TYPE = "JOB_TYPE"
     ARTIFACT = "ARTIFACT"
     OTHER = "OTHER"
+
+
+described_enum(
+    LineageGrouping,
+    name="LineageGrouping",
+    description="What the members of a cluster share.",
+    values={
+        "JOB_TYPE": "Runs of one job type (`key` and `label` are the job type).",
+        "ARTIFACT": "Versions of one artifact (`key` its id, `label` its name).",
+        "OTHER": "The rest of the level once `maxItemsPerLevel` items are shown (`key` `*`).",
+    },
+)
 
 
 @strawberry.type(description="Nodes of one level that share a kind, shown as one item.")
@@ -51,12 +83,14 @@ class LineageCluster:
         description="Unique within the answer; with the answer's `walk`, "
         "`lineageCluster(walk:, id:)` finds this cluster again."
     )
-    kind: NodeKind
-    grouping: LineageGrouping
+    kind: NodeKind = strawberry.field(description="Whether the members are runs or versions.")
+    grouping: LineageGrouping = strawberry.field(description="What the members share.")
     key: str = strawberry.field(description="Job type, artifact id, or `*` for the overflow.")
     label: str = strawberry.field(description="Job type, artifact name, or `other`.")
-    type: str | None = strawberry.field(description="Job type or artifact type.")
-    count: int
+    type: str | None = strawberry.field(
+        description="Job type or artifact type; null for the overflow."
+    )
+    count: int = strawberry.field(description="How many nodes the cluster stands for.")
     preview_ids: strawberry.Private[list[str]]
     ref: strawberry.Private[ClusterRef]
     preview_nodes: strawberry.Private[list[LineageNode] | None] = None
@@ -77,9 +111,14 @@ class LineageCluster:
     async def members(
         self,
         info: Info[Context, None],
-        search: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only members whose name or an alias contains this text; null for all."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[LineageNode]:
         settings = info.context.settings
         page = page_of(
@@ -104,15 +143,17 @@ class LineageCluster:
 class LineageEdge:
     source: strawberry.ID = strawberry.field(description="The upstream item (node or cluster).")
     target: strawberry.ID = strawberry.field(description="The downstream item.")
-    kind: EdgeKind
+    kind: EdgeKind = strawberry.field(description="What the relationships are.")
     count: int = strawberry.field(description="How many CONSUMED/PRODUCED relationships.")
 
 
 @strawberry.type(description="The nodes at one distance from the seed, in one direction.")
 class LineageLevel:
-    direction: Direction
+    direction: Direction = strawberry.field(description="UPSTREAM or DOWNSTREAM of the seed.")
     distance: int = strawberry.field(description="Hops from the seed; negative upstream.")
-    kind: NodeKind
+    kind: NodeKind = strawberry.field(
+        description="Runs or versions: levels alternate between the two."
+    )
     node_count: int = strawberry.field(
         description="Distinct nodes at this distance (a lower bound when truncated)."
     )
@@ -120,7 +161,10 @@ class LineageLevel:
     truncated: bool = strawberry.field(
         description="True when this level may be missing nodes (a cap or the budget cut it)."
     )
-    clusters: list[LineageCluster]
+    clusters: list[LineageCluster] = strawberry.field(
+        description="Groups of this level's nodes shown as one item each (a group counts when it "
+        "holds at least `clusterThreshold` nodes, and the overflow)."
+    )
     edges: list[LineageEdge] = strawberry.field(
         description="Between the level nearer the seed and this one."
     )
@@ -147,16 +191,23 @@ class LineageGraph:
     levels: list[LineageLevel] = strawberry.field(
         description="Upstream levels farthest first, then downstream levels nearest first."
     )
-    node_count: int
-    truncated: bool
-    truncation: list[Truncation]
-    elapsed_ms: float
+    node_count: int = strawberry.field(
+        description="Nodes counted over all levels, the seed not included (a lower bound "
+        "when truncated)."
+    )
+    truncated: bool = strawberry.field(
+        description="True when some level may be missing nodes; see `truncation`."
+    )
+    truncation: list[Truncation] = strawberry.field(
+        description="Which bounds cut the walk short; empty when `truncated` is false."
+    )
+    elapsed_ms: float = strawberry.field(description="Server time spent walking, in milliseconds.")
     seed_id: strawberry.Private[str]
     seed_kind: strawberry.Private[NodeKind]
     seed_node: strawberry.Private[LineageNode | None] = None
     """`seed` when it was loaded with the page."""
 
-    @strawberry.field(graphql_type=LineageNode)
+    @strawberry.field(graphql_type=LineageNode, description="The node the walk started from.")
     def seed(self, info: Info[Context, None]) -> LineageNode | Awaitable[LineageNode]:
         if self.seed_node is not None:
             return self.seed_node

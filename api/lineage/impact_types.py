@@ -18,11 +18,14 @@ class LineagePath:
     ids: strawberry.Private[list[str]]
     first_kind: strawberry.Private[NodeKind]
 
-    @strawberry.field
+    @strawberry.field(description="Hops: relationships along the path (nodes minus one).")
     def length(self) -> int:
         return len(self.ids) - 1
 
-    @strawberry.field
+    @strawberry.field(
+        description="The runs and versions along the path, from its upstream end to its "
+        "downstream end."
+    )
     async def nodes(self, info: Info[Context, None]) -> list[LineageNode]:
         by_kind: dict[NodeKind, list[str]] = {k: [] for k in NodeKind}
         for i, node_id in enumerate(self.ids):
@@ -41,27 +44,41 @@ class LineagePaths:
         description="DOWNSTREAM when `to` is downstream of `from`, UPSTREAM when upstream, null "
         "when neither reaches the other."
     )
-    paths: list[LineagePath]
+    paths: list[LineagePath] = strawberry.field(
+        description="The shortest paths, all of one length, at most `limit` of them; empty when "
+        "neither node reaches the other."
+    )
     has_more: bool = strawberry.field(description="More shortest paths exist than returned.")
 
 
-@strawberry.type
+@strawberry.type(description="How many nodes of one type.")
 class TypeCount:
-    type: str
-    count: int
+    type: str = strawberry.field(description="A job type (runs) or an artifact type (versions).")
+    count: int = strawberry.field(description="How many nodes of that type.")
 
 
 @strawberry.type(description="What lies downstream of a node, counted by type, not listed.")
 class LineageImpact:
-    node: LineageNode
-    run_count: int
-    version_count: int
-    runs_by_job_type: list[TypeCount]
-    versions_by_artifact_type: list[TypeCount]
-    depth_reached: int
+    node: LineageNode = strawberry.field(description="The node whose impact was counted.")
+    run_count: int = strawberry.field(description="Distinct runs downstream of it.")
+    version_count: int = strawberry.field(
+        description="Distinct committed versions downstream of it."
+    )
+    runs_by_job_type: list[TypeCount] = strawberry.field(
+        description="`runCount` by job type, largest count first (ties by name)."
+    )
+    versions_by_artifact_type: list[TypeCount] = strawberry.field(
+        description="`versionCount` by artifact type, largest count first (ties by name)."
+    )
+    depth_reached: int = strawberry.field(
+        description="Hops from the node to the farthest level walked; below `depth` when "
+        "nothing lies further."
+    )
     truncated: bool = strawberry.field(description="True when the counts are lower bounds.")
-    truncation: list[Truncation]
-    elapsed_ms: float
+    truncation: list[Truncation] = strawberry.field(
+        description="Which bounds cut the walk short; empty when `truncated` is false."
+    )
+    elapsed_ms: float = strawberry.field(description="Server time spent walking, in milliseconds.")
 
 
 async def paths_between(

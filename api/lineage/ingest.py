@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.lineage.compact import compact_edges, compact_runs
 from api.lineage.mutations import _json_object
 from graph.lineage.ingest import MAX_BATCH_EDGES, MAX_BATCH_RUNS, IngestEdge, IngestRun, ingest
@@ -20,16 +20,39 @@ from graph.lineage.runs import RunState
 
 @strawberry.input(description="A run to import; matched on `id` when it exists already.")
 class IngestRunInput:
-    id: str
-    job_type: str
-    name: str | None = None
-    state: RunState = RunState.FINISHED
-    author: str | None = None
-    config: JSON | None = None
-    summary: JSON | None = None
-    tags: list[str] | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    id: str = strawberry.field(
+        description="The run's stored id, 8-64 letters, digits, `_` or `-`; CONFLICT when it "
+        "exists in another project."
+    )
+    job_type: str = strawberry.field(
+        description="What kind of job it is: 1-128 letters, digits, `_`, `-` or `.`."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="1-256 printable characters; null derives one from jobType."
+    )
+    state: RunState = strawberry.field(
+        default=RunState.FINISHED, description="Its state; a RUNNING run has no finishedAt."
+    )
+    author: str | None = strawberry.field(
+        default=None, description="Who ran it (1-256 printable characters); null when unknown."
+    )
+    config: JSON | None = strawberry.field(
+        default=None, description="Hyperparameters and settings: a JSON object, at most 256 KiB."
+    )
+    summary: JSON | None = strawberry.field(
+        default=None, description="Results: a JSON object, at most 256 KiB."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Labels (at most 64, each up to 64 characters)."
+    )
+    started_at: datetime | None = strawberry.field(
+        default=None, description="When it started, with a timezone; null means now."
+    )
+    finished_at: datetime | None = strawberry.field(
+        default=None,
+        description="When it ended, with a timezone: required for FINISHED, FAILED and "
+        "CRASHED, null for RUNNING (INVALID_INPUT otherwise).",
+    )
 
 
 @strawberry.input(description="An edge to import, between a run and a COMMITTED version.")
@@ -38,8 +61,12 @@ class IngestEdgeInput:
     version: str = strawberry.field(
         description="Version id, or `[[org/]project/]name:alias|vN` resolved at import time."
     )
-    kind: EdgeKind
-    at: datetime | None = None
+    kind: EdgeKind = strawberry.field(
+        description="CONSUMED (the run read the version) or PRODUCED (the run wrote it)."
+    )
+    at: datetime | None = strawberry.field(
+        default=None, description="When it happened, with a timezone; null means now."
+    )
 
 
 @strawberry.input(
@@ -47,10 +74,18 @@ class IngestEdgeInput:
     "faster to parse for big imports; see the field descriptions)."
 )
 class IngestLineageInput:
-    organization: str
-    project: str
-    runs: list[IngestRunInput] = strawberry.field(default_factory=list)
-    edges: list[IngestEdgeInput] = strawberry.field(default_factory=list)
+    organization: str = strawberry.field(description="The organisation's name.")
+    project: str = strawberry.field(description="The project's name; runs are imported into it.")
+    runs: list[IngestRunInput] = strawberry.field(
+        default_factory=list,
+        description=f"Runs to import; with `compactRuns` at most {MAX_BATCH_RUNS} in all "
+        "(LIMIT_EXCEEDED beyond).",
+    )
+    edges: list[IngestEdgeInput] = strawberry.field(
+        default_factory=list,
+        description=f"Edges to import; with `compactEdges` at most {MAX_BATCH_EDGES} in all "
+        "(LIMIT_EXCEEDED beyond).",
+    )
     compact_runs: JSON | None = strawberry.field(
         default=None,
         description="Objects with the fields of IngestRunInput; times in epoch ms or ISO 8601.",
@@ -62,16 +97,20 @@ class IngestLineageInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What one ingestLineage batch stored.")
 class IngestLineagePayload:
-    runs_created: int = 0
-    runs_existing: int = 0
-    edges_created: int = 0
-    edges_existing: int = 0
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    runs_created: int = strawberry.field(default=0, description="Runs new to the project.")
+    runs_existing: int = strawberry.field(
+        default=0, description="Runs already stored (kept as they were)."
+    )
+    edges_created: int = strawberry.field(default=0, description="Edges newly recorded.")
+    edges_existing: int = strawberry.field(
+        default=0, description="Edges already recorded (kept as they were)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Bulk import of lineage.")
 class IngestMutation:
     @strawberry.mutation(
         description=f"Import up to {MAX_BATCH_RUNS} runs and {MAX_BATCH_EDGES} edges into a "
@@ -79,7 +118,7 @@ class IngestMutation:
     )
     @mutation_errors(IngestLineagePayload)
     async def ingest_lineage(
-        self, info: Info[Context, None], input: IngestLineageInput
+        self, info: Info[Context, None], input: Input[IngestLineageInput]
     ) -> IngestLineagePayload:
         await info.context.authorize(Action.WRITE, org=input.organization)
         runs = [

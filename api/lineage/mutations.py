@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.lineage.ids import node_id
 from api.lineage.nodes import LineageVersion, Run, lineage_nodes_of
 from graph.access import orgs
@@ -26,14 +26,27 @@ from graph.lineage.model import NodeKind
 from graph.lineage.runs import NewRun, RunChange, RunState
 
 
-@strawberry.input
+@strawberry.input(description="A new run; the caller is recorded as its author.")
 class CreateRunInput:
-    organization: str
-    project: str
-    job_type: str
-    name: str | None = None
-    config: JSON | None = None
-    tags: list[str] | None = None
+    organization: str = strawberry.field(description="The organisation's name.")
+    project: str = strawberry.field(description="The project's name.")
+    job_type: str = strawberry.field(
+        description="What kind of job it is (`train`, `eval`, ...): 1-128 letters, digits, `_`, "
+        "`-` or `.`."
+    )
+    name: str | None = strawberry.field(
+        default=None,
+        description="Shown to people: 1-256 printable characters; null names it "
+        "`<jobType>-<first 8 characters of its id>`.",
+    )
+    config: JSON | None = strawberry.field(
+        default=None,
+        description="Hyperparameters and settings: a JSON object, at most 256 KiB "
+        "(METADATA_TOO_LARGE beyond).",
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Labels (at most 64, each up to 64 characters)."
+    )
     id: str | None = strawberry.field(
         default=None,
         description="Optional client-chosen id (8-64 letters, digits, _ or -): a retried create "
@@ -41,17 +54,25 @@ class CreateRunInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a run mutation.")
 class RunPayload:
-    run: Run | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    run: Run | None = strawberry.field(
+        default=None, description="The run as it is now; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a run; null fields stay as they are.")
 class UpdateRunInput:
-    id: strawberry.ID
-    name: str | None = None
-    tags: list[str] | None = None
+    id: strawberry.ID = strawberry.field(
+        description="The run's global id (or its stored id); NOT_FOUND if none."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="New name: 1-256 printable characters."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Replaces the tags (at most 64); [] clears them."
+    )
     config: JSON | None = strawberry.field(
         default=None, description="Merged into the config: top-level keys replace, null removes."
     )
@@ -60,41 +81,64 @@ class UpdateRunInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="How a run ended.")
 class FinishRunInput:
-    id: strawberry.ID
-    state: RunState = RunState.FINISHED
-    summary: JSON | None = None
-    finished_at: datetime | None = None
+    id: strawberry.ID = strawberry.field(
+        description="The run's global id (or its stored id); NOT_FOUND if none."
+    )
+    state: RunState = strawberry.field(
+        default=RunState.FINISHED,
+        description="FINISHED, FAILED or CRASHED; RUNNING is INVALID_INPUT.",
+    )
+    summary: JSON | None = strawberry.field(
+        default=None,
+        description="Merged into the summary: top-level keys replace, null removes (a JSON "
+        "object, at most 256 KiB in all).",
+    )
+    finished_at: datetime | None = strawberry.field(
+        default=None,
+        description="When it ended, with a timezone; null means now. Before the start is "
+        "INVALID_INPUT.",
+    )
 
 
-@strawberry.input
+RUN_OF_EDGE = "The run's global id (or its stored id); NOT_FOUND if none."
+
+
+@strawberry.input(description="A version a run consumed: give exactly one of artifact and version.")
 class UseArtifactInput:
-    run: strawberry.ID
+    run: strawberry.ID = strawberry.field(description=RUN_OF_EDGE)
     artifact: str | None = strawberry.field(
         default=None,
         description="`[[org/]project/]name[:alias|:vN]`, resolved now (default alias `latest`).",
     )
     version: strawberry.ID | None = strawberry.field(
-        default=None, description="Or the version's id."
+        default=None,
+        description="Or the version's id (global id of an ArtifactVersion or LineageVersion, or "
+        "its stored id).",
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of useArtifact or recordProduced.")
 class LineageEdgePayload:
-    run: Run | None = None
-    version: LineageVersion | None = None
+    run: Run | None = strawberry.field(default=None, description="The run; null on errors.")
+    version: LineageVersion | None = strawberry.field(
+        default=None, description="The version; null on errors."
+    )
     at: datetime | None = strawberry.field(default=None, description="First-use / produced time.")
     created: bool = strawberry.field(
         default=False, description="False when the edge was already recorded."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A version a run produced.")
 class RecordProducedInput:
-    run: strawberry.ID
-    version: strawberry.ID
+    run: strawberry.ID = strawberry.field(description=RUN_OF_EDGE)
+    version: strawberry.ID = strawberry.field(
+        description="The version's id (global id of an ArtifactVersion or LineageVersion, or its "
+        "stored id); NOT_FOUND unless it is committed."
+    )
 
 
 async def _run_for_write(info: Info[Context, None], raw: strawberry.ID) -> runs.RunRecord:
@@ -123,14 +167,16 @@ async def _edge_payload(
     )
 
 
-@strawberry.type
+@strawberry.type(description="Mutations of runs and their lineage edges.")
 class LineageMutation:
     @strawberry.mutation(
         description="Start a RUNNING run in a project (created, with its organisation, on first "
         "use)."
     )
     @mutation_errors(RunPayload)
-    async def create_run(self, info: Info[Context, None], input: CreateRunInput) -> RunPayload:
+    async def create_run(
+        self, info: Info[Context, None], input: Input[CreateRunInput]
+    ) -> RunPayload:
         await info.context.authorize(Action.WRITE, org=input.organization)
         new = NewRun(
             job_type=input.job_type,
@@ -146,7 +192,9 @@ class LineageMutation:
 
     @strawberry.mutation(description="Rename, retag, or merge keys into config and summary.")
     @mutation_errors(RunPayload)
-    async def update_run(self, info: Info[Context, None], input: UpdateRunInput) -> RunPayload:
+    async def update_run(
+        self, info: Info[Context, None], input: Input[UpdateRunInput]
+    ) -> RunPayload:
         record = await _run_for_write(info, input.id)
         updated = await runs.update_run(
             info.context.graph,
@@ -165,7 +213,9 @@ class LineageMutation:
         "state is a no-op, with another state a CONFLICT."
     )
     @mutation_errors(RunPayload)
-    async def finish_run(self, info: Info[Context, None], input: FinishRunInput) -> RunPayload:
+    async def finish_run(
+        self, info: Info[Context, None], input: Input[FinishRunInput]
+    ) -> RunPayload:
         record = await _run_for_write(info, input.id)
         updated = await runs.update_run(
             info.context.graph,
@@ -184,7 +234,7 @@ class LineageMutation:
     )
     @mutation_errors(LineageEdgePayload)
     async def use_artifact(
-        self, info: Info[Context, None], input: UseArtifactInput
+        self, info: Info[Context, None], input: Input[UseArtifactInput]
     ) -> LineageEdgePayload:
         record = await _run_for_write(info, input.run)
         if (input.artifact is None) == (input.version is None):
@@ -214,7 +264,7 @@ class LineageMutation:
     )
     @mutation_errors(LineageEdgePayload)
     async def record_produced(
-        self, info: Info[Context, None], input: RecordProducedInput
+        self, info: Info[Context, None], input: Input[RecordProducedInput]
     ) -> LineageEdgePayload:
         record = await _run_for_write(info, input.run)
         edge = await lineage_edges.record_produced(

@@ -16,11 +16,13 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.artifacts.scalars import BigInt
 from api.authz import Action
 from api.context import Context
+from api.enums import described_enum
 from api.nodes import authorized_nodes
 from api.orgs import Project, load_projects
-from api.pagination import Connection, connection, page_of
+from api.pagination import After, Connection, First, connection, page_of
 from graph.lineage import edges as lineage_edges
 from graph.lineage import nodes as lineage_nodes
 from graph.lineage import runs
@@ -28,11 +30,25 @@ from graph.lineage.model import EdgeKind, NodeKind
 from graph.lineage.nodes import VersionSummary
 from graph.lineage.runs import RunRecord, RunState
 
-LineageNodeKind = strawberry.enum(
-    NodeKind, name="LineageNodeKind", description="Runs and artifact versions."
+LineageNodeKind = described_enum(
+    NodeKind,
+    name="LineageNodeKind",
+    description="Runs and artifact versions.",
+    values={
+        "RUN": "A run (`Run`).",
+        "ARTIFACT_VERSION": "A committed artifact version (`LineageVersion`).",
+    },
 )
-RunStateEnum = strawberry.enum(
-    RunState, name="RunState", description="RUNNING until the run ends once as one of the others."
+RunStateEnum = described_enum(
+    RunState,
+    name="RunState",
+    description="RUNNING until the run ends once as one of the others.",
+    values={
+        "RUNNING": "Started and not ended yet.",
+        "FINISHED": "Ended successfully.",
+        "FAILED": "Ended with an error the code reported.",
+        "CRASHED": "Ended abnormally without reporting (killed, lost).",
+    },
 )
 
 
@@ -46,7 +62,7 @@ async def load_versions(context: Context, ids: list[str]) -> list[VersionSummary
 
 @strawberry.interface(description="A run or an artifact version in a lineage graph.")
 class LineageNode(relay.Node):
-    kind: NodeKind
+    kind: NodeKind = strawberry.field(description="RUN or ARTIFACT_VERSION: which type this is.")
     name: str = strawberry.field(description="Run name, or `artifact:vN` for a version.")
     type: str = strawberry.field(description="Job type of a run, artifact type of a version.")
     project_path: str = strawberry.field(description="`organization/project` it belongs to.")
@@ -58,14 +74,20 @@ class LineageNode(relay.Node):
 @strawberry.type(description="An execution of code that consumed and produced artifact versions.")
 class Run(LineageNode):
     id: relay.NodeID[str]
-    job_type: str
-    state: RunState
-    author: str | None
+    job_type: str = strawberry.field(description="What kind of job it is (`train`, `eval`, ...).")
+    state: RunState = strawberry.field(description="Whether it is running or how it ended.")
+    author: str | None = strawberry.field(
+        description="User name of who created it; null when not recorded (imported runs)."
+    )
     config: JSON = strawberry.field(description="Hyperparameters and settings (a JSON object).")
     summary: JSON = strawberry.field(description="Free-form results (a JSON object).")
-    tags: list[str]
-    started_at: datetime
-    finished_at: datetime | None
+    tags: list[str] = strawberry.field(
+        description="Labels of the run (at most 64, each up to 64 characters); may be empty."
+    )
+    started_at: datetime = strawberry.field(description="When it started (UTC).")
+    finished_at: datetime | None = strawberry.field(
+        description="When it ended (UTC); null while RUNNING."
+    )
     duration: float | None = strawberry.field(
         description="Seconds from start to end; null while RUNNING."
     )
@@ -102,7 +124,7 @@ class Run(LineageNode):
             info, load_runs, node_ids, cls.from_record, lambda record: (record.org_name, None)
         )
 
-    @strawberry.field
+    @strawberry.field(description="The project holding the run.")
     async def project(self, info: Info[Context, None]) -> Project:
         record = await info.context.loaders.get(load_projects).load(self.project_id)
         assert record is not None
@@ -110,13 +132,13 @@ class Run(LineageNode):
 
     @strawberry.field(description="Versions this run consumed, in the order it first used them.")
     async def inputs(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[LineageVersion]:
         return await _run_versions(self, info, EdgeKind.CONSUMED, first, after)
 
     @strawberry.field(description="Versions this run produced, oldest first.")
     async def outputs(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[LineageVersion]:
         return await _run_versions(self, info, EdgeKind.PRODUCED, first, after)
 
@@ -138,12 +160,16 @@ async def _run_versions(
 @strawberry.type(description="An artifact version as a lineage graph shows it.")
 class LineageVersion(LineageNode):
     id: relay.NodeID[str]
-    artifact_name: str
+    artifact_name: str = strawberry.field(description="Name of the artifact in its project.")
     index: int = strawberry.field(description="N in `name:vN`.")
-    artifact_type: str
-    aliases: list[str]
-    description: str | None
-    size: float | None = strawberry.field(description="Bytes (a float: may exceed 32 bits).")
+    artifact_type: str = strawberry.field(description="The artifact's type.")
+    aliases: list[str] = strawberry.field(
+        description="Alias names pointing at the version, sorted (`latest` included)."
+    )
+    description: str | None = strawberry.field(
+        description="The version's description; null when it has none."
+    )
+    size: BigInt = strawberry.field(description="Total bytes of the files (and sized references).")
     producer_id: strawberry.Private[str | None]
     org_name: strawberry.Private[str]
     producer_run: strawberry.Private[Run | None] = None
@@ -164,7 +190,7 @@ class LineageVersion(LineageNode):
             artifact_type=v.artifact_type,
             aliases=list(v.aliases),
             description=v.description,
-            size=None if v.size is None else float(v.size),
+            size=BigInt(v.size),
             producer_id=v.producer_id,
             org_name=v.org_name,
         )

@@ -18,7 +18,7 @@ from api.lineage.ids import ClusterRef, node_id, spec_of_token
 from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, paths_between
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
 from api.lineage.page import lineage_graph, prefetch_for
-from api.pagination import Connection, connection, page_of
+from api.pagination import After, Connection, First, connection, page_of
 from graph.artifacts.resolve import resolve_version
 from graph.core.errors import InvalidInput, NotFound
 from graph.core.refs import RegistryPath, parse_path
@@ -31,12 +31,18 @@ from graph.lineage.model import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_NODE_LIMIT,
     DEFAULT_TIME_BUDGET_MS,
+    MAX_DEPTH,
+    MAX_ITEMS,
+    MAX_LEVEL_LIMIT,
+    MAX_NODE_LIMIT,
+    MAX_TIME_BUDGET_MS,
     Direction,
     NodeKind,
     WalkFilters,
     WalkLimits,
     WalkSpec,
 )
+from graph.lineage.paths import MAX_PATHS
 from graph.lineage.runs import RunState
 from graph.registry import versions as registry_versions
 
@@ -119,21 +125,54 @@ class LineageQuery:
                 "INVALID_PATH when a path does not parse."
             ),
         ],
-        direction: Direction = Direction.BOTH,
-        depth: int = DEFAULT_DEPTH,
-        filter: LineageFilter | None = None,
-        cluster_threshold: int = DEFAULT_CLUSTER_THRESHOLD,
+        direction: Annotated[
+            Direction, strawberry.argument(description="Which way to walk from the seed.")
+        ] = Direction.BOTH,
+        depth: Annotated[
+            int,
+            strawberry.argument(
+                description=f"Levels to walk in each direction, 0 to {MAX_DEPTH} (a level is "
+                "one hop: run to version or version to run)."
+            ),
+        ] = DEFAULT_DEPTH,
+        filter: Annotated[
+            LineageFilter | None,
+            strawberry.argument(description="Pruning applied during the walk; null for none."),
+        ] = None,
+        cluster_threshold: Annotated[
+            int,
+            strawberry.argument(
+                description="Nodes of a level that share a job type or artifact are shown as one "
+                "cluster when there are at least this many of them; 2 to 1000000."
+            ),
+        ] = DEFAULT_CLUSTER_THRESHOLD,
         level_limit: Annotated[
             int,
-            strawberry.argument(description="At most this many nodes of a level are expanded."),
+            strawberry.argument(
+                description="At most this many nodes of a level are expanded, 1 to "
+                f"{MAX_LEVEL_LIMIT} (LEVEL_LIMIT in `truncation` when it cut)."
+            ),
         ] = DEFAULT_LEVEL_LIMIT,
         node_limit: Annotated[
-            int, strawberry.argument(description="At most this many nodes in all levels.")
+            int,
+            strawberry.argument(
+                description=f"At most this many nodes in all levels, 1 to {MAX_NODE_LIMIT} "
+                "(NODE_LIMIT in `truncation` when it cut)."
+            ),
         ] = DEFAULT_NODE_LIMIT,
-        time_budget_ms: int = DEFAULT_TIME_BUDGET_MS,
+        time_budget_ms: Annotated[
+            int,
+            strawberry.argument(
+                description=f"Milliseconds the walk may take, 1 to {MAX_TIME_BUDGET_MS}; the "
+                "levels done by then are returned (TIME_BUDGET in `truncation`)."
+            ),
+        ] = DEFAULT_TIME_BUDGET_MS,
         max_items_per_level: Annotated[
             int,
-            strawberry.argument(description="Clusters plus single nodes shown per level."),
+            strawberry.argument(
+                description=f"Clusters plus single nodes shown per level, 2 to {MAX_ITEMS}; the "
+                "rest of a level goes into one OTHER cluster."
+            ),
         ] = DEFAULT_MAX_ITEMS,
     ) -> LineageGraph | None:
         limits = WalkLimits(
@@ -169,7 +208,21 @@ class LineageQuery:
         "`id`), to page its members. Null when the seed no longer exists."
     )
     async def lineage_cluster(
-        self, info: Info[Context, None], walk: str, id: strawberry.ID
+        self,
+        info: Info[Context, None],
+        walk: Annotated[
+            str,
+            strawberry.argument(
+                description="`LineageGraph.walk` of the answer; INVALID_INPUT when it is not one."
+            ),
+        ],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="`LineageCluster.id` from that answer; INVALID_INPUT when it is not "
+                "part of that walk."
+            ),
+        ],
     ) -> LineageCluster | None:
         ref = ClusterRef.decode(spec_of_token(walk), id)
         seed = await _seed(info, ref.spec.seed_id, "id")
@@ -204,9 +257,23 @@ class LineageQuery:
     async def lineage_paths(
         self,
         info: Info[Context, None],
-        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID,
-        limit: int = 5,
+        from_: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                name="from", description="Id of a run or artifact version (global or stored)."
+            ),
+        ],
+        to: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="Id of another run or artifact version."),
+        ],
+        limit: Annotated[
+            int,
+            strawberry.argument(
+                description=f"At most this many paths, 1 to {MAX_PATHS} (`hasMore` tells if "
+                "there are more)."
+            ),
+        ] = 5,
     ) -> LineagePaths | None:
         return await paths_between(
             info, node_id(from_, field="from"), node_id(to, field="to"), limit
@@ -218,11 +285,36 @@ class LineageQuery:
     async def lineage_impact(
         self,
         info: Info[Context, None],
-        node: strawberry.ID,
-        depth: int = 50,
-        level_limit: int = 10_000,
-        node_limit: int = 1_000_000,
-        time_budget_ms: int = 10_000,
+        node: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="Id of a run or artifact version (global or stored); the answer is "
+                "null when it does not exist."
+            ),
+        ],
+        depth: Annotated[
+            int, strawberry.argument(description=f"Levels to walk downstream, 0 to {MAX_DEPTH}.")
+        ] = 50,
+        level_limit: Annotated[
+            int,
+            strawberry.argument(
+                description=f"At most this many nodes of a level are expanded, 1 to "
+                f"{MAX_LEVEL_LIMIT}."
+            ),
+        ] = 10_000,
+        node_limit: Annotated[
+            int,
+            strawberry.argument(
+                description=f"At most this many nodes counted, 1 to {MAX_NODE_LIMIT}."
+            ),
+        ] = 1_000_000,
+        time_budget_ms: Annotated[
+            int,
+            strawberry.argument(
+                description=f"Milliseconds the count may take, 1 to {MAX_TIME_BUDGET_MS}; the "
+                "counts so far are returned as lower bounds."
+            ),
+        ] = 10_000,
     ) -> LineageImpact | None:
         limits = WalkLimits(
             depth=depth,
@@ -236,12 +328,16 @@ class LineageQuery:
     async def runs(
         self,
         info: Info[Context, None],
-        organization: str,
-        project: str,
-        job_type: str | None = None,
-        state: RunState | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        organization: Annotated[str, strawberry.argument(description="The organisation's name.")],
+        project: Annotated[str, strawberry.argument(description="The project's name.")],
+        job_type: Annotated[
+            str | None, strawberry.argument(description="Only runs of this job type.")
+        ] = None,
+        state: Annotated[
+            RunState | None, strawberry.argument(description="Only runs in this state.")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Run]:
         await info.context.authorize(Action.READ, org=organization)
         settings = info.context.settings

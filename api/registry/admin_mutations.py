@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.access.types import Role
 from api.authz import Action
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.registry.types import Collection, Registry, RegistryRoleGrant, RegistryVisibility
 from graph.registry import admin as registry_admin
 from graph.registry import collections, registries
@@ -20,98 +20,135 @@ from graph.registry import roles as registry_roles
 from graph.registry.records import RegistryRole, Visibility
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new custom registry (at most 1000 per organisation: LIMIT_EXCEEDED beyond)."
+)
 class CreateRegistryInput:
-    organization: str
-    name: str
-    description: str = ""
-    accepted_types: list[str] = strawberry.field(
-        default_factory=list, description="Artifact types linkable here; or acceptsAnyType."
+    organization: str = strawberry.field(description="The organisation's name.")
+    name: str = strawberry.field(
+        description="Unique in the organisation and never changed: 1-128 letters, digits, `_`, "
+        "`-` or `.` (INVALID_NAME otherwise; ALREADY_EXISTS if taken)."
     )
-    accepts_any_type: bool = False
-    visibility: RegistryVisibility = RegistryVisibility.ORGANIZATION
-    protected_aliases: list[str] = strawberry.field(default_factory=list)
+    description: str = strawberry.field(default="", description="Free text, up to 4096 characters.")
+    accepted_types: list[str] = strawberry.field(
+        default_factory=list,
+        description="Artifact types linkable here (at most 100); or acceptsAnyType.",
+    )
+    accepts_any_type: bool = strawberry.field(
+        default=False, description="Accept versions of every artifact type."
+    )
+    visibility: RegistryVisibility = strawberry.field(
+        default=RegistryVisibility.ORGANIZATION, description="Who sees the registry."
+    )
+    protected_aliases: list[str] = strawberry.field(
+        default_factory=list,
+        description="Collection aliases only registry admins may set, move or remove (at most 50).",
+    )
 
 
 @strawberry.input(description="Null fields stay as they are; accepted types can only be added.")
 class UpdateRegistryInput:
-    organization: str
-    name: str
-    description: str | None = None
-    add_accepted_types: list[str] = strawberry.field(default_factory=list)
+    organization: str = strawberry.field(description="The organisation's name.")
+    name: str = strawberry.field(description="The registry's name; NOT_FOUND if none.")
+    description: str | None = strawberry.field(
+        default=None, description="New description, up to 4096 characters; '' clears it."
+    )
+    add_accepted_types: list[str] = strawberry.field(
+        default_factory=list,
+        description="Artifact types to accept as well (at most 100 in all).",
+    )
     accept_any_type: bool = strawberry.field(
         default=False, description="Widen to any type (cannot be narrowed again)."
     )
-    visibility: RegistryVisibility | None = None
+    visibility: RegistryVisibility | None = strawberry.field(
+        default=None, description="New visibility; null keeps it."
+    )
     protected_aliases: list[str] | None = strawberry.field(
         default=None, description="Replaces the list of protected aliases."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createRegistry or updateRegistry.")
 class RegistryPayload:
-    registry: Registry | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    registry: Registry | None = strawberry.field(
+        default=None, description="The registry as it is now; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A user's new role in a registry.")
 class SetRegistryRoleInput:
-    organization: str
-    registry: str
+    organization: str = strawberry.field(description="The organisation's name.")
+    registry: str = strawberry.field(description="The registry's name; NOT_FOUND if none.")
     user: str = strawberry.field(description="User name.")
-    role: Role
+    role: Role = strawberry.field(description="The role; replaces any role they had in it.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of setRegistryRole.")
 class RegistryRolePayload:
-    grant: RegistryRoleGrant | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    grant: RegistryRoleGrant | None = strawberry.field(
+        default=None, description="The role as granted; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A user whose registry role to remove.")
 class RemoveRegistryRoleInput:
-    organization: str
-    registry: str
-    user: str
+    organization: str = strawberry.field(description="The organisation's name.")
+    registry: str = strawberry.field(description="The registry's name; NOT_FOUND if none.")
+    user: str = strawberry.field(description="User name.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeRegistryRole.")
 class RemoveRegistryRolePayload:
-    removed: bool = False
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    removed: bool = strawberry.field(
+        default=False, description="False when the user had no role in the registry."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A new, empty collection.")
 class CreateCollectionInput:
-    organization: str
-    registry: str
-    name: str
+    organization: str = strawberry.field(description="The organisation's name.")
+    registry: str = strawberry.field(description="The registry's name; NOT_FOUND if none.")
+    name: str = strawberry.field(
+        description="Unique in the registry: 1-128 letters, digits, `_`, `-` or `.` "
+        "(INVALID_NAME otherwise; ALREADY_EXISTS if taken)."
+    )
     type: str = strawberry.field(description="The artifact type of every version; fixed.")
-    description: str = ""
-    tags: list[str] = strawberry.field(default_factory=list)
+    description: str = strawberry.field(default="", description="Free text, up to 4096 characters.")
+    tags: list[str] = strawberry.field(
+        default_factory=list, description="Labels (at most 64, each up to 64 characters)."
+    )
 
 
 @strawberry.input(description="Null fields stay as they are; `tags` replaces the tags.")
 class UpdateCollectionInput:
-    organization: str
-    registry: str
-    name: str
-    description: str | None = None
-    tags: list[str] | None = None
+    organization: str = strawberry.field(description="The organisation's name.")
+    registry: str = strawberry.field(description="The registry's name.")
+    name: str = strawberry.field(description="The collection's name; NOT_FOUND if none.")
+    description: str | None = strawberry.field(
+        default=None, description="New description, up to 4096 characters; '' clears it."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Replaces the tags (at most 64); [] clears them."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createCollection or updateCollection.")
 class CollectionPayload:
-    collection: Collection | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    collection: Collection | None = strawberry.field(
+        default=None, description="The collection as it is now; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Mutations of registries, their roles and collections.")
 class RegistryAdminMutation:
     @strawberry.mutation(description="Create a custom registry; its creator becomes its admin.")
     @mutation_errors(RegistryPayload)
     async def create_registry(
-        self, info: Info[Context, None], input: CreateRegistryInput
+        self, info: Info[Context, None], input: Input[CreateRegistryInput]
     ) -> RegistryPayload:
         await info.context.authorize(Action.ADMIN, org=input.organization)
         caller = info.context.caller
@@ -132,7 +169,7 @@ class RegistryAdminMutation:
     @strawberry.mutation(description="Change a registry (its admins only).")
     @mutation_errors(RegistryPayload)
     async def update_registry(
-        self, info: Info[Context, None], input: UpdateRegistryInput
+        self, info: Info[Context, None], input: Input[UpdateRegistryInput]
     ) -> RegistryPayload:
         await info.context.authorize(Action.ADMIN, org=input.organization, registry=input.name)
         record = await registry_admin.update_registry(
@@ -151,7 +188,7 @@ class RegistryAdminMutation:
     @strawberry.mutation(description="Give a user a role in a registry, replacing theirs.")
     @mutation_errors(RegistryRolePayload)
     async def set_registry_role(
-        self, info: Info[Context, None], input: SetRegistryRoleInput
+        self, info: Info[Context, None], input: Input[SetRegistryRoleInput]
     ) -> RegistryRolePayload:
         await info.context.authorize(Action.ADMIN, org=input.organization, registry=input.registry)
         registry = await registries.require_registry(
@@ -170,7 +207,7 @@ class RegistryAdminMutation:
     @strawberry.mutation(description="Remove a user's role in a registry; removed=false if none.")
     @mutation_errors(RemoveRegistryRolePayload)
     async def remove_registry_role(
-        self, info: Info[Context, None], input: RemoveRegistryRoleInput
+        self, info: Info[Context, None], input: Input[RemoveRegistryRoleInput]
     ) -> RemoveRegistryRolePayload:
         await info.context.authorize(Action.ADMIN, org=input.organization, registry=input.registry)
         registry = await registries.require_registry(
@@ -191,7 +228,7 @@ class RegistryAdminMutation:
     )
     @mutation_errors(CollectionPayload)
     async def create_collection(
-        self, info: Info[Context, None], input: CreateCollectionInput
+        self, info: Info[Context, None], input: Input[CreateCollectionInput]
     ) -> CollectionPayload:
         await info.context.authorize(Action.WRITE, org=input.organization, registry=input.registry)
         record = await collections.create_collection(
@@ -209,7 +246,7 @@ class RegistryAdminMutation:
     @strawberry.mutation(description="Change a collection's description and/or tags.")
     @mutation_errors(CollectionPayload)
     async def update_collection(
-        self, info: Info[Context, None], input: UpdateCollectionInput
+        self, info: Info[Context, None], input: Input[UpdateCollectionInput]
     ) -> CollectionPayload:
         await info.context.authorize(Action.WRITE, org=input.organization, registry=input.registry)
         record = await collections.update_collection(

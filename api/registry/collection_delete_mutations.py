@@ -13,7 +13,7 @@ from strawberry.types import Info
 from api.artifacts.ids import global_id, node_id_of
 from api.authz import Action
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from graph.core.errors import InvalidInput, NotFound
 from graph.core.refs import RegistryPath, Selector, parse_registry_path
 from graph.registry import collections
@@ -37,15 +37,19 @@ class DeleteCollectionInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleteCollection.")
 class DeleteCollectionPayload:
-    deleted_collection_id: strawberry.ID | None = None
+    deleted_collection_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id the collection had; null on errors."
+    )
     path: str | None = strawberry.field(default=None, description="The path it had.")
     unlinked_versions: int = strawberry.field(
         default=0, description="How many versions were unlinked."
     )
-    removed_aliases: list[str] = strawberry.field(default_factory=list)
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    removed_aliases: list[str] = strawberry.field(
+        default_factory=list, description="The collection aliases that were deleted with it."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 async def _target(
@@ -64,7 +68,7 @@ async def _target(
     return RegistryPath(record.org_name, record.registry_name, record.name), collection_id
 
 
-@strawberry.type
+@strawberry.type(description="Deleting a collection.")
 class CollectionDeleteMutation:
     @strawberry.mutation(
         description="Delete a collection with its aliases and alias history (registry admins). "
@@ -73,7 +77,7 @@ class CollectionDeleteMutation:
     )
     @mutation_errors(DeleteCollectionPayload)
     async def delete_collection(
-        self, info: Info[Context, None], input: DeleteCollectionInput
+        self, info: Info[Context, None], input: Input[DeleteCollectionInput]
     ) -> DeleteCollectionPayload:
         path, expected_id = await _target(info, input)
         await info.context.authorize(Action.ADMIN, org=path.org, registry=path.registry)

@@ -9,15 +9,21 @@ from enum import Enum
 
 import strawberry
 
+from api.enums import described_enum
 from graph.core.errors import InvalidInput
 from graph.registry import search_filters
 
 
-@strawberry.input(description="Text predicates; all given must hold.")
+@strawberry.input(
+    description="Text predicates; all given must hold. Each text is at most 256 characters "
+    "(INVALID_INPUT beyond)."
+)
 class StringFilter:
-    eq: str | None = None
-    prefix: str | None = None
-    contains: str | None = None
+    eq: str | None = strawberry.field(default=None, description="Exactly this text.")
+    prefix: str | None = strawberry.field(default=None, description="Starts with this text.")
+    contains: str | None = strawberry.field(
+        default=None, description="Contains this text anywhere (slower than `prefix`)."
+    )
     ignore_case: bool = strawberry.field(
         default=False, description="Compare lower-cased text (slower: no index)."
     )
@@ -28,12 +34,21 @@ class StringFilter:
         )
 
 
-@strawberry.input(description="Collection search: every predicate given must hold (AND).")
+@strawberry.input(
+    description="Collection search: every predicate given must hold (AND). Lists hold at most "
+    "50 values (INVALID_INPUT beyond)."
+)
 class CollectionFilter:
-    name: StringFilter | None = None
-    description: StringFilter | None = None
+    name: StringFilter | None = strawberry.field(
+        default=None, description="Predicates on the collection's name."
+    )
+    description: StringFilter | None = strawberry.field(
+        default=None, description="Predicates on the collection's description."
+    )
     type: str | None = strawberry.field(default=None, description="Exactly this artifact type.")
-    types: list[str] | None = strawberry.field(default=None, description="Any of these types.")
+    types: list[str] | None = strawberry.field(
+        default=None, description="Any of these types; INVALID_INPUT together with `type`."
+    )
     tags_any: list[str] | None = strawberry.field(default=None, description="At least one tag.")
     tags_all: list[str] | None = strawberry.field(default=None, description="Every one of them.")
     created_after: datetime | None = strawberry.field(
@@ -61,10 +76,20 @@ class CollectionFilter:
         )
 
 
-@strawberry.enum(description="Order of collection search results.")
 class CollectionOrder(Enum):
     NAME = "name"
     NEWEST = "newest"
 
     def to_graph(self) -> search_filters.CollectionSort:
         return search_filters.CollectionSort(self.value)
+
+
+described_enum(
+    CollectionOrder,
+    name="CollectionOrder",
+    description="Order of collection search results.",
+    values={
+        "NAME": "By name, ascending.",
+        "NEWEST": "Most recently created first; ties by name.",
+    },
+)

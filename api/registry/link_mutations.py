@@ -13,7 +13,7 @@ from strawberry.types import Info
 from api.artifacts.ids import global_id
 from api.authz import Action
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.registry.access import (
     ARTIFACT_VERSION_TYPE,
     may_change_protected,
@@ -41,58 +41,83 @@ class LinkArtifactInput:
         default=None, description="`org/project/name:vN` or `org/project/name:alias`."
     )
     aliases: list[str] = strawberry.field(
-        default_factory=list, description="Collection aliases to point at the linked version."
+        default_factory=list,
+        description="Collection aliases to point at the linked version (at most 20; "
+        "LIMIT_EXCEEDED beyond).",
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of linkArtifact.")
 class LinkArtifactPayload:
-    registry_version: RegistryVersion | None = None
+    registry_version: RegistryVersion | None = strawberry.field(
+        default=None, description="The version as linked; null when `errors` is not empty."
+    )
     created: bool = strawberry.field(
         default=False, description="False when the version was already linked (idempotent)."
     )
-    collection_created: bool = False
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    collection_created: bool = strawberry.field(
+        default=False, description="True when this link created the collection."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The linked version to remove from its collection.")
 class UnlinkArtifactInput:
     path: str = strawberry.field(description="`org/registry-name/collection:vN` or `...:alias`.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of unlinkArtifact.")
 class UnlinkArtifactPayload:
-    collection: Collection | None = None
-    unlinked_index: int | None = None
-    source_version_id: strawberry.ID | None = None
-    removed_aliases: list[str] = strawberry.field(default_factory=list)
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    collection: Collection | None = strawberry.field(
+        default=None, description="The collection after the unlink; null on errors."
+    )
+    unlinked_index: int | None = strawberry.field(
+        default=None, description="N of the `vN` that was removed; null on errors."
+    )
+    source_version_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Global id of the ArtifactVersion that was unlinked (it still exists in "
+        "its project); null on errors.",
+    )
+    removed_aliases: list[str] = strawberry.field(
+        default_factory=list, description="Collection aliases that named it and were removed."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A collection alias to point at a linked version.")
 class SetCollectionAliasInput:
     path: str = strawberry.field(
         description="The version to name: `org/registry-name/collection:vN` or `...:alias`."
     )
-    alias: str
+    alias: str = strawberry.field(
+        description="The alias: a name that does not read as `vN` or a digest (INVALID_NAME "
+        "otherwise). `latest` is kept by the registry (INVALID_INPUT); a protected alias needs "
+        "registry admin rights (PROTECTED_ALIAS)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of setCollectionAlias.")
 class CollectionAliasPayload:
-    registry_version: RegistryVersion | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    registry_version: RegistryVersion | None = strawberry.field(
+        default=None, description="The version the alias names now; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A collection alias to remove.")
 class RemoveCollectionAliasInput:
     collection_path: str = strawberry.field(description="`org/registry-name/collection`.")
-    alias: str
+    alias: str = strawberry.field(
+        description="The alias; `latest` is kept by the registry (INVALID_INPUT), a protected "
+        "alias needs registry admin rights (PROTECTED_ALIAS)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeCollectionAlias.")
 class RemoveCollectionAliasPayload:
     removed: bool = strawberry.field(default=False, description="False if there was no alias.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 async def _source_version(info: Info[Context, None], input: LinkArtifactInput) -> str:
@@ -108,7 +133,7 @@ async def _source_version(info: Info[Context, None], input: LinkArtifactInput) -
     return (await require_version(info.context.graph, ref, field="artifactPath")).id
 
 
-@strawberry.type
+@strawberry.type(description="Mutations that link versions into collections and name them.")
 class RegistryLinkMutation:
     @strawberry.mutation(
         description="Link a committed version into a collection (created on first link if its "
@@ -117,7 +142,7 @@ class RegistryLinkMutation:
     )
     @mutation_errors(LinkArtifactPayload)
     async def link_artifact(
-        self, info: Info[Context, None], input: LinkArtifactInput
+        self, info: Info[Context, None], input: Input[LinkArtifactInput]
     ) -> LinkArtifactPayload:
         target = parse_registry_path(
             input.target_path, selector=Selector.FORBIDDEN, field="targetPath"
@@ -149,7 +174,7 @@ class RegistryLinkMutation:
     )
     @mutation_errors(UnlinkArtifactPayload)
     async def unlink_artifact(
-        self, info: Info[Context, None], input: UnlinkArtifactInput
+        self, info: Info[Context, None], input: Input[UnlinkArtifactInput]
     ) -> UnlinkArtifactPayload:
         path = parse_registry_path(input.path, selector=Selector.REQUIRED)
         await info.context.authorize(Action.WRITE, org=path.org, registry=path.registry)
@@ -173,7 +198,7 @@ class RegistryLinkMutation:
     )
     @mutation_errors(CollectionAliasPayload)
     async def set_collection_alias(
-        self, info: Info[Context, None], input: SetCollectionAliasInput
+        self, info: Info[Context, None], input: Input[SetCollectionAliasInput]
     ) -> CollectionAliasPayload:
         path = parse_registry_path(input.path, selector=Selector.REQUIRED)
         await info.context.authorize(Action.WRITE, org=path.org, registry=path.registry)
@@ -189,7 +214,7 @@ class RegistryLinkMutation:
     @strawberry.mutation(description="Remove a collection alias (not `latest`).")
     @mutation_errors(RemoveCollectionAliasPayload)
     async def remove_collection_alias(
-        self, info: Info[Context, None], input: RemoveCollectionAliasInput
+        self, info: Info[Context, None], input: Input[RemoveCollectionAliasInput]
     ) -> RemoveCollectionAliasPayload:
         path = parse_registry_path(
             input.collection_path, selector=Selector.FORBIDDEN, field="collectionPath"

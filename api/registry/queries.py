@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
-from api.pagination import Connection, connection
+from api.pagination import After, Connection, First, connection
 from api.registry.access import readable, version_node_id
 from api.registry.types import Collection, Registry, page_for
 from api.registry.version_type import RegistryVersion
@@ -15,8 +17,10 @@ from graph.core.refs import Selector, parse_registry_path
 from graph.registry import collections, registries
 from graph.registry import versions as registry_versions
 
+OrganizationName = Annotated[str, strawberry.argument(description="The organisation's name.")]
 
-@strawberry.type
+
+@strawberry.type(description="Queries of registries, collections and linked versions.")
 class RegistryQuery:
     @strawberry.field(
         description="Registries of an organisation the caller may read: core ones first, then "
@@ -25,9 +29,9 @@ class RegistryQuery:
     async def registries(
         self,
         info: Info[Context, None],
-        organization: str,
-        first: int | None = None,
-        after: str | None = None,
+        organization: OrganizationName,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Registry]:
         await info.context.authorize(Action.READ, org=organization)
         page = page_for(info, first, after)
@@ -39,7 +43,10 @@ class RegistryQuery:
 
     @strawberry.field(description="A registry by organisation and name, or null.")
     async def registry(
-        self, info: Info[Context, None], organization: str, name: str
+        self,
+        info: Info[Context, None],
+        organization: OrganizationName,
+        name: Annotated[str, strawberry.argument(description="The registry's name, e.g. `model`.")],
     ) -> Registry | None:
         await info.context.authorize(Action.READ, org=organization, registry=name)
         record = await registries.registry_by_name(info.context.graph, organization, name)
@@ -49,7 +56,17 @@ class RegistryQuery:
         description="A collection by path `org/registry-name/collection` (or "
         "`org/wandb-registry-name/collection`), or null."
     )
-    async def registry_collection(self, info: Info[Context, None], path: str) -> Collection | None:
+    async def registry_collection(
+        self,
+        info: Info[Context, None],
+        path: Annotated[
+            str,
+            strawberry.argument(
+                description="`org/registry-name/collection`, without a selector; INVALID_PATH "
+                "when it does not parse."
+            ),
+        ],
+    ) -> Collection | None:
         parsed = parse_registry_path(path, selector=Selector.FORBIDDEN)
         await info.context.authorize(Action.READ, org=parsed.org, registry=parsed.registry)
         record = await collections.collection_by_name(
@@ -62,7 +79,15 @@ class RegistryQuery:
         "`...:alias`, or no selector for `latest`; null when none."
     )
     async def registry_version(
-        self, info: Info[Context, None], path: str
+        self,
+        info: Info[Context, None],
+        path: Annotated[
+            str,
+            strawberry.argument(
+                description="`org/registry-name/collection[:vN|:alias]`; INVALID_PATH when it "
+                "does not parse."
+            ),
+        ],
     ) -> RegistryVersion | None:
         parsed = parse_registry_path(path, selector=Selector.OPTIONAL)
         await info.context.authorize(Action.READ, org=parsed.org, registry=parsed.registry)
@@ -76,9 +101,14 @@ class RegistryQuery:
     async def registry_memberships(
         self,
         info: Info[Context, None],
-        artifact_version_id: strawberry.ID,
-        first: int | None = None,
-        after: str | None = None,
+        artifact_version_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="Global id of the ArtifactVersion; INVALID_INPUT when it is not one."
+            ),
+        ],
+        first: First = None,
+        after: After = None,
     ) -> Connection[RegistryVersion]:
         version_id = version_node_id(artifact_version_id, field="artifactVersionId")
         page = page_for(info, first, after)

@@ -13,29 +13,31 @@ from strawberry.types import Info
 
 from api.authz import Action, decide
 from api.context import Context
-from api.errors import UserError, mutation_errors
+from api.errors import ERRORS, Input, UserError, mutation_errors
 from graph.core.names import validate_name
 from graph.registry.delete_registry import delete_registry
 
 REGISTRY_TYPE = "Registry"
 
 
-@strawberry.input
+@strawberry.input(description="The custom registry to delete.")
 class DeleteRegistryInput:
-    organization: str
+    organization: str = strawberry.field(description="The organisation's name.")
     name: str = strawberry.field(description="A custom registry (not `model` or `dataset`).")
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleteRegistry.")
 class DeleteRegistryPayload:
-    deleted_registry_id: strawberry.ID | None = None
+    deleted_registry_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id the registry had; null on errors."
+    )
     removed_roles: list[str] = strawberry.field(
         default_factory=list, description="Users whose role in the registry was removed."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Deleting a custom registry.")
 class RegistryDeleteMutation:
     @strawberry.mutation(
         description="Delete an empty custom registry and its role grants (registry admins). "
@@ -43,7 +45,7 @@ class RegistryDeleteMutation:
     )
     @mutation_errors(DeleteRegistryPayload)
     async def delete_registry(
-        self, info: Info[Context, None], input: DeleteRegistryInput
+        self, info: Info[Context, None], input: Input[DeleteRegistryInput]
     ) -> DeleteRegistryPayload:
         validate_name(input.organization, field="organization")
         validate_name(input.name, field="name")

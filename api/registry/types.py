@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,9 +18,10 @@ from strawberry.types import Info
 from api.access.types import Role
 from api.authz import Action
 from api.context import Context
+from api.enums import described_enum
 from api.nodes import authorized_nodes
 from api.orgs import Organization, load_organizations
-from api.pagination import Connection, Page, connection, page_of
+from api.pagination import After, Connection, First, Page, connection, page_of
 from api.registry.filters import CollectionFilter, CollectionOrder
 from api.registry.loaders import load_collections, load_registries
 from api.registry.version_type import RegistryVersion
@@ -43,10 +45,22 @@ from graph.registry.records import (
 from graph.registry.roles import RegistryRoleRecord
 
 
-@strawberry.enum(description="Who sees a registry: its members only, or the whole organisation.")
 class RegistryVisibility(Enum):
     RESTRICTED = "RESTRICTED"
     ORGANIZATION = "ORGANIZATION"
+
+
+described_enum(
+    RegistryVisibility,
+    name="RegistryVisibility",
+    description="Who sees a registry: its members only, or the whole organisation.",
+    values={
+        "RESTRICTED": "Only users with a role on the registry, and organisation admins; to "
+        "everyone else it does not exist (NOT_FOUND, absent from lists).",
+        "ORGANIZATION": "Every member of the organisation, with their organisation role (raised "
+        "by a registry role if that is higher).",
+    },
+)
 
 
 def page_for(info: Info[Context, None], first: int | None, after: str | None) -> Page:
@@ -56,10 +70,14 @@ def page_for(info: Info[Context, None], first: int | None, after: str | None) ->
 
 @strawberry.type(description="A user's role in one registry.")
 class RegistryRoleGrant:
-    user: str
-    role: Role
-    granted_at: datetime | None
-    granted_by: str | None
+    user: str = strawberry.field(description="The user's name.")
+    role: Role = strawberry.field(description="Their role in this registry.")
+    granted_at: datetime | None = strawberry.field(
+        description="When the role was given (UTC); null when not recorded."
+    )
+    granted_by: str | None = strawberry.field(
+        description="User name of who gave it; null when not recorded."
+    )
 
     @classmethod
     def from_record(cls, record: RegistryRoleRecord) -> RegistryRoleGrant:
@@ -76,19 +94,31 @@ class RegistryRoleGrant:
 )
 class Registry(relay.Node):
     id: relay.NodeID[str]
-    name: str
-    description: str
-    accepts_any_type: bool
+    name: str = strawberry.field(
+        description="Unique within the organisation and never changed; in paths it is written "
+        "`registry-<name>`."
+    )
+    description: str = strawberry.field(
+        description="Free text, up to 4096 characters; empty when none."
+    )
+    accepts_any_type: bool = strawberry.field(
+        description="True when versions of every artifact type may be linked here."
+    )
     accepted_types: list[str] = strawberry.field(
         description="Artifact types linkable here (empty when any type is accepted)."
     )
-    visibility: RegistryVisibility
+    visibility: RegistryVisibility = strawberry.field(description="Who sees the registry.")
     protected_aliases: list[str] = strawberry.field(
         description="Collection aliases only registry admins may set, move or remove."
     )
-    is_core: bool
-    created_at: datetime
-    created_by: str
+    is_core: bool = strawberry.field(
+        description="True for `model` and `dataset`, which every organisation has and which "
+        "cannot be deleted."
+    )
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    created_by: str = strawberry.field(
+        description="User name of its creator; `system` for the core registries."
+    )
     record: strawberry.Private[RegistryRecord]
 
     @classmethod
@@ -123,7 +153,7 @@ class Registry(relay.Node):
     def path(self) -> str:
         return f"{self.record.org_name}/{REGISTRY_PREFIX}{self.name}"
 
-    @strawberry.field
+    @strawberry.field(description="The organisation owning the registry.")
     async def organization(self, info: Info[Context, None]) -> Organization:
         record = await info.context.loaders.get(load_organizations).load(self.record.org_id)
         assert record is not None
@@ -133,10 +163,15 @@ class Registry(relay.Node):
     async def collections(
         self,
         info: Info[Context, None],
-        filter: CollectionFilter | None = None,
-        order_by: CollectionOrder = CollectionOrder.NAME,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[
+            CollectionFilter | None,
+            strawberry.argument(description="Predicates every result must meet; null for all."),
+        ] = None,
+        order_by: Annotated[
+            CollectionOrder, strawberry.argument(description="The order of the results.")
+        ] = CollectionOrder.NAME,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Collection]:
         await info.context.authorize(Action.READ, org=self.record.org_name, registry=self.name)
         page = page_for(info, first, after)
@@ -147,7 +182,11 @@ class Registry(relay.Node):
         return connection(records, total, page, Collection.from_record)
 
     @strawberry.field(description="The collection called `name`, or null.")
-    async def collection(self, info: Info[Context, None], name: str) -> Collection | None:
+    async def collection(
+        self,
+        info: Info[Context, None],
+        name: Annotated[str, strawberry.argument(description="The collection's name.")],
+    ) -> Collection | None:
         await info.context.authorize(Action.READ, org=self.record.org_name, registry=self.name)
         record = await collections.collection_by_name(
             info.context.graph, self.record.org_name, self.name, name
@@ -156,7 +195,7 @@ class Registry(relay.Node):
 
     @strawberry.field(description="Users holding a role in this registry, by user name.")
     async def roles(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[RegistryRoleGrant]:
         await info.context.authorize(Action.READ, org=self.record.org_name, registry=self.name)
         page = page_for(info, first, after)
@@ -169,12 +208,18 @@ class Registry(relay.Node):
 @strawberry.type(description="A named series of linked versions of one artifact type.")
 class Collection(relay.Node):
     id: relay.NodeID[str]
-    name: str
+    name: str = strawberry.field(description="Unique within its registry.")
     type: str = strawberry.field(description="The artifact type of every version; fixed.")
-    description: str
-    tags: list[str]
-    created_at: datetime
-    created_by: str
+    description: str = strawberry.field(
+        description="Free text, up to 4096 characters; empty when none."
+    )
+    tags: list[str] = strawberry.field(
+        description="Labels of the collection (at most 64, each up to 64 characters); may be empty."
+    )
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    created_by: str = strawberry.field(
+        description="User name of who created it (explicitly or by the first link)."
+    )
     version_count: int = strawberry.field(description="Linked (committed) versions.")
     record: strawberry.Private[CollectionRecord]
 
@@ -213,7 +258,7 @@ class Collection(relay.Node):
     def path(self) -> str:
         return self.record.path
 
-    @strawberry.field
+    @strawberry.field(description="The registry holding the collection.")
     async def registry(self, info: Info[Context, None]) -> Registry:
         record = await info.context.loaders.get(load_registries).load(self.record.registry_id)
         assert record is not None
@@ -221,7 +266,7 @@ class Collection(relay.Node):
 
     @strawberry.field(description="Linked versions, most recently linked first.")
     async def versions(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[RegistryVersion]:
         await self._authorize(info)
         page = page_for(info, first, after)
@@ -231,7 +276,17 @@ class Collection(relay.Node):
         return connection(records, total, page, RegistryVersion.from_record)
 
     @strawberry.field(description="The version `vN` or an alias names here, or null.")
-    async def version(self, info: Info[Context, None], selector: str) -> RegistryVersion | None:
+    async def version(
+        self,
+        info: Info[Context, None],
+        selector: Annotated[
+            str,
+            strawberry.argument(
+                description="`vN` (a collection index) or an alias such as `latest`; "
+                "INVALID_NAME when it is neither."
+            ),
+        ],
+    ) -> RegistryVersion | None:
         await self._authorize(info)
         validate_name(selector, field="selector")
         path = RegistryPath(self.record.org_name, self.record.registry_name, self.name, selector)
@@ -240,7 +295,7 @@ class Collection(relay.Node):
 
     @strawberry.field(description="Aliases of this collection: `latest` first, then by name.")
     async def aliases(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: After = None
     ) -> Connection[CollectionAlias]:
         await self._authorize(info)
         page = page_for(info, first, after)
@@ -253,9 +308,12 @@ class Collection(relay.Node):
     async def alias_history(
         self,
         info: Info[Context, None],
-        alias: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        alias: Annotated[
+            str | None,
+            strawberry.argument(description="Only the changes of this alias; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[CollectionAliasMove]:
         await self._authorize(info)
         page = page_for(info, first, after)

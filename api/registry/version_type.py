@@ -35,12 +35,21 @@ class RegistryVersion(relay.Node):
     id: relay.NodeID[str]
     index: int = strawberry.field(description="The collection index N of `vN`, in link order.")
     aliases: list[str] = strawberry.field(description="Collection aliases naming it, latest first.")
-    linked_at: datetime
-    linked_by: str
-    artifact_type: str
-    digest: str | None
-    file_count: int | None
-    description: str | None
+    linked_at: datetime = strawberry.field(description="When the version was linked (UTC).")
+    linked_by: str = strawberry.field(description="User name of who linked it.")
+    artifact_type: str = strawberry.field(
+        description="The source artifact's type (the collection's type)."
+    )
+    digest: str | None = strawberry.field(
+        description="The source version's digest (sha256 of its manifest); null only for "
+        "records that lack it."
+    )
+    file_count: int | None = strawberry.field(
+        description="How many entries the source version holds; null only for records that lack it."
+    )
+    description: str | None = strawberry.field(
+        description="The source version's description; null when it has none."
+    )
     created_at: datetime | None = strawberry.field(description="When the version was committed.")
     record: strawberry.Private[MembershipRecord]
 
@@ -89,11 +98,11 @@ class RegistryVersion(relay.Node):
     def source_version_id(self) -> strawberry.ID:
         return strawberry.ID(global_id(ARTIFACT_VERSION_TYPE, self.record.version.id))
 
-    @strawberry.field
+    @strawberry.field(description="Name of the source artifact in its project.")
     def artifact_name(self) -> str:
         return self.record.version.artifact_name
 
-    @strawberry.field
+    @strawberry.field(description="Name of the project holding the source artifact.")
     def project_name(self) -> str:
         return self.record.version.project_name
 
@@ -132,7 +141,7 @@ class RegistryVersion(relay.Node):
         record = await info.context.loaders.get(load_runs).load(run.id)
         return None if record is None else Run.from_record(record)
 
-    @strawberry.field
+    @strawberry.field(description="The collection it is linked into.")
     async def collection(
         self, info: Info[Context, None]
     ) -> Annotated[Collection, strawberry.lazy("api.registry.types")]:

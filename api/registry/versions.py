@@ -13,7 +13,7 @@ from graph.registry.aliases import AliasMoveRecord, AliasRecord
 
 @strawberry.type(description="A collection alias and the linked version it names.")
 class CollectionAlias:
-    name: str
+    name: str = strawberry.field(description="The alias, e.g. `latest` or `production`.")
     index: int = strawberry.field(description="The collection index of the version it names.")
     source_version_id: strawberry.ID = strawberry.field(
         description="Global id of the ArtifactVersion it names."
@@ -26,15 +26,19 @@ class CollectionAlias:
 
 @strawberry.type(description="One set, move or removal of a collection alias: who, when, from, to.")
 class CollectionAliasMove:
-    alias: str
+    alias: str = strawberry.field(description="The alias that was set, moved or removed.")
     from_index: int | None = strawberry.field(description="Null when the alias was new.")
     to_index: int | None = strawberry.field(description="Null when the alias was removed.")
-    from_version_id: strawberry.ID | None
-    to_version_id: strawberry.ID | None
-    at: datetime
-    by: str
+    from_version_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the ArtifactVersion it named before; null when it was new."
+    )
+    to_version_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the ArtifactVersion it names after; null when removed."
+    )
+    at: datetime = strawberry.field(description="When it changed (UTC).")
+    by: str = strawberry.field(description="User name of who changed it.")
 
-    @strawberry.field(description="set, move or remove.")
+    @strawberry.field(description="`set`, `move` or `remove`.")
     def action(self) -> str:
         if self.from_index is None and self.from_version_id is None:
             return "set"

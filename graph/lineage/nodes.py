@@ -41,7 +41,7 @@ class VersionSummary:
     org_name: str
     project_name: str
     description: str | None
-    size: int | None
+    size: int
     created_at: datetime | None
     aliases: tuple[str, ...]
     producer_id: str | None
@@ -153,7 +153,7 @@ def _summary(v: dict[str, Any]) -> VersionSummary:
         org_name=v["org_name"],
         project_name=v["project_name"],
         description=v.get("description"),
-        size=v.get("size"),
+        size=int(v["size"]),
         created_at=from_millis(v.get("created_at")),
         aliases=tuple(v["aliases"]),
         producer_id=v["producer_id"],
