@@ -18,7 +18,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from graph.core.errors import DomainError
-from storage.base import BlobStoreError
+from storage.base import BlobStoreError, InvalidDigest
 
 log = logging.getLogger("lineage.errors")
 
@@ -220,12 +220,27 @@ ERRORS = (
 )
 
 
-def to_user_error(error: DomainError) -> UserError:
+# Codes in the enum that the server itself never raises, and why they are there.
+RESERVED_CODES: dict[str, str] = {
+    "REFERENCE_UNREACHABLE": (
+        "raised by the Python SDK when a reference (s3://, file://, http(s)://) it must list "
+        "or hash cannot be reached; listed so SDK and API errors share one vocabulary"
+    ),
+}
+
+
+def code_of(error: DomainError) -> ErrorCode:
+    """The error's code as an `ErrorCode`; a code outside the enum is a server bug, so it is
+    logged and reported as INTERNAL rather than passed off as the caller's bad input."""
     try:
-        code = ErrorCode(error.code)
+        return ErrorCode(error.code)
     except ValueError:
-        code = ErrorCode.INVALID_INPUT
-    return UserError(code=code, message=error.message, field=error.field)
+        log.error("domain error with unknown code %r: %s", error.code, type(error).__qualname__)
+        return ErrorCode.INTERNAL
+
+
+def to_user_error(error: DomainError) -> UserError:
+    return UserError(code=code_of(error), message=error.message, field=error.field)
 
 
 P = ParamSpec("P")
@@ -284,7 +299,14 @@ class MaskInternalErrors(SchemaExtension):
                 original.message,
                 nodes=error.nodes,
                 path=error.path,
-                extensions={"code": original.code},
+                extensions={"code": code_of(original).value},
+            )
+        if isinstance(original, InvalidDigest):
+            return GraphQLError(
+                str(original),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": ErrorCode.INVALID_DIGEST.value},
             )
         if isinstance(original, BlobStoreError):
             log.warning("blob store error", exc_info=original)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from graph.core.errors import InvalidInput, InvalidPath, TooManyObjects
+from graph.core.errors import InvalidDigest, InvalidInput, InvalidPath, TooManyObjects
 
 FORMAT = "lineage.manifest"
 FORMAT_VERSION = 1
@@ -116,7 +116,7 @@ def validate_path(path: object, *, field: str = "path") -> str:
 
 def validate_digest(digest: object, *, field: str = "digest") -> str:
     if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
-        raise InvalidInput(f"Not a lowercase sha256 hex digest: {digest!r}", field=field)
+        raise InvalidDigest(f"Not a lowercase sha256 hex digest: {digest!r}", field=field)
     return digest
 
 

@@ -25,6 +25,12 @@ class InvalidInput(DomainError):
     code = "INVALID_INPUT"
 
 
+class InvalidDigest(InvalidInput):
+    """A digest that is not 64 lowercase hex characters of a sha256."""
+
+    code = "INVALID_DIGEST"
+
+
 class InvalidName(InvalidInput):
     """A name (organisation, project, artifact, registry, alias, tag, ...) that breaks the rule
     of `graph.core.names`."""

@@ -68,7 +68,7 @@ async def _create(api: ApiClient, org: str, **overrides: Any) -> dict[str, Any]:
         ),
         (
             {"entries": [{"path": "f", "digest": "XYZ", "size": 1}]},
-            "INVALID_INPUT",
+            "INVALID_DIGEST",
             "entries[0].digest",
         ),
         (
