@@ -13,6 +13,15 @@ from api.loaders import Loaders
 from api.settings import Settings
 from graph.core.driver import Graph
 from storage.base import BlobStore
+from workflows.settings import WorkflowSettings
+
+
+def workflow_settings(settings: Settings) -> WorkflowSettings:
+    """The part of the service settings the workflows read."""
+    return WorkflowSettings(
+        signed_url_ttl_seconds=settings.signed_url_ttl_seconds,
+        sweep_interval_seconds=settings.sweep_interval_seconds,
+    )
 
 
 @dataclass
@@ -22,6 +31,10 @@ class Services:
     settings: Settings
     graph: Graph
     blobs: BlobStore
+
+    @property
+    def workflow_settings(self) -> WorkflowSettings:
+        return workflow_settings(self.settings)
 
 
 @dataclass
@@ -38,6 +51,10 @@ class Context:
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def workflow_settings(self) -> WorkflowSettings:
+        return self.services.workflow_settings
 
     @property
     def graph(self) -> Graph:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import posixpath
-
 import strawberry
 
-from api.artifacts.pages import entries_slice
 from api.artifacts.scalars import BigInt
 from api.context import Context
-from graph.artifacts.manifests import ManifestEntry
 from graph.artifacts.records import ManifestLayout
-from storage.base import BlobStore
+from workflows import files as workflow_files
+from workflows.files import FileLink
 
 MAX_FILES_PAGE = 1000
 """Files pages may be larger than other lists: each file is small and downloads want many."""
 DEFAULT_FILES_PAGE = 100
 MAX_FILES_PER_REQUEST = 20_000
 """Bound on files (with URLs) one `artifactFiles` request returns across all its versions."""
-_PRESIGN_CONCURRENCY = 16
 
 
 @strawberry.type(description="One file of a version: a stored blob or a reference.")
@@ -44,40 +39,24 @@ class ArtifactFile:
     )
 
 
-async def _url(store: BlobStore, entry: ManifestEntry, expires_in: int) -> str | None:
-    if entry.ref is not None:
-        return entry.ref if entry.ref.startswith(("http://", "https://")) else None
-    assert entry.digest is not None
-    return await store.presign_download(
-        entry.digest, expires_in, filename=posixpath.basename(entry.path)
+def _file(link: FileLink) -> ArtifactFile:
+    entry = link.entry
+    return ArtifactFile(
+        path=entry.path,
+        digest=entry.digest,
+        size=None if entry.size is None else BigInt(entry.size),
+        ref=entry.ref,
+        etag=entry.etag,
+        version_id=entry.version_id,
+        url=link.url,
     )
-
-
-async def file_objects(context: Context, entries: list[ManifestEntry]) -> list[ArtifactFile]:
-    """Entries as `ArtifactFile`s, each stored one with its own presigned download URL."""
-    store = context.blobs
-    expires_in = context.settings.signed_url_ttl_seconds
-    limit = asyncio.Semaphore(_PRESIGN_CONCURRENCY)
-
-    async def one(entry: ManifestEntry) -> ArtifactFile:
-        async with limit:
-            url = await _url(store, entry, expires_in)
-        return ArtifactFile(
-            path=entry.path,
-            digest=entry.digest,
-            size=None if entry.size is None else BigInt(entry.size),
-            ref=entry.ref,
-            etag=entry.etag,
-            version_id=entry.version_id,
-            url=url,
-        )
-
-    return list(await asyncio.gather(*(one(entry) for entry in entries)))
 
 
 async def files_page(
     context: Context, layout: ManifestLayout, offset: int, limit: int
 ) -> list[ArtifactFile]:
     """One page of a version's files, in manifest order."""
-    entries = await entries_slice(context.blobs, layout, offset, limit)
-    return await file_objects(context, entries)
+    links = await workflow_files.files_page(
+        context.blobs, context.workflow_settings, layout, offset, limit
+    )
+    return [_file(link) for link in links]

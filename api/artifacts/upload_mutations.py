@@ -9,7 +9,6 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from api.artifacts import committing
 from api.artifacts.ids import node_id_of
 from api.artifacts.types import ArtifactVersion
 from api.artifacts.upload_types import (
@@ -18,6 +17,7 @@ from api.artifacts.upload_types import (
     AbortMultipartUploadPayload,
     AddArtifactDraftEntriesInput,
     AddArtifactDraftEntriesPayload,
+    BlobUpload,
     CommitArtifactDraftInput,
     CommitArtifactDraftPayload,
     CompleteMultipartUploadInput,
@@ -30,8 +30,6 @@ from api.artifacts.upload_types import (
     DiscardArtifactDraftPayload,
     draft_lines,
 )
-from api.artifacts.uploads import upload_targets
-from api.artifacts.verification import confirm_uploads
 from api.authz import Action
 from api.context import Context
 from api.errors import Input, mutation_errors
@@ -45,11 +43,14 @@ from graph.artifacts.fields import (
     validate_type,
 )
 from graph.artifacts.manifests import DraftLine, Removal, validate_digest
-from graph.core.errors import DigestMismatch, InvalidInput, LimitExceeded, NotFound, ProtectedAlias
+from graph.core.errors import InvalidInput, LimitExceeded, NotFound, ProtectedAlias
 from graph.core.names import validate_name
 from graph.core.refs import LATEST, ArtifactKey
 from graph.core.validation import validate_alias, validate_tags
-from storage import base as storage
+from workflows import commit as workflow_commit
+from workflows import uploads as workflow_uploads
+from workflows.uploads import BlobTarget
+from workflows.verification import confirm_uploads
 
 
 def _aliases(aliases: list[str] | None) -> list[str]:
@@ -118,6 +119,10 @@ def _check_removals(lines: list[DraftLine], base_version_id: str | None) -> None
                 )
 
 
+def _blob_uploads(targets: list[BlobTarget]) -> list[BlobUpload]:
+    return [BlobUpload.from_target(t.digest, t.size, t.target) for t in targets]
+
+
 async def _pending_draft(info: Info[Context, None], draft_id: str) -> drafts.DraftRecord:
     draft = await drafts.require_draft(info.context.graph, draft_id)
     await info.context.authorize(Action.WRITE, org=draft.org)
@@ -137,13 +142,13 @@ class ArtifactUploadMutation:
         lines = draft_lines(input.entries)
         spec = await _draft_spec(info, input)
         _check_removals(lines, spec.base_version_id)
-        draft_id, needs = await drafts.create_draft(info.context.graph, spec, lines)
-        try:
-            uploads = await upload_targets(info.context, needs)
-        except BaseException:
-            await drafts.delete_draft(info.context.graph, draft_id)
-            raise
-        return CreateArtifactDraftPayload(draft_id=strawberry.ID(draft_id), uploads=uploads)
+        context = info.context
+        draft_id, targets = await workflow_uploads.start_draft(
+            context.graph, context.blobs, context.workflow_settings, spec, lines
+        )
+        return CreateArtifactDraftPayload(
+            draft_id=strawberry.ID(draft_id), uploads=_blob_uploads(targets)
+        )
 
     @strawberry.mutation(
         description="Add more entries to a draft; each batch must follow the previous one in "
@@ -156,9 +161,13 @@ class ArtifactUploadMutation:
         lines = draft_lines(input.entries)
         draft = await _pending_draft(info, input.draft_id)
         _check_removals(lines, draft.base_version_id)
-        _, needs = await drafts.append_entries(info.context.graph, input.draft_id, lines)
-        uploads = await upload_targets(info.context, needs)
-        return AddArtifactDraftEntriesPayload(draft_id=input.draft_id, uploads=uploads)
+        context = info.context
+        targets = await workflow_uploads.add_entries(
+            context.graph, context.blobs, context.workflow_settings, input.draft_id, lines
+        )
+        return AddArtifactDraftEntriesPayload(
+            draft_id=input.draft_id, uploads=_blob_uploads(targets)
+        )
 
     @strawberry.mutation(
         description="Finish a multipart upload of one of the draft's blobs; the store checks "
@@ -171,16 +180,13 @@ class ArtifactUploadMutation:
         validate_digest(input.digest)
         await _draft_blob(info, input.draft_id, input.digest)
         parts = [(part.part_number, part.etag) for part in input.parts]
-        try:
-            await info.context.blobs.complete_multipart(input.digest, input.upload_id, parts)
-        except storage.DigestMismatch as error:
-            raise DigestMismatch(
-                f"Uploaded bytes hash to {error.actual}, not {input.digest}", field="digest"
-            ) from None
-        except storage.BlobStoreError as error:
-            raise InvalidInput(f"The store refused the upload: {error}", field="parts") from None
-        await confirm_uploads(
-            info.context.graph, info.context.blobs, input.draft_id, [input.digest]
+        await workflow_uploads.complete_multipart(
+            info.context.graph,
+            info.context.blobs,
+            input.draft_id,
+            input.digest,
+            input.upload_id,
+            parts,
         )
         return CompleteMultipartUploadPayload(digest=input.digest)
 
@@ -222,14 +228,10 @@ class ArtifactUploadMutation:
     ) -> CommitArtifactDraftPayload:
         if input.expected_digest is not None:
             validate_digest(input.expected_digest, field="expectedDigest")
-        await _pending_draft(info, input.draft_id)
+        draft = await _pending_draft(info, input.draft_id)
         context = info.context
-        result = await committing.commit(
-            context.graph,
-            context.blobs,
-            input.draft_id,
-            input.expected_digest,
-            actor=context.caller.name,
+        result = await workflow_commit.commit(
+            context.graph, context.blobs, draft, input.expected_digest, actor=context.caller.name
         )
         return CommitArtifactDraftPayload(
             version=ArtifactVersion.from_record(result.version), created=result.created

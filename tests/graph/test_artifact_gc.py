@@ -6,8 +6,8 @@ import asyncio
 import random
 from collections.abc import Callable
 
-from api.artifacts import committing
 from graph.artifacts import drafts
+from graph.artifacts.commit import CommitResult
 from graph.artifacts.delete_version import delete_version
 from graph.artifacts.gc import _delete_tx, _mark_tx, collect_garbage
 from graph.artifacts.manifests import make_entry
@@ -17,6 +17,7 @@ from graph.core.tx import fetch_one
 from storage.base import BlobStore
 from tests.sdk.support import commit_files_in_graph, sha, unique_bytes
 from tests.storage.helpers import chunks
+from workflows.commit import commit
 
 BLOB = "MATCH (b:Blob {digest: $digest}) RETURN b.stored AS stored, b.gc_candidate AS candidate"
 
@@ -55,6 +56,12 @@ async def _reuse(graph: Graph, org: str, name: str, data: bytes) -> tuple[str, b
     return draft_id, any(need.digest == sha(data) for need in needs)
 
 
+async def _commit(graph: Graph, store: BlobStore, draft_id: str) -> CommitResult:
+    return await commit(
+        graph, store, await drafts.require_draft(graph, draft_id), None, actor="tester"
+    )
+
+
 async def test_an_unused_blob_is_deleted_from_store_and_graph(
     graph: Graph, s3_store: BlobStore, unique: Callable[[str], str]
 ) -> None:
@@ -77,7 +84,7 @@ async def test_a_blob_linked_by_a_draft_before_gc_is_kept(
     report = await collect_garbage(graph, s3_store, digests=[digest])
     assert report.deleted == []
     assert await graph.read(fetch_one, BLOB, digest=digest) == {"stored": True, "candidate": None}
-    result = await committing.commit(graph, s3_store, draft_id, None, actor="tester")
+    result = await _commit(graph, s3_store, draft_id)
     assert result.created and await s3_store.exists(digest)
 
 
@@ -91,12 +98,12 @@ async def test_after_gc_deleted_a_blob_a_reusing_commit_must_upload_it_or_fails_
     draft_id, asked = await _reuse(graph, org, "new", data)
     assert asked
     try:
-        await committing.commit(graph, s3_store, draft_id, None, actor="tester")
+        await _commit(graph, s3_store, draft_id)
         raise AssertionError("commit without the blob must fail")
     except MissingBlob:
         pass
     await s3_store.put_stream(digest, chunks(data))
-    result = await committing.commit(graph, s3_store, draft_id, None, actor="tester")
+    result = await _commit(graph, s3_store, draft_id)
     assert result.created
     assert await graph.read(fetch_one, BLOB, digest=digest) == {"stored": True, "candidate": None}
 
@@ -112,7 +119,7 @@ async def test_a_draft_linking_between_mark_and_delete_keeps_the_bytes(
     draft_id, asked = await _reuse(graph, org, "new", data)
     assert asked  # marked unstored: the client is asked again and the commit will check
     assert await graph.write(_delete_tx, [digest], s3_store) == []
-    result = await committing.commit(graph, s3_store, draft_id, None, actor="tester")
+    result = await _commit(graph, s3_store, draft_id)
     assert result.created and await s3_store.exists(digest)
 
 
@@ -135,7 +142,7 @@ async def test_gc_racing_many_reusing_commits_never_leaves_a_version_without_its
             # A lazy client: uploads nothing even when asked, so a lost blob must fail the commit.
             draft_id, _ = await _reuse(graph, org, name, data)
             try:
-                await committing.commit(graph, s3_store, draft_id, None, actor="tester")
+                await _commit(graph, s3_store, draft_id)
             except MissingBlob:
                 return False
             return True

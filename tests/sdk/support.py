@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 
-from api.artifacts import committing
 from graph.artifacts import drafts
 from graph.artifacts.commit import CommitResult
 from graph.artifacts.manifests import make_entry, sorted_batch
@@ -18,6 +17,7 @@ from graph.core.driver import Graph
 from storage.base import BlobStore
 from tests.conftest import ApiClient
 from tests.storage.helpers import chunks
+from workflows import commit as workflow_commit
 
 CREATE_DRAFT = """
 mutation($input: CreateArtifactDraftInput!) {
@@ -209,4 +209,5 @@ async def commit_files_in_graph(
         by_digest = {sha(d): d for d in files.values()}
         for need in needs:
             await store.put_stream(need.digest, chunks(by_digest[need.digest]))
-    return await committing.commit(graph, store, draft_id, None, actor=actor)
+    draft = await drafts.require_draft(graph, draft_id)
+    return await workflow_commit.commit(graph, store, draft, None, actor=actor)

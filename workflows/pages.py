@@ -1,8 +1,10 @@
-"""Reading a version's entries from its manifest page blobs, through a small per-store cache.
+"""Manifest pages: a version's entries read from its page blobs, through a per-store cache.
 
-Pages are immutable and named by their sha256, so a parsed page can be kept for as long as memory
-allows; the cache holds at most `CACHE_BYTES` of page bytes per blob store (least recently used
-pages go first). Listing files at any offset of a 100k-entry version reads one or two pages.
+Owns the page cache and reading entries by position (`entries_slice`) or page by page
+(`read_page`, which the commit uses uncached for a base version's pages). Pages are immutable
+and named by their sha256, so a parsed page can be kept for as long as memory allows; the cache
+holds at most `CACHE_BYTES` of page bytes per blob store (least recently used pages go first).
+Listing files at any offset of a 100k-entry version reads one or two pages.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import bisect
 import itertools
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 
 from graph.artifacts.manifests import ManifestEntry, decode_entry
 from graph.artifacts.records import ManifestLayout
@@ -49,28 +50,28 @@ class PageCache:
 _caches: weakref.WeakKeyDictionary[BlobStore, PageCache] = weakref.WeakKeyDictionary()
 
 
-def _cache_for(store: BlobStore) -> PageCache:
-    cache = _caches.get(store)
+def _cache_for(blobs: BlobStore) -> PageCache:
+    cache = _caches.get(blobs)
     if cache is None:
-        cache = _caches[store] = PageCache()
+        cache = _caches[blobs] = PageCache()
     return cache
 
 
-async def _read_bytes(store: BlobStore, digest: str) -> bytes:
-    return b"".join([chunk async for chunk in store.open_read(digest)])
+async def _read_bytes(blobs: BlobStore, digest: str) -> bytes:
+    return b"".join([chunk async for chunk in blobs.open_read(digest)])
 
 
 def _parse(data: bytes) -> list[ManifestEntry]:
     return [decode_entry(line) for line in data.splitlines() if line]
 
 
-async def read_page(store: BlobStore, digest: str, *, cached: bool = True) -> list[ManifestEntry]:
+async def read_page(blobs: BlobStore, digest: str, *, cached: bool = True) -> list[ManifestEntry]:
     """The entries of one page blob (`BlobNotFound` if the store lost it)."""
-    cache = _cache_for(store)
+    cache = _cache_for(blobs)
     hit = cache.get(digest) if cached else None
     if hit is not None:
         return hit
-    data = await _read_bytes(store, digest)
+    data = await _read_bytes(blobs, digest)
     entries = await asyncio.to_thread(_parse, data) if len(data) > 256 * 1024 else _parse(data)
     if cached:
         cache.put(digest, len(data), entries)
@@ -78,7 +79,7 @@ async def read_page(store: BlobStore, digest: str, *, cached: bool = True) -> li
 
 
 async def entries_slice(
-    store: BlobStore, layout: ManifestLayout, offset: int, limit: int
+    blobs: BlobStore, layout: ManifestLayout, offset: int, limit: int
 ) -> list[ManifestEntry]:
     """Entries `[offset, offset + limit)` of the version, in manifest order."""
     if limit <= 0 or offset >= layout.file_count:
@@ -88,15 +89,8 @@ async def entries_slice(
     skip = offset - starts[page]
     result: list[ManifestEntry] = []
     while page < len(layout.page_digests) and len(result) < limit:
-        entries = await read_page(store, layout.page_digests[page])
+        entries = await read_page(blobs, layout.page_digests[page])
         result.extend(entries[skip : skip + limit - len(result)])
         skip = 0
         page += 1
     return result
-
-
-async def all_entries(store: BlobStore, layout: ManifestLayout) -> AsyncIterator[ManifestEntry]:
-    """Every entry in order, one page in memory at a time (bypassing the cache)."""
-    for digest in layout.page_digests:
-        for entry in await read_page(store, digest, cached=False):
-            yield entry

@@ -1,10 +1,11 @@
-"""Committing a draft: build its manifest, verify its blobs, store the manifest, commit.
+"""Commit: build a draft's manifest, verify its blobs, store the manifest, commit `vN`.
 
-The manifest is built from the draft's batches (merged over the base version's entries for an
-incremental draft) into a spool, in bounded memory. If a committed version of the artifact
-already has that digest, the commit only deduplicates. Otherwise every blob the graph does not
-know to be stored is checked in the store (exists, declared size), the manifest and its pages
-are written, and the commit transaction creates `vN`.
+Owns the order of those steps, which is what keeps a version from ever existing without its
+bytes. The manifest is built from the draft's batches (merged over the base version's entries
+for an incremental draft) into a spool, in bounded memory. If a committed version of the
+artifact already has that digest, the commit only deduplicates. Otherwise every blob the graph
+does not know to be stored is checked in the store (exists, declared size), the manifest and its
+pages are written, and the commit transaction creates `vN`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 
-from api.artifacts.pages import read_page
-from api.artifacts.verification import verify_blobs
 from graph.artifacts import blobs as artifact_blobs
 from graph.artifacts import drafts, versions
 from graph.artifacts.commit import BuiltManifest, CommitResult, NotCommitted, commit_draft
@@ -31,6 +30,8 @@ from graph.core.driver import Graph
 from graph.core.errors import DigestMismatch, NotFound
 from graph.core.refs import ArtifactKey, SelectorKind, VersionRef
 from storage.base import BlobNotFound, BlobStore
+from workflows.pages import read_page
+from workflows.verification import verify_blobs
 
 _CONCURRENCY = 16
 
@@ -43,10 +44,10 @@ async def _draft_lines(graph: Graph, draft: DraftRecord) -> AsyncIterator[DraftL
                 yield decode_draft_line(line)
 
 
-async def _base_entries(store: BlobStore, page_digests: list[str]) -> AsyncIterator[ManifestEntry]:
+async def _base_entries(blobs: BlobStore, page_digests: list[str]) -> AsyncIterator[ManifestEntry]:
     for digest in page_digests:
         try:
-            page = await read_page(store, digest, cached=False)
+            page = await read_page(blobs, digest, cached=False)
         except BlobNotFound:
             raise NotFound("The base version was deleted", field="baseVersion") from None
         for entry in page:
@@ -54,7 +55,7 @@ async def _base_entries(store: BlobStore, page_digests: list[str]) -> AsyncItera
 
 
 async def build_manifest(
-    graph: Graph, store: BlobStore, draft: DraftRecord, spool: ManifestSpool
+    graph: Graph, blobs: BlobStore, draft: DraftRecord, spool: ManifestSpool
 ) -> list[str]:
     """Fill `spool` with the draft's manifest; return base blobs it no longer uses."""
     changes = _draft_lines(graph, draft)
@@ -65,7 +66,7 @@ async def build_manifest(
         [layout] = await versions.manifest_layouts(graph, [draft.base_version_id])
         if layout is None:
             raise NotFound("The base version was deleted", field="baseVersion")
-        entries = merge_with_base(_base_entries(store, layout.page_digests), changes, dropped)
+        entries = merge_with_base(_base_entries(blobs, layout.page_digests), changes, dropped)
     async for entry in entries:
         spool.add(entry)
     spool.finish()
@@ -83,7 +84,7 @@ async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
 
 
 async def store_manifest(
-    graph: Graph, store: BlobStore, draft_id: str, spool: ManifestSpool
+    graph: Graph, blobs: BlobStore, draft_id: str, spool: ManifestSpool
 ) -> None:
     """Write the manifest and its pages (linked to the draft first, so GC keeps them).
 
@@ -99,8 +100,8 @@ async def store_manifest(
 
     async def ensure(digest: str, start: int, end: int) -> None:
         async with limit:
-            if not await store.exists(digest):
-                await store.put_stream(digest, _chunks(spool.read_range(start, end)))
+            if not await blobs.exists(digest):
+                await blobs.put_stream(digest, _chunks(spool.read_range(start, end)))
 
     await asyncio.gather(*(ensure(d, start, end) for d, (start, end) in ranges.items()))
 
@@ -119,13 +120,21 @@ def _built(spool: ManifestSpool, stale: list[str], draft: DraftRecord) -> BuiltM
 
 
 async def commit(
-    graph: Graph, store: BlobStore, draft_id: str, expected_digest: str | None, *, actor: str
+    graph: Graph,
+    blobs: BlobStore,
+    draft: DraftRecord,
+    expected_digest: str | None,
+    *,
+    actor: str,
 ) -> CommitResult:
-    """Commit a draft (see the module doc); the caller is authorised on the draft's organisation."""
-    draft = await drafts.require_draft(graph, draft_id)
+    """Commit `draft` (see the module doc) as the caller read it, authorised on its organisation.
+
+    The draft is not read again here: the commit transaction re-checks it under the artifact's
+    lock, so a draft discarded meanwhile is NOT_FOUND and one extended meanwhile is CONFLICT.
+    """
     key = ArtifactKey(draft.org, draft.project, draft.name)
     with ManifestSpool() as spool:
-        stale = await build_manifest(graph, store, draft, spool)
+        stale = await build_manifest(graph, blobs, draft, spool)
         if expected_digest is not None and expected_digest != spool.digest:
             raise DigestMismatch(
                 f"The manifest digest is {spool.digest}, not {expected_digest}",
@@ -137,12 +146,12 @@ async def commit(
         )
         if existing is not None:
             try:
-                return await commit_draft(graph, draft_id, manifest, actor, allow_create=False)
+                return await commit_draft(graph, draft.id, manifest, actor, allow_create=False)
             except NotCommitted:
                 pass  # deleted meanwhile: commit as new content
-        await verify_blobs(graph, store, draft_id)
-        await store_manifest(graph, store, draft_id, spool)
-        result = await commit_draft(graph, draft_id, manifest, actor, allow_create=True)
+        await verify_blobs(graph, blobs, draft.id)
+        await store_manifest(graph, blobs, draft.id, spool)
+        result = await commit_draft(graph, draft.id, manifest, actor, allow_create=True)
     if result.created:
         await apply_retention(graph, result.version.artifact_id)
     return result

@@ -1,5 +1,6 @@
-"""Checking that the store holds a draft's blobs with their declared sizes.
+"""Verification: checking that the store holds a draft's blobs with their declared sizes.
 
+Owns what counts as uploaded (present, with the declared size) and recording it in the graph.
 The commit checks every blob the graph does not yet know to be stored; clients may confirm
 uploads batch by batch while later ones are still running (`confirmArtifactUploads`), so that
 little or nothing is left to check when they commit.
@@ -18,12 +19,12 @@ from storage.base import BlobStore
 _CONCURRENCY = 16
 
 
-async def _sizes(store: BlobStore, needs: list[BlobNeed]) -> list[int | None]:
+async def _sizes(blobs: BlobStore, needs: list[BlobNeed]) -> list[int | None]:
     limit = asyncio.Semaphore(_CONCURRENCY)
 
     async def size_of(digest: str) -> int | None:
         async with limit:
-            return await store.size(digest)
+            return await blobs.size(digest)
 
     return list(await asyncio.gather(*(size_of(need.digest) for need in needs)))
 
@@ -36,11 +37,11 @@ def _check_sizes(needs: list[BlobNeed], sizes: list[int | None]) -> None:
             )
 
 
-async def verify_blobs(graph: Graph, store: BlobStore, draft_id: str) -> None:
+async def verify_blobs(graph: Graph, blobs: BlobStore, draft_id: str) -> None:
     """MISSING_BLOB or SIZE_MISMATCH unless every blob not yet known to be stored is in the
     store with its declared size."""
     needs = await artifact_blobs.unstored_blobs(graph, draft_id)
-    sizes = await _sizes(store, needs)
+    sizes = await _sizes(blobs, needs)
     missing = [need for need, size in zip(needs, sizes, strict=True) if size is None]
     if missing:
         first = missing[0]
@@ -53,7 +54,7 @@ async def verify_blobs(graph: Graph, store: BlobStore, draft_id: str) -> None:
 
 
 async def confirm_uploads(
-    graph: Graph, store: BlobStore, draft_id: str, digests: list[str]
+    graph: Graph, blobs: BlobStore, draft_id: str, digests: list[str]
 ) -> tuple[int, list[str]]:
     """Check these blobs of the draft in the store and record the ones present as stored.
 
@@ -62,7 +63,7 @@ async def confirm_uploads(
     """
     found = await artifact_blobs.draft_blobs_among(graph, draft_id, sorted(set(digests)))
     needs = [need for need, stored in found if not stored]
-    sizes = await _sizes(store, needs)
+    sizes = await _sizes(blobs, needs)
     _check_sizes(needs, sizes)
     present = [need.digest for need, size in zip(needs, sizes, strict=True) if size is not None]
     if present:

@@ -1,0 +1,101 @@
+"""Uploads: draft entries answered with upload targets, and finishing multipart uploads.
+
+Owns the promise that a new draft exists only together with its upload targets (when they cannot
+be issued, the draft is deleted again) and that a completed multipart upload is checked by the
+store and recorded in the graph before it counts. Bytes never pass through the API: each blob the
+store lacks gets a signed PUT, or an opened multipart upload above the store's threshold (S3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from graph.artifacts import drafts
+from graph.artifacts.drafts import BlobNeed, DraftSpec
+from graph.artifacts.manifests import DraftLine
+from graph.core.driver import Graph
+from graph.core.errors import DigestMismatch, InvalidInput
+from storage import base as storage
+from storage.base import BlobStore, UploadTarget
+from workflows.settings import WorkflowSettings
+from workflows.verification import confirm_uploads
+
+_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class BlobTarget:
+    """Where the client sends one blob the store lacks."""
+
+    digest: str
+    size: int
+    target: UploadTarget
+
+
+async def upload_targets(
+    blobs: BlobStore, settings: WorkflowSettings, needs: list[BlobNeed]
+) -> list[BlobTarget]:
+    """One target per blob, in the order of `needs`, valid `settings.signed_url_ttl_seconds`."""
+    expires_in = settings.signed_url_ttl_seconds
+    limit = asyncio.Semaphore(_CONCURRENCY)
+
+    async def one(need: BlobNeed) -> BlobTarget:
+        async with limit:
+            target = await blobs.presign_upload(need.digest, need.size, expires_in)
+        return BlobTarget(need.digest, need.size, target)
+
+    return list(await asyncio.gather(*(one(need) for need in needs)))
+
+
+async def start_draft(
+    graph: Graph,
+    blobs: BlobStore,
+    settings: WorkflowSettings,
+    spec: DraftSpec,
+    lines: list[DraftLine],
+) -> tuple[str, list[BlobTarget]]:
+    """Create a draft with its first entries; return its id and targets for the missing blobs."""
+    draft_id, needs = await drafts.create_draft(graph, spec, lines)
+    try:
+        targets = await upload_targets(blobs, settings, needs)
+    except BaseException:
+        await drafts.delete_draft(graph, draft_id)
+        raise
+    return draft_id, targets
+
+
+async def add_entries(
+    graph: Graph,
+    blobs: BlobStore,
+    settings: WorkflowSettings,
+    draft_id: str,
+    lines: list[DraftLine],
+) -> list[BlobTarget]:
+    """Append a batch to a pending draft; return targets for the blobs it newly needs."""
+    _, needs = await drafts.append_entries(graph, draft_id, lines)
+    return await upload_targets(blobs, settings, needs)
+
+
+async def complete_multipart(
+    graph: Graph,
+    blobs: BlobStore,
+    draft_id: str,
+    digest: str,
+    upload_id: str,
+    parts: list[tuple[int, str]],
+) -> None:
+    """Finish a multipart upload of one of the draft's blobs and record it as stored.
+
+    DIGEST_MISMATCH if the bytes hash to another digest (the store deletes them); INVALID_INPUT
+    if the store refuses the parts; SIZE_MISMATCH if the blob is not its declared size.
+    """
+    try:
+        await blobs.complete_multipart(digest, upload_id, parts)
+    except storage.DigestMismatch as error:
+        raise DigestMismatch(
+            f"Uploaded bytes hash to {error.actual}, not {digest}", field="digest"
+        ) from None
+    except storage.BlobStoreError as error:
+        raise InvalidInput(f"The store refused the upload: {error}", field="parts") from None
+    await confirm_uploads(graph, blobs, draft_id, [digest])
