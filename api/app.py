@@ -22,7 +22,6 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from api.access.safe_json import SafeJsonParsing
-from api.artifacts.sweeper import run_sweeper
 from api.authz import authenticate
 from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
@@ -35,6 +34,7 @@ from graph.core.bootstrap import bootstrap
 from graph.core.driver import connect
 from storage.factory import open_blob_store
 from storage.signing import UrlSigner
+from workflows.sweeper import run_sweeper
 
 log = logging.getLogger("lineage.app")
 
@@ -123,8 +123,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             await first_start(settings, app.state.services.graph)
         sweeper: asyncio.Task[None] | None = None
         if owned and settings.sweep_interval_seconds > 0:
+            running: Services = app.state.services
             sweeper = asyncio.create_task(
-                run_sweeper(app.state.services, settings.sweep_interval_seconds)
+                run_sweeper(running.graph, running.blobs, running.workflow_settings)
             )
         try:
             yield

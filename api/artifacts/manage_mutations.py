@@ -6,7 +6,6 @@ import strawberry
 from strawberry.types import Info
 
 from api.artifacts.ids import node_id_of
-from api.artifacts.sweeper import sweep
 from api.artifacts.types import AliasEvent, Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
@@ -18,6 +17,7 @@ from graph.artifacts.records import VersionRecord
 from graph.core.errors import NotFound
 from graph.core.names import validate_name
 from graph.core.refs import parse_artifact_path
+from workflows.sweeper import sweep
 
 
 @strawberry.input(description="An artifact alias to point at a version.")
@@ -292,7 +292,7 @@ class ArtifactManageMutation:
     ) -> SweepArtifactsPayload:
         validate_name(input.organization, field="organization")
         await info.context.authorize(Action.ADMIN, org=input.organization)
-        report = await sweep(info.context.services, org=input.organization)
+        report = await sweep(info.context.graph, info.context.blobs, org=input.organization)
         return SweepArtifactsPayload(
             expired_versions=report.expired_versions,
             expired_drafts=report.expired_drafts,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
-from api.artifacts.sweeper import run_sweeper
 from api.context import Services
 from graph.access.memberships import add_member
 from graph.access.users import create_user
@@ -19,6 +19,7 @@ from graph.core.values import now
 from storage.base import BlobStore
 from tests.conftest import ApiClient, SessionUser
 from tests.sdk.support import commit, create_draft, log_files, sha, unique_bytes
+from workflows.sweeper import run_sweeper
 
 DELETE = """
 mutation($v: ID!, $drop: Boolean!) {
@@ -198,7 +199,8 @@ async def test_drafts_left_past_their_deadline_are_swept(
 
     in_background = await create_draft(api, org, "ds", {"f": unique_bytes()})
     await graph.write(fetch_one, EXPIRE_DRAFT, id=in_background["draftId"])
-    task = asyncio.create_task(run_sweeper(s3_services, 0.05))
+    every_50ms = replace(s3_services.workflow_settings, sweep_interval_seconds=0.05)
+    task = asyncio.create_task(run_sweeper(graph, s3_services.blobs, every_50ms))
     try:
         for _ in range(200):
             if await drafts.draft_by_id(graph, in_background["draftId"]) is None:

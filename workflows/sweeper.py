@@ -1,0 +1,59 @@
+"""The sweeper: expire versions and drafts, apply retention, collect garbage.
+
+Owns the order of one pass and running passes periodically. `sweep` is what the admin mutation
+runs once; `run_sweeper` runs it every `settings.sweep_interval_seconds` for the life of the app.
+A failing sweep is logged and retried at the next interval; it never takes the app down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from graph.artifacts import retention, ttl
+from graph.artifacts.gc import collect_garbage
+from graph.core.driver import Graph
+from graph.core.values import now
+from storage.base import BlobStore
+from workflows.settings import WorkflowSettings
+
+log = logging.getLogger("lineage.sweeper")
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    expired_versions: int
+    expired_drafts: int
+    retention_deleted: int
+    deleted_blobs: int
+
+
+async def sweep(graph: Graph, blobs: BlobStore, *, org: str | None = None) -> SweepReport:
+    """One pass; `org` limits expiry and retention to one organisation (GC is always global:
+    it only ever deletes blobs nothing uses)."""
+    at = now()
+    expired = await ttl.expire_versions(graph, at, org=org)
+    drafts = await ttl.expire_drafts(graph, at, org=org)
+    retained = await retention.apply_all_retention(graph, org=org)
+    report = await collect_garbage(graph, blobs)
+    return SweepReport(
+        expired_versions=len(expired),
+        expired_drafts=drafts,
+        retention_deleted=retained,
+        deleted_blobs=len(report.deleted),
+    )
+
+
+async def run_sweeper(graph: Graph, blobs: BlobStore, settings: WorkflowSettings) -> None:
+    """Sweep every `settings.sweep_interval_seconds` until cancelled."""
+    while True:
+        try:
+            report = await sweep(graph, blobs)
+            if any(vars(report).values()):
+                log.info("artifact sweep", extra=vars(report))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("artifact sweep failed; retrying at the next interval")
+        await asyncio.sleep(settings.sweep_interval_seconds)
