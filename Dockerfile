@@ -8,6 +8,7 @@ COPY pyproject.toml README.md ./
 COPY api ./api
 COPY graph ./graph
 COPY storage ./storage
+COPY workflows ./workflows
 COPY services ./services
 COPY lineage ./lineage
 RUN pip install '.[server]' && useradd --system --create-home lineage && mkdir -p /data && chown lineage /data

@@ -86,7 +86,12 @@ class S3BlobStore:
             max_concurrency=max_concurrency,
         )
         presign_client = (
-            make_client(**{**connection, "endpoint_url": public_endpoint_url})
+            make_client(
+                endpoint_url=public_endpoint_url,
+                region=region,
+                access_key=access_key,
+                secret_key=secret_key,
+            )
             if public_endpoint_url and public_endpoint_url != endpoint_url
             else None
         )

@@ -55,7 +55,7 @@ def make_client(
         read_timeout=read_timeout,
     )
     session = boto3.session.Session()
-    return session.client(
+    return session.client(  # pyright: ignore[reportUnknownMemberType]  # boto3's overloads
         "s3",
         endpoint_url=endpoint_url,
         aws_access_key_id=access_key,

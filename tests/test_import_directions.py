@@ -107,7 +107,7 @@ def test_every_import_follows_an_allowed_arrow() -> None:
 
 
 def test_wings_meet_only_through_their_named_surface() -> None:
-    """Another wing's internals stay its own: import `from graph.<wing> import <name in __all__>`."""
+    """Another wing stays its own: import `from graph.<wing> import <a name in its __all__>`."""
     wrong = []
     for module, path in modules():
         source = unit_of(module)

@@ -65,7 +65,7 @@ def test_every_schema_element_has_a_description() -> None:
 
 
 def test_the_check_sees_missing_descriptions() -> None:
-    sdl = '''
+    sdl = """
     "A described type."
     type Query {
       "Described."
@@ -74,6 +74,6 @@ def test_the_check_sees_missing_descriptions() -> None:
     }
     enum E { ONE }
     input I { f: Int }
-    '''
+    """
     missing = undescribed(build_schema(sdl))
     assert missing == ["E", "E.ONE", "I", "I.f", "Query.a(x)", "Query.b"]

@@ -6,7 +6,7 @@ Only COMMITTED versions are ever returned; drafts and deleted versions are invis
 
 from __future__ import annotations
 
-from typing import LiteralString
+from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
@@ -107,7 +107,7 @@ async def manifest_layouts(graph: Graph, ids: list[str]) -> list[ManifestLayout 
             version_id=row["id"],
             file_count=int(row["file_count"] or 0),
             page_digests=list(row["page_digests"] or []),
-            page_counts=[int(c) for c in row["page_counts"] or []],
+            page_counts=[int(count) for count in _list(row["page_counts"])],
         )
         for row in rows
     }
@@ -119,3 +119,8 @@ async def producers(graph: Graph, ids: list[str]) -> list[str | None]:
     rows = await graph.read(fetch_all, PRODUCERS, ids=ids)
     found = {row["id"]: row["run_id"] for row in rows}
     return [found.get(i) for i in ids]
+
+
+def _list(value: Any) -> list[Any]:
+    """A list property that may be absent (null) on older nodes."""
+    return list(value) if value else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, cast
 
 from graph.core.driver import Graph
 from graph.core.tx import fetch_page
@@ -41,6 +41,7 @@ class AuditEventRecord:
 
 
 def _event(row: Any) -> AuditEventRecord:
+    details: Any
     try:
         details = json.loads(row["details"]) if row["details"] else {}
     except (TypeError, ValueError):
@@ -53,7 +54,7 @@ def _event(row: Any) -> AuditEventRecord:
         action=row["action"],
         target_kind=row["target_kind"],
         target_id=row["target_id"],
-        details=details if isinstance(details, dict) else {"value": details},
+        details=cast(dict[str, Any], details) if isinstance(details, dict) else {"value": details},
     )
 
 

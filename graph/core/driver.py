@@ -37,11 +37,11 @@ class Graph:
     database: str = "neo4j"
 
     async def read(self, work: TxWork[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with self.driver.session(database=self.database) as session:
+        async with self.driver.session(database=self.database) as session:  # pyright: ignore[reportUnknownMemberType]  # driver types **config loosely
             return await session.execute_read(work, *args, **kwargs)
 
     async def write(self, work: TxWork[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with self.driver.session(database=self.database) as session:
+        async with self.driver.session(database=self.database) as session:  # pyright: ignore[reportUnknownMemberType]  # driver types **config loosely
             return await session.execute_write(work, *args, **kwargs)
 
     async def read_record(self, query: LiteralString, /, **params: Any) -> Record | None:
@@ -54,7 +54,7 @@ class Graph:
         """
         for attempt in range(1, READ_ATTEMPTS + 1):
             try:
-                async with self.driver.session(
+                async with self.driver.session(  # pyright: ignore[reportUnknownMemberType]
                     database=self.database, default_access_mode=READ_ACCESS
                 ) as session:
                     return await (await session.run(query, params)).single()
@@ -82,7 +82,7 @@ def connect(uri: str, user: str | None, password: str | None, database: str = "n
     auth = (user, password) if user and password else None
     # Server notifications (e.g. "property key does not exist" for optional properties read
     # before any node has them) are advice for query authors, not runtime events worth a log line.
-    driver = AsyncGraphDatabase.driver(
+    driver = AsyncGraphDatabase.driver(  # pyright: ignore[reportUnknownMemberType]
         uri,
         auth=auth,
         max_connection_pool_size=64,

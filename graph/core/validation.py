@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from graph.core.errors import InvalidInput, InvalidName, MetadataTooLarge
 from graph.core.names import validate_name
@@ -62,6 +62,7 @@ def encode_json_object(
     """
     if not isinstance(value, dict):
         raise InvalidInput(f"{field} must be a JSON object", field=field)
+    value = cast(dict[str, Any], value)
     if max_keys is not None and len(value) > max_keys:
         raise MetadataTooLarge(
             f"{field} has {len(value)} keys; at most {max_keys} are allowed", field=field

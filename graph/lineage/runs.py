@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, LiteralString
+from typing import Any, LiteralString, cast
 
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
@@ -193,7 +193,7 @@ def _decode(value: Any) -> dict[str, Any]:
     if not value:
         return {}
     decoded = json.loads(value)
-    return decoded if isinstance(decoded, dict) else {}
+    return cast(dict[str, Any], decoded) if isinstance(decoded, dict) else {}
 
 
 def from_millis(value: Any) -> datetime | None:

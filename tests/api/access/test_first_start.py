@@ -21,7 +21,7 @@ from graph.core.errors import Forbidden
 from services import neo4j_server
 from services.neo4j_server import Neo4jServerConfig
 from tests import conftest
-from tests.access.conftest import MakeUser
+from tests.api.access.conftest import MakeUser
 from tests.conftest import SessionUser, start_live_server
 
 REPO = Path(__file__).resolve().parents[2]

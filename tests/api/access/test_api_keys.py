@@ -16,7 +16,7 @@ from graph.core.driver import Graph
 from graph.core.errors import AlreadyExists, InvalidInput, InvalidName, LimitExceeded, NotFound
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import now
-from tests.access.conftest import MakeUser
+from tests.api.access.conftest import MakeUser
 
 
 async def test_a_key_is_stored_only_as_its_hash(graph: Graph, make_user: MakeUser) -> None:

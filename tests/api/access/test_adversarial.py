@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from graph.core.driver import Graph
-from tests.access.conftest import Identity, MakeUser
-from tests.access.world import World, build_world, snapshot
+from tests.api.access.conftest import Identity, MakeUser
+from tests.api.access.world import World, build_world, snapshot
 from tests.conftest import ApiClient
 
 INJECTIONS = [

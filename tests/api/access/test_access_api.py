@@ -12,8 +12,8 @@ from api.app import create_app
 from api.context import Services
 from graph.core.driver import Graph
 from graph.core.tx import fetch_one
-from tests.access.conftest import Identity, MakeUser
-from tests.access.world import build_world
+from tests.api.access.conftest import Identity, MakeUser
+from tests.api.access.world import build_world
 from tests.conftest import ApiClient, SessionUser
 
 ME = """

@@ -14,7 +14,7 @@ from graph.core.audit_log import AuditFilter
 from graph.core.driver import Graph
 from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from graph.core.tx import fetch_one
-from tests.access.conftest import Identity, MakeUser, caller_of
+from tests.api.access.conftest import Identity, MakeUser, caller_of
 
 
 async def founded(graph: Graph, make_user: MakeUser, org: str) -> Identity:

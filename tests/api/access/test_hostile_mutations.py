@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from graph.access import orgs
 from graph.core.driver import Graph
-from tests.access.conftest import MakeUser
-from tests.access.world import PENDING_DIGEST, World, build_world, snapshot
+from tests.api.access.conftest import MakeUser
+from tests.api.access.world import PENDING_DIGEST, World, build_world, snapshot
 from tests.conftest import ApiClient
 
 INJECTIONS = ["x' OR '1'='1", 'a"}) DETACH DELETE n //', "../../x", "a\x00b", "$x", "é", " "]

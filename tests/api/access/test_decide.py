@@ -15,7 +15,7 @@ from graph.core.driver import Graph
 from graph.core.errors import Forbidden, InvalidName, NotFound, Unauthenticated
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import new_id, now
-from tests.access.conftest import Identity, MakeUser, caller_of
+from tests.api.access.conftest import Identity, MakeUser, caller_of
 
 ALL = (Action.READ, Action.WRITE, Action.ADMIN)
 

@@ -16,8 +16,8 @@ from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType, get_n
 
 from api.schema import schema
 from graph.core.driver import Graph
-from tests.access.conftest import Identity, MakeUser
-from tests.access.world import PENDING_DIGEST, World, build_world, snapshot
+from tests.api.access.conftest import Identity, MakeUser
+from tests.api.access.world import PENDING_DIGEST, World, build_world, snapshot
 from tests.conftest import ApiClient
 
 Args = Callable[[World, str], dict[str, Any]]

@@ -13,7 +13,7 @@ from typing import Any, LiteralString
 from graph.core.driver import Graph
 from graph.core.tx import fetch_all, fetch_one
 from storage.keys import sha256_bytes
-from tests.access.conftest import Identity
+from tests.api.access.conftest import Identity
 from tests.conftest import ApiClient
 
 PENDING_BLOB = b"a blob the pending draft waits for"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from graph.core.driver import Graph
-from tests.api.test_registry_api import global_id, link, new_org
+from tests.api.registry.test_registry_api import global_id, link, new_org
 from tests.conftest import ApiClient
 from tests.registry_fixtures import make_run, make_version
 
