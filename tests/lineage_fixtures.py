@@ -1,17 +1,18 @@
-"""Helpers for lineage tests: projects, versions written with raw Cypher, runs and edges.
+"""Helpers for lineage tests: projects, committed versions, runs and edges.
 
-Versions belong to the artifacts feature; these tests create them directly with Cypher that
-follows the graph model in DEVELOPERS.md (COMMITTED, indexed per artifact, `latest` alias), so
-lineage is tested on its own.
+Every object is written by the product's own functions (versions through draft and commit in
+`tests.model_writer`, runs and edges through `graph.lineage`), so lineage is tested on the same
+graph the API builds, never on a hand-written imitation of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, LiteralString
+from typing import Any
 
 from graph.access.orgs import ensure_project
+from graph.artifacts import aliases
 from graph.core.driver import Graph
 from graph.core.values import new_id
 from graph.lineage import edges as lineage_edges
@@ -19,39 +20,9 @@ from graph.lineage import runs
 from graph.lineage.ingest import IngestEdge, IngestRun, ingest
 from graph.lineage.model import EdgeKind
 from graph.lineage.runs import NewRun, RunState
+from tests.model_writer import log_version, start_draft
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
-
-ADD_VERSIONS: LiteralString = """
-MATCH (o:Organization {name: $org})-[:HAS_PROJECT]->(p:Project {name: $project})
-MERGE (a:Artifact {project_id: p.id, name: $artifact})
-  ON CREATE SET a.id = $artifact_id, a.org_id = o.id, a.type = $type, a.description = null,
-                a.tags = [], a.next_index = 0, a.created_at = datetime()
-SET a._lock = coalesce(a._lock, 0) + 1
-MERGE (p)-[:HAS_ARTIFACT]->(a)
-WITH o, p, a, a.next_index AS base
-SET a.next_index = base + size($rows)
-WITH o, p, a, base
-UNWIND range(0, size($rows) - 1) AS i
-WITH o, p, a, base, i, $rows[i] AS row
-CREATE (v:ArtifactVersion {
-  id: row.id, artifact_id: a.id, artifact_name: a.name, artifact_type: a.type,
-  project_id: p.id, project_name: p.name, org_id: o.id, org_name: o.name, index: base + i,
-  digest: row.id, size: row.size, file_count: 1, description: row.description,
-  metadata: '{}', tags: [], created_at: datetime({epochMillis: row.created_ms}),
-  created_by: 'tests', state: row.state, ttl_seconds: null, expires_at: null})
-CREATE (a)-[:HAS_VERSION]->(v)
-RETURN collect(v.id) AS ids, a.id AS artifact_id
-"""
-
-MOVE_ALIAS: LiteralString = """
-MATCH (v:ArtifactVersion {id: $version})
-MERGE (al:Alias {artifact_id: v.artifact_id, name: $alias})
-WITH al, v
-OPTIONAL MATCH (al)-[old:POINTS_TO]->()
-DELETE old
-MERGE (al)-[:POINTS_TO]->(v)
-"""
 
 
 @dataclass
@@ -62,7 +33,7 @@ class World:
     org: str
     project: str
     clock: datetime = T0
-    versions: dict[str, str] = field(default_factory=dict)
+    artifact_of: dict[str, str] = field(default_factory=dict)
 
     def tick(self) -> datetime:
         self.clock += timedelta(seconds=1)
@@ -78,39 +49,40 @@ class World:
         state: str = "COMMITTED",
         description: str | None = None,
     ) -> list[str]:
-        """Append `count` versions to an artifact (created if new); returns their ids."""
-        rows: list[dict[str, Any]] = []
+        """Append `count` versions to an artifact (created if new); returns their ids.
+
+        `state="PENDING"` makes drafts instead (never committed, so never visible to lineage).
+        """
+        ids: list[str] = []
         for _ in range(count):
-            rows.append(
-                {
-                    "id": new_id(),
-                    "size": 100,
-                    "description": description,
-                    "state": state,
-                    "created_ms": int(self.tick().timestamp() * 1000),
-                }
+            if state == "PENDING":
+                ids.append(
+                    await start_draft(self.graph, self.org, project or self.project, artifact, type)
+                )
+                continue
+            logged = await log_version(
+                self.graph,
+                self.org,
+                project or self.project,
+                artifact,
+                type=type,
+                description=description,
             )
-        result, _, _ = await self.graph.driver.execute_query(
-            ADD_VERSIONS,
-            org=self.org,
-            project=project or self.project,
-            artifact=artifact,
-            artifact_id=new_id(),
-            type=type,
-            rows=rows,
-            database_=self.graph.database,
-        )
-        ids: list[str] = list(result[0]["ids"])
-        for i, version_id in enumerate(ids):
-            self.versions[f"{artifact}:{len(self.versions) + i}"] = version_id
+            self.artifact_of[logged.version.id] = logged.version.artifact_id
+            ids.append(logged.version.id)
         return ids
 
     async def version(self, artifact: str, **kwargs: Any) -> str:
         return (await self.versions_of(artifact, 1, **kwargs))[0]
 
     async def alias(self, version_id: str, alias: str) -> None:
-        await self.graph.driver.execute_query(
-            MOVE_ALIAS, version=version_id, alias=alias, database_=self.graph.database
+        """Point `alias` at the version, as `setArtifactAlias` does (`latest` moves by itself)."""
+        await aliases.set_alias(
+            self.graph,
+            artifact_id=self.artifact_of[version_id],
+            version_id=version_id,
+            alias=alias,
+            actor="tests",
         )
 
     async def run(

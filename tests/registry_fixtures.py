@@ -1,59 +1,18 @@
-"""Project-side data for registry tests, written with raw Cypher following the graph model in
-DEVELOPERS.md (organisations, projects, artifacts, committed versions, runs, users), so the
-registry is tested on exactly the shape the artifacts and lineage features produce.
+"""Project-side data for registry tests: organisations, projects, committed versions, runs and
+users, written by the product's own functions (`tests.model_writer`, `graph.lineage`,
+`graph.access`), so the registry is tested on exactly the shape the artifacts and lineage
+features produce.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import LiteralString
 
+from graph.access.orgs import ensure_project
+from graph.access.users import create_user
 from graph.core.driver import Graph
-from graph.core.tx import fetch_single
-from graph.core.values import new_id, now
-
-NEW_VERSION: LiteralString = """
-MERGE (o:Organization {name: $org})
-ON CREATE SET o.id = $org_id, o.created_at = $now
-MERGE (p:Project {org_id: o.id, name: $project})
-ON CREATE SET p.id = $project_id, p.created_at = $now
-MERGE (o)-[:HAS_PROJECT]->(p)
-MERGE (a:Artifact {project_id: p.id, name: $name})
-ON CREATE SET a.id = $artifact_id, a.org_id = o.id, a.type = $type, a.description = '',
-  a.tags = [], a.next_index = 0, a.created_at = $now
-MERGE (p)-[:HAS_ARTIFACT]->(a)
-SET a._lock = coalesce(a._lock, 0) + 1
-WITH o, p, a, a.next_index AS index
-SET a.next_index = index + 1
-CREATE (v:ArtifactVersion {id: $id, artifact_id: a.id, artifact_name: a.name,
-  artifact_type: a.type, project_id: p.id, project_name: p.name, org_id: o.id,
-  org_name: o.name, index: CASE WHEN $state = 'PENDING' THEN null ELSE index END,
-  digest: $digest, size: $size, file_count: 1, description: $description, metadata: '{}',
-  tags: [], created_at: $now, created_by: 'tester', state: $state})
-CREATE (a)-[:HAS_VERSION]->(v)
-RETURN v.id AS id, v.index AS index
-"""
-
-NEW_RUN: LiteralString = """
-MATCH (v:ArtifactVersion {id: $version_id})
-MATCH (p:Project {id: v.project_id})
-CREATE (r:Run {id: $id, project_id: p.id, org_id: v.org_id, name: $name, job_type: $job_type,
-               state: 'FINISHED', created_at: $now})
-CREATE (p)-[:HAS_RUN]->(r)
-CREATE (r)-[:PRODUCED {at: $now}]->(v)
-WITH r
-CALL (r) {
-  UNWIND $inputs AS input_id
-  MATCH (i:ArtifactVersion {id: input_id})
-  CREATE (r)-[:CONSUMED {at: $now}]->(i)
-}
-RETURN r.id AS id
-"""
-
-NEW_USER: LiteralString = """
-CREATE (u:User {id: $id, name: $name, created_at: $now})
-RETURN u.id AS id
-"""
+from graph.lineage import edges, runs
+from tests.model_writer import log_version, start_draft
 
 
 @dataclass(frozen=True)
@@ -63,6 +22,8 @@ class Version:
     org: str
     project: str
     name: str
+    digest: str | None = None
+    artifact_id: str | None = None
 
     @property
     def path(self) -> str:
@@ -79,45 +40,40 @@ async def make_version(
     state: str = "COMMITTED",
     description: str = "",
 ) -> Version:
-    """A new version of artifact `org/project/name` (created with `type` on first use)."""
-    version_id = new_id()
-    row = await graph.write(
-        fetch_single,
-        NEW_VERSION,
-        org=org,
-        project=project,
-        name=name,
-        type=type,
-        state=state,
-        description=description,
-        id=version_id,
-        digest=version_id * 2,
-        size=123,
-        org_id=new_id(),
-        project_id=new_id(),
-        artifact_id=new_id(),
-        now=now(),
+    """A new version of artifact `org/project/name` (created with `type` on first use).
+
+    `state="PENDING"` gives a draft: a version without an index that is never committed.
+    """
+    await ensure_project(graph, org, project)
+    if state == "PENDING":
+        draft_id = await start_draft(graph, org, project, name, type)
+        return Version(draft_id, None, org, project, name)
+    logged = await log_version(graph, org, project, name, type=type, description=description)
+    return Version(
+        logged.version.id,
+        logged.version.index,
+        org,
+        project,
+        name,
+        logged.version.digest,
+        logged.version.artifact_id,
     )
-    return Version(row["id"], row["index"], org, project, name)
 
 
 async def make_run(
     graph: Graph, produced: Version, *, name: str = "train", inputs: tuple[Version, ...] = ()
 ) -> str:
     """A finished run that produced `produced` (and consumed `inputs`)."""
-    row = await graph.write(
-        fetch_single,
-        NEW_RUN,
-        version_id=produced.id,
-        id=new_id(),
-        name=name,
-        job_type="train",
-        now=now(),
-        inputs=[i.id for i in inputs],
+    run = await runs.create_run(
+        graph, produced.org, produced.project, runs.NewRun(job_type="train", name=name)
     )
-    return str(row["id"])
+    for used in inputs:
+        await edges.use_artifact(graph, run.id, version_id=used.id)
+    await edges.record_produced(graph, run.id, produced.id)
+    await runs.update_run(graph, run.id, runs.RunChange(state=runs.RunState.FINISHED))
+    return run.id
 
 
 async def make_user(graph: Graph, name: str) -> str:
-    row = await graph.write(fetch_single, NEW_USER, id=new_id(), name=name, now=now())
-    return str(row["id"])
+    user, _ = await create_user(graph, name)
+    return user.id

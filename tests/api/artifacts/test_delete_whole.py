@@ -21,7 +21,7 @@ from graph.core.driver import Graph
 from graph.core.errors import NotFound
 from graph.core.refs import parse_registry_path
 from graph.core.tx import fetch_all, fetch_one
-from graph.core.values import new_id, now
+from graph.lineage import edges, runs
 from graph.registry.links import link_version
 from storage.base import BlobStore
 from tests.conftest import ApiClient, LiveServer, SessionUser
@@ -58,13 +58,6 @@ mutation($d: ID!) {
 """
 
 UNLINK = "mutation($p: String!) { unlinkArtifact(input: {path: $p}) { errors { code } } }"
-
-RUN_EDGES: LiteralString = """
-MATCH (v:ArtifactVersion {id: $produced}), (i:ArtifactVersion {id: $consumed})
-CREATE (r:Run {id: $id, project_id: v.project_id, org_id: v.org_id, name: 'train',
-               job_type: 'train', state: 'FINISHED', created_at: $now})
-CREATE (r)-[:PRODUCED {at: $now}]->(v), (r)-[:CONSUMED {at: $now}]->(i)
-"""
 
 LEFT: LiteralString = """
 RETURN COUNT { MATCH (:Artifact {id: $id}) } AS artifacts,
@@ -120,15 +113,9 @@ async def test_deletes_versions_drafts_aliases_and_history_keeps_lineage_frees_t
     assert (await api.data(DELETE_VERSION, {"v": v1["id"]}))["deleteArtifactVersion"] == {
         "errors": []
     }
-    run_id = new_id()
-    await graph.write(
-        fetch_one,
-        RUN_EDGES,
-        id=run_id,
-        produced=node_id(v2["id"]),
-        consumed=node_id(v0["id"]),
-        now=now(),
-    )
+    run_id = (await runs.create_run(graph, org, "p", runs.NewRun(job_type="train"))).id
+    await edges.record_produced(graph, run_id, node_id(v2["id"]))
+    await edges.use_artifact(graph, run_id, version_id=node_id(v0["id"]))
     draft_id = await uploaded_draft(api, org, "ds", {"g": unique_bytes()})
     artifact_id = v0["artifact"]["id"]
     params = {"id": node_id(artifact_id), "draft": draft_id, "run": run_id}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from graph.core.driver import Graph
-from graph.core.tx import fetch_all, fetch_one
-from graph.core.values import new_id
+from graph.core.tx import fetch_all
+from graph.lineage import runs
 from tests.conftest import ApiClient
 from tests.sdk.support import commit, create_draft, log_files, sha, unique_bytes
 
@@ -168,15 +168,7 @@ async def test_a_run_id_records_the_producer_of_a_new_version_only(
         " { errors { code } } }",
         {"o": org},
     )
-    run_id = new_id()
-    await graph.write(
-        fetch_one,
-        "MATCH (o:Organization {name: $org})-[:HAS_PROJECT]->(p:Project {name: 'p'}) "
-        "CREATE (p)-[:HAS_RUN]->(r:Run {id: $id, project_id: p.id, org_id: o.id, name: 'train'}) "
-        "RETURN r.id AS id",
-        org=org,
-        id=run_id,
-    )
+    run_id = (await runs.create_run(graph, org, "p", runs.NewRun(job_type="train"))).id
     files = {"m": unique_bytes()}
     made = await log_files(api, org, "model", files, type="model", runId=run_id)
     assert made["version"]["producedBy"] == run_id

@@ -80,7 +80,7 @@ async def test_link_resolve_and_read_back_through_graphql(
         "aliases": ["latest", "candidate"],
         "linkedBy": rv["linkedBy"],
         "artifactType": "model",
-        "digest": v1.id * 2,
+        "digest": v1.digest,
         "sourcePath": f"{org}/proj/resnet:v1",
         "sourceVersionId": global_id("ArtifactVersion", v1.id),
         "artifactName": "resnet",

@@ -31,7 +31,6 @@ async def test_a_batch_imports_runs_and_edges_and_a_retry_changes_nothing(
 ) -> None:
     world = await make_world(graph, unique("org"))
     data = await world.versions_of("data", 2)
-    await world.alias(data[1], "latest")
     model = await world.version("model", type="model")
     r1, r2 = unique("run"), unique("run")
     runs = [

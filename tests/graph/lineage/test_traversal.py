@@ -158,12 +158,16 @@ async def test_both_directions_and_filters_prune_during_the_walk(
         spec(raw, depth=51)
 
 
+WIDE = 600
+
+
 async def test_a_wide_level_comes_back_as_one_cluster_whatever_its_width(
     graph: Graph, unique: Callable[[str], str]
 ) -> None:
     world = await make_world(graph, unique("org"))
     seed = await world.version("raw")
-    shards = await world.versions_of("shards", 10_000, type="dataset")
+    # Wider than the default level limit (500), so neither listing nor clustering may cap it.
+    shards = await world.versions_of("shards", WIDE, type="dataset")
     (split,) = await world.steps(("split", [seed], shards))
     result = await traverse(graph, spec(seed, depth=2))
     assert not result.truncated
@@ -171,20 +175,20 @@ async def test_a_wide_level_comes_back_as_one_cluster_whatever_its_width(
     assert (runs_level.loose, runs_level.clusters) == ((split,), ())
     (cluster,) = shards_level.clusters
     assert (shards_level.total, cluster.size, cluster.label, cluster.type) == (
-        10_000,
-        10_000,
+        WIDE,
+        WIDE,
         "shards",
         "dataset",
     )
     assert len(cluster.preview) == 3 and set(cluster.preview) <= set(shards)
     assert shards_level.loose == () and shards_level.other == 0
-    assert shards_level.edges == ((split, f"c:{cluster.key}", 10_000),)
+    assert shards_level.edges == ((split, f"c:{cluster.key}", WIDE),)
 
-    unclustered = await traverse(graph, spec(seed, depth=2, cluster_threshold=20_000))
+    unclustered = await traverse(graph, spec(seed, depth=2, cluster_threshold=2 * WIDE))
     level = unclustered.levels[1]
-    assert level.clusters == () and len(level.loose) == 19 and level.other == 9_981
+    assert level.clusters == () and len(level.loose) == 19 and level.other == WIDE - 19
     assert sorted(level.edges) == sorted(
-        [(split, node, 1) for node in level.loose] + [(split, "*", 9_981)]
+        [(split, node, 1) for node in level.loose] + [(split, "*", WIDE - 19)]
     )
 
 
