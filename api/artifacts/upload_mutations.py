@@ -45,8 +45,8 @@ from graph.artifacts.fields import (
 from graph.artifacts.manifests import DraftLine, Removal, validate_digest
 from graph.core.errors import InvalidInput, LimitExceeded, NotFound, ProtectedAlias
 from graph.core.names import validate_name
-from graph.core.refs import LATEST, ArtifactKey
-from graph.core.validation import validate_alias, validate_tags
+from graph.core.refs import ArtifactKey
+from graph.core.validation import is_latest, validate_alias, validate_tags
 from workflows import commit as workflow_commit
 from workflows import uploads as workflow_uploads
 from workflows.uploads import BlobTarget
@@ -55,7 +55,7 @@ from workflows.verification import confirm_uploads
 
 def _aliases(aliases: list[str] | None) -> list[str]:
     names = list(dict.fromkeys(validate_alias(alias) for alias in aliases or []))
-    if LATEST in names:
+    if any(is_latest(name) for name in names):
         raise ProtectedAlias("'latest' always names the newest version", field="aliases")
     return names
 

@@ -19,7 +19,7 @@ from graph.core.driver import Graph
 from graph.core.errors import NotFound, ProtectedAlias
 from graph.core.refs import LATEST
 from graph.core.tx import fetch_all, fetch_page
-from graph.core.validation import validate_alias
+from graph.core.validation import is_latest, validate_alias
 from graph.core.values import new_id, now
 
 EVENT_FIELDS: LiteralString = """e {.id, .artifact_id, .alias, .action, .from_version_id,
@@ -236,10 +236,10 @@ async def set_alias(
     """Add `alias` to the version, moving it from another version of the artifact if needed.
 
     Returns the history event, or None when the alias already pointed there. `latest` is
-    refused (PROTECTED_ALIAS): it always follows the newest version.
+    refused (PROTECTED_ALIAS), in any case: it always follows the newest version.
     """
     validate_alias(alias)
-    if alias == LATEST:
+    if is_latest(alias):
         raise ProtectedAlias("'latest' always names the newest version", field="alias")
     return await graph.write(_set_alias_tx, artifact_id, version_id, alias, actor)
 
@@ -261,7 +261,7 @@ async def remove_alias(
 ) -> AliasEventRecord:
     """Remove a custom alias; NOT_FOUND if the artifact has no such alias."""
     validate_alias(alias)
-    if alias == LATEST:
+    if is_latest(alias):
         raise ProtectedAlias("'latest' always names the newest version", field="alias")
     return await graph.write(_remove_tx, artifact_id, alias, actor)
 

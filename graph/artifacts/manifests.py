@@ -43,6 +43,9 @@ REFERENCE_SCHEMES = frozenset({"s3", "file", "http", "https"})
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"[A-Za-z]:")
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Bidirectional marks, embeddings, overrides and isolates: they make a path display as another
+(`report\u202etxt.exe` shows as `reportexe.txt`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +90,10 @@ def sort_key(path: str) -> str:
 def validate_path(path: object, *, field: str = "path") -> str:
     """Return `path` if it is a relative path that stays inside the artifact root.
 
-    Refused (INVALID_PATH): empty, absolute, `\\`, a Windows drive, empty, `.` or `..` segments,
-    control characters including NUL, over 1024 characters or a segment over 255 UTF-8 bytes.
+    Refused (INVALID_PATH): empty, absolute, `\\`, a Windows drive prefix (`C:x`, `c:/x`),
+    empty, `.` or `..` segments, control characters including NUL, bidirectional control
+    characters (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), over 1024 characters or a segment
+    over 255 UTF-8 bytes.
     """
     if not isinstance(path, str) or not path:
         raise InvalidPath("A path must be a non-empty string", field=field)
@@ -97,11 +102,15 @@ def validate_path(path: object, *, field: str = "path") -> str:
         raise InvalidPath(f"Path longer than {MAX_PATH_LENGTH} characters: {shown!r}", field=field)
     if _CONTROL.search(path):
         raise InvalidPath(f"Path contains a control character: {shown!r}", field=field)
+    if _BIDI.search(path):
+        raise InvalidPath(
+            f"Path contains a bidirectional control character: {shown!r}", field=field
+        )
     if path.startswith("/") or "\\" in path:
         raise InvalidPath(f"Path must be relative and use '/': {shown!r}", field=field)
-    segments = path.split("/")
-    if _DRIVE.fullmatch(segments[0]):
+    if _DRIVE.match(path):
         raise InvalidPath(f"Path must not name a drive: {shown!r}", field=field)
+    segments = path.split("/")
     for segment in segments:
         if segment in {"", ".", ".."}:
             raise InvalidPath(f"Path escapes or is not normalised: {shown!r}", field=field)

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from graph.core.errors import InvalidInput, InvalidName, MetadataTooLarge
 from graph.core.names import validate_name
-from graph.core.refs import is_digest, looks_like_index
+from graph.core.refs import LATEST, is_digest, looks_like_index
 
 MAX_TAGS = 64
 MAX_TAG_LENGTH = 64
@@ -49,6 +49,18 @@ def validate_alias(alias: str, *, field: str = "alias") -> str:
     if looks_like_index(alias) or is_digest(alias):
         raise InvalidName(f"Alias {alias!r} would read as a version index or digest", field=field)
     return alias
+
+
+def alias_key(alias: str) -> str:
+    """The form aliases are compared in when deciding protection: case-folded, so `PROD` is
+    protected wherever `prod` is, and no alias passes for a protected one by case alone."""
+    return alias.casefold()
+
+
+def is_latest(alias: str) -> bool:
+    """Whether `alias` is `latest` in any case (`LATEST`, `Latest`): each feature refuses these
+    as it refuses `latest` itself, which the server keeps on the newest version."""
+    return alias_key(alias) == LATEST
 
 
 def encode_json_object(

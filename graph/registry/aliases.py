@@ -18,9 +18,9 @@ from neo4j import AsyncManagedTransaction
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import InvalidInput, ProtectedAlias
-from graph.core.refs import LATEST, RegistryPath
+from graph.core.refs import RegistryPath
 from graph.core.tx import fetch_all, fetch_one
-from graph.core.validation import validate_alias
+from graph.core.validation import alias_key, is_latest, validate_alias
 from graph.core.values import native_datetime, new_id, now
 from graph.registry.records import MembershipRecord
 from graph.registry.targets import LockedCollection, Selected, lock_collection_tx, select_version_tx
@@ -116,9 +116,10 @@ RETURN m {.alias, .seq, .from_version_id, .from_index, .to_version_id, .to_index
 
 def user_alias(alias: str, *, field: str = "alias") -> str:
     """An alias users may set or remove in a collection: any alias name
-    (`graph.core.validation.validate_alias`) but `latest`, which the registry keeps itself."""
+    (`graph.core.validation.validate_alias`) but `latest` in any case, which the registry keeps
+    itself."""
     validate_alias(alias, field=field)
-    if alias == LATEST:
+    if is_latest(alias):
         raise InvalidInput("'latest' is kept by the registry and cannot be set", field=field)
     return alias
 
@@ -126,8 +127,10 @@ def user_alias(alias: str, *, field: str = "alias") -> str:
 def check_protected(
     collection: LockedCollection, aliases: list[str], may_change_protected: bool
 ) -> None:
-    """`PROTECTED_ALIAS` unless the caller may change every protected alias in `aliases`."""
-    protected = sorted(set(aliases) & set(collection.protected_aliases))
+    """`PROTECTED_ALIAS` unless the caller may change every protected alias in `aliases`; an
+    alias differing from a protected one only in case (`PROD` beside `prod`) is protected too."""
+    keys = {alias_key(name) for name in collection.protected_aliases}
+    protected = sorted(name for name in set(aliases) if alias_key(name) in keys)
     if protected and not may_change_protected:
         raise ProtectedAlias(
             f"Alias {protected[0]!r} is protected in registry {collection.registry_name!r}: "
