@@ -32,7 +32,7 @@ from lineage.registry import (
     registry_version,
     unlink_artifact,
 )
-from lineage.run import Run, init
+from lineage.run import Run, current_run, init
 from lineage.traversal import (
     LineageCluster,
     LineageEdge,
@@ -69,6 +69,7 @@ __all__ = [
     "collections",
     "configure",
     "create_registry",
+    "current_run",
     "default_client",
     "delete_artifact",
     "delete_collection",

@@ -142,6 +142,7 @@ def log_entries(
                     )
                 for target in payload["uploads"]:
                     path = locals_by_digest[target["digest"]]
+                    bar.expect(int(target["size"]))
                     future = upload_pool.submit(upload_blob, http, target, path, bar, complete)
                     uploads.append(future)
                     if target["multipart"] is None:  # multipart ones are checked on completion

@@ -3,6 +3,7 @@
     version = lineage.get_artifact("acme/vision/images:latest")
     root = version.download()            # parallel, sha256-verified, through the local cache
     for file in version.files(): ...
+    version.verify(root)                 # [] while the folder still holds what was logged
 
 Downloads land in `./artifacts/<name>-v<N>` unless a root is given.
 """
@@ -12,13 +13,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lineage import artifact_queries as q
 from lineage.artifact_edits import ArtifactInfo, update_artifact_by_id, update_version_data
-from lineage.cache import BlobCache, place
+from lineage.cache import BlobCache, file_digest, place
 from lineage.client import Client, default_client
 from lineage.errors import LineageError
 from lineage.references import fetch_reference
@@ -122,8 +124,10 @@ class ArtifactVersion:
         """Download every file under `root` and return it.
 
         Stored files are fetched in parallel into the cache, their sha256 checked, then placed
-        as read-only hard links (writable copies with `copy=True`). References are fetched
-        from their source and checked against what was recorded.
+        as files of their own (copies, or copy-on-write reflinks), hashed again as they are
+        placed; editing them never changes the cache. `copy` is kept for compatibility: every
+        file is a writable copy. References are fetched from their source and checked against
+        what was recorded.
         """
         target = (
             Path(root) if root is not None else Path("artifacts") / f"{self.name}-v{self.index}"
@@ -139,6 +143,31 @@ class ArtifactVersion:
             description=self.path,
         )
         return target
+
+    def verify(
+        self, root: str | os.PathLike[str] | None = None, *, strict: bool = False
+    ) -> list[str]:
+        """The paths of this version's files that `root` (default: where `download()` puts
+        them) no longer holds as logged: missing, or with other bytes (another sha256, or for
+        a reference recorded without one, another size). In manifest order; [] when all match.
+
+        Files under `root` that are not part of the version are not looked at. With
+        `strict=True` a mismatch raises LineageError DIGEST_MISMATCH naming the paths instead.
+        """
+        target = (
+            Path(root) if root is not None else Path("artifacts") / f"{self.name}-v{self.index}"
+        )
+        files = list(self.files())
+        with ThreadPoolExecutor(default_workers()) as pool:
+            held = list(pool.map(lambda file: _holds(target, file), files))
+        mismatched = [file.path for file, ok in zip(files, held, strict=True) if not ok]
+        if mismatched and strict:
+            shown = ", ".join(mismatched[:20]) + (" ..." if len(mismatched) > 20 else "")
+            raise LineageError(
+                "DIGEST_MISMATCH",
+                f"{len(mismatched)} file(s) under {target} differ from {self.path}: {shown}",
+            )
+        return mismatched
 
     def new_draft(self) -> Artifact:
         """An artifact builder based on this version: add, replace or `remove` paths and log it;
@@ -218,9 +247,31 @@ def get_artifact(path: str, *, client: Client | None = None) -> ArtifactVersion:
 
 
 def use_artifact(path: str, *, client: Client | None = None) -> ArtifactVersion:
-    """Like `get_artifact`; inside a run, prefer the run's `use_artifact`, which also records
-    that the run consumed the version."""
+    """The version `path` names, used by the current run if there is one.
+
+    While a run started with `lineage.init` is unfinished (`lineage.current_run()`), this is
+    that run's `use_artifact`: it records that the run consumed the version, resolves a
+    relative path in the run's project and talks through the run's client. Outside a run it is
+    `get_artifact` and records nothing.
+    """
+    from lineage.run import current_run
+
+    run = current_run()
+    if run is not None:
+        return run.use_artifact(path)
     return get_artifact(path, client=client)
+
+
+def _holds(root: Path, file: ArtifactFile) -> bool:
+    """Whether `root` holds `file` with the bytes it was logged with."""
+    with suppress(LineageError, OSError):
+        path = _inside(root, file.path)
+        if not path.is_file():
+            return False
+        if file.size is not None and path.stat().st_size != file.size:
+            return False
+        return file.digest is None or file_digest(path) == file.digest
+    return False
 
 
 def _inside(root: Path, relative: str) -> Path:
@@ -240,7 +291,8 @@ def download_files(
     cache: BlobCache | None = None,
     description: str = "download",
 ) -> None:
-    """Fetch `(root, file)` pairs in parallel (see `ArtifactVersion.download`)."""
+    """Fetch `(root, file)` pairs in parallel (see `ArtifactVersion.download`; `copy` is
+    accepted for compatibility, every file being a copy of its own)."""
     cache = cache or BlobCache()
     count = workers or default_workers()
     bar = Progress(total, description, progress_enabled(progress))
@@ -263,8 +315,16 @@ def download_files(
                 return
             assert file.digest is not None and file.url is not None
             cached = download_blob(http, file.url, file.digest, file.size, cache, bar)
-            if not (dest.exists() and not copy and os.path.samefile(dest, cached)):
-                place(cached, dest, copy=copy)
+            if place(cached, dest, file.digest):
+                return
+            # The cache entry no longer matches its digest: drop it and fetch the blob again.
+            cache.discard(file.digest)
+            bar.update(-(file.size or 0))
+            fresh = download_blob(http, file.url, file.digest, file.size, cache, bar)
+            if not place(fresh, dest, file.digest):
+                raise LineageError(
+                    "DIGEST_MISMATCH", f"the cached copy of {file.path} changed while placed"
+                )
 
         futures: list[Future[None]] = []
         try:

@@ -2,21 +2,28 @@
 
 Lives in `$LINEAGE_CACHE_DIR` or `~/.cache/lineage` (`blobs/ab/cd/<sha256>`), holds at most
 `$LINEAGE_CACHE_MAX_BYTES` (default 20 GiB): after each download the least recently used blobs
-are removed until it fits. A blob enters the cache only after its sha256 was checked, and
-reaches a download folder as a read-only hard link when the filesystem allows, else as a copy
-(or always as a writable copy when asked).
+are removed until it fits. A blob enters the cache only after its sha256 was checked, read-only.
+
+A download folder never shares an inode with the cache: each file is an independent copy (a
+copy-on-write reflink where the filesystem offers one, else a plain copy), so editing it cannot
+change the cache. The copy is hashed as it is made and placed only if it matches the digest; an
+entry that no longer does (edited in place through an old hard link, bit rot, a hand edit) is
+dropped and fetched again. The cache never hands out bytes that do not match their sha256.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
-import shutil
 import threading
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 20 * 1024**3
+COPY_CHUNK = 8 * 1024 * 1024
+_FICLONE = 0x40049409
+"""Linux `ioctl` cloning one file's blocks into another (btrfs, XFS, bcachefs, ...)."""
 
 
 def cache_root() -> Path:
@@ -64,12 +71,17 @@ class BlobCache:
         return path
 
     def adopt(self, temp: Path, digest: str) -> Path:
-        """Move a verified scratch file into the cache, read-only: download folders may share
-        its inode, and an edit there must not change what the cache hands out next."""
+        """Move a verified scratch file into the cache, read-only so that nothing writes to it
+        by accident (`place` still checks what it copies out)."""
         final = self.path_for(digest)
         temp.chmod(0o444)
         os.replace(temp, final)
         return final
+
+    def discard(self, digest: str) -> None:
+        """Drop an entry found not to match its digest, so the blob is fetched again."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path_for(digest).unlink()
 
     def evict(self, keep: set[str] | None = None) -> int:
         """Remove least recently used blobs until the cache fits; return bytes freed."""
@@ -95,22 +107,70 @@ class BlobCache:
             return freed
 
 
-def place(source: Path, dest: Path, *, copy: bool = False) -> None:
-    """Put `source`'s bytes at `dest` (hard link unless `copy` or impossible), replacing it."""
+def place(source: Path, dest: Path, digest: str) -> bool:
+    """Put an independent copy of cached blob `source` at `dest`, replacing what is there, if
+    the copy hashes to `digest`; False, leaving `dest` as it was, if it does not.
+
+    `dest` never shares an inode with `source`; a reflink shares blocks only until either side
+    is written. A `dest` that already holds exactly these bytes is left alone.
+    """
+    if _holds(dest, digest, source):
+        return True
     dest.parent.mkdir(parents=True, exist_ok=True)
     temp = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.part")
     try:
-        linked = False
-        if not copy:
-            try:
-                os.link(source, temp)
-                linked = True
-            except OSError:
-                linked = False
-        if not linked:
-            shutil.copyfile(source, temp)
-            temp.chmod(0o644)
+        actual = _reflink(source, temp) or _copy_hashing(source, temp)
+        if actual != digest:
+            return False
         os.replace(temp, dest)
+        return True
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+def file_digest(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(COPY_CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _holds(path: Path, digest: str, source: Path) -> bool:
+    """Whether `path` is a file of its own (no link to `source`) holding exactly `digest`."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        stat, cached = path.stat(), source.stat()
+        if (stat.st_dev, stat.st_ino) == (cached.st_dev, cached.st_ino):
+            return False
+        return stat.st_size == cached.st_size and file_digest(path) == digest
+    except OSError:
+        return False
+
+
+def _reflink(source: Path, temp: Path) -> str | None:
+    """Clone `source` into a new `temp` and return the clone's sha256; None if the platform or
+    filesystem cannot clone (then `temp` is left for `_copy_hashing` to overwrite)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return None
+    with source.open("rb") as src, temp.open("wb") as out:
+        try:
+            fcntl.ioctl(out.fileno(), _FICLONE, src.fileno())
+        except OSError:
+            return None
+    return file_digest(temp)
+
+
+def _copy_hashing(source: Path, temp: Path) -> str:
+    """Copy `source` to `temp` in one pass, returning the sha256 of the bytes written."""
+    hasher = hashlib.sha256()
+    with source.open("rb") as src, temp.open("wb") as out:
+        while chunk := src.read(COPY_CHUNK):
+            hasher.update(chunk)
+            out.write(chunk)
+    return hasher.hexdigest()

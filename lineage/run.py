@@ -57,6 +57,20 @@ mutation($input: UseArtifactInput!) {
 
 RUN_BY_ID = f"query($id: ID!) {{ node(id: $id) {{ ... on Run {{ {RUN_FIELDS} }} }} }}"
 
+_active: list[Run] = []
+"""Runs `init` started in this process that have not finished, newest last."""
+
+
+def current_run() -> Run | None:
+    """The run `init` started last in this process and not yet finished, or None; module-level
+    calls such as `lineage.use_artifact` record on it."""
+    return _active[-1] if _active else None
+
+
+def _forget(run: Run) -> None:
+    if run in _active:
+        _active.remove(run)
+
 
 class Run:
     """A run on the server; a context manager that ends it when the block is left."""
@@ -135,6 +149,7 @@ class Run:
             "finishRun",
         )
         self._set(payload["run"])
+        _forget(self)
 
     def lineage(self, direction: str = "BOTH", depth: int = 3, **options: Any) -> LineageGraph:
         """This run's lineage (see `lineage.lineage`)."""
@@ -152,6 +167,7 @@ class Run:
     ) -> None:
         if self.state == "RUNNING":
             self.finish("FINISHED" if error is None else "FAILED")
+        _forget(self)
 
 
 def _raw_id(global_id: str) -> str:
@@ -185,4 +201,6 @@ def init(
         "id": uuid.uuid4().hex,
     }
     payload = client.mutate(CREATE_RUN, {"input": run_input}, "createRun")
-    return Run(payload["run"], client)
+    run = Run(payload["run"], client)
+    _active.append(run)
+    return run

@@ -3,8 +3,9 @@
 Bytes never pass through GraphQL: uploads go straight to the URLs the server handed out
 (presigned S3 PUTs, multipart part URLs, or the API's own signed URLs for a local store), and
 downloads come from presigned GETs. Each transfer retries transient failures (network errors,
-HTTP 5xx) a few times. A progress bar appears for transfers that take more than two seconds,
-unless disabled with `progress=False` or `LINEAGE_PROGRESS=0`.
+HTTP 5xx) a few times. A progress bar counts bytes as they are sent or received (not files as
+they finish) and appears for transfers that take more than two seconds, unless disabled with
+`progress=False` or `LINEAGE_PROGRESS=0`.
 """
 
 from __future__ import annotations
@@ -63,6 +64,12 @@ class Progress:
             self.done += count
             self._bar.update(count)
 
+    def expect(self, count: int) -> None:
+        """Add `count` bytes to the total, for transfers planned as they go (uploads)."""
+        with self._lock:
+            self._bar.total = (self._bar.total or 0) + count
+            self._bar.refresh()
+
     def close(self) -> None:
         self._bar.close()
 
@@ -115,14 +122,26 @@ def _put(
     progress: Progress,
 ) -> httpx.Response:
     def attempt() -> httpx.Response:
-        response = http.put(
-            url,
-            content=_file_range(path, start, length),
-            headers={**headers, "content-length": str(length)},
-        )
+        sent = 0
+
+        def counted() -> Iterator[bytes]:
+            # httpx asks for the next chunk once it has written this one: count bytes sent.
+            nonlocal sent
+            for chunk in _file_range(path, start, length):
+                yield chunk
+                sent += len(chunk)
+                progress.update(len(chunk))
+
+        try:
+            response = http.put(
+                url, content=counted(), headers={**headers, "content-length": str(length)}
+            )
+        except BaseException:
+            progress.update(-sent)
+            raise
         if response.status_code >= 500:
+            progress.update(-sent)
             raise _Retryable(f"HTTP {response.status_code}")
-        progress.update(length)
         return response
 
     return with_retries(attempt, f"upload of {path}")

@@ -66,7 +66,9 @@ def test_log_fetch_by_alias_and_download_exactly_the_logged_bytes(
     assert _read_tree(root) == expected
     cached = list((sdk_env / "blobs").glob("*/*/*"))
     assert len(cached) == 4 and all(p.stat().st_mode & 0o222 == 0 for p in cached)
-    assert (root / "README.md").stat().st_ino == fetched_inode(sdk_env, extra)
+    # a file of its own, never a link into the cache (editing it must not change the cache)
+    assert (root / "README.md").stat().st_ino != fetched_inode(sdk_env, extra)
+    assert (root / "README.md").stat().st_mode & 0o200
 
     again = fetched.download(tmp_path / "again", copy=True)
     assert _read_tree(again) == expected
