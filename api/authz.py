@@ -11,7 +11,12 @@ is `decide` below, before touching it. The rules:
   roles, audit, TTL where the team restricts it to admins).
 - A registry with visibility RESTRICTED is reachable only with a role on it (viewer, member,
   admin: same meaning) or as organisation admin; other registries follow the organisation role,
-  raised by a registry role if that is higher.
+  raised by a registry role if that is higher. A registry role counts only for members of the
+  organisation (it refines a membership, never replaces one).
+- A registry the caller may not see (RESTRICTED without a role) answers exactly as a registry
+  that does not exist: `NotFound` naming it when the caller's organisation role would allow the
+  action, the same `Forbidden` otherwise. Lookups that answer null for a missing registry catch
+  that `NotFound`, so the two never differ.
 - An organisation that does not exist yet: reading finds nothing and is allowed; the first
   writer claims the name and becomes the new organisation's admin (`graph.access.facts`), anyone
   else
@@ -34,6 +39,7 @@ from graph.access.facts import Access, role_rank
 from graph.core.driver import Graph
 from graph.core.errors import Forbidden, NotFound, Unauthenticated
 from graph.core.names import validate_name
+from graph.registry.registries import CORE_REGISTRIES
 
 log = logging.getLogger("lineage.authz")
 
@@ -116,15 +122,34 @@ def require_server_admin(caller: Caller) -> str:
 
 
 def effective_role(facts: Access, registry: str | None) -> str | None:
-    """The caller's role for this scope, from their organisation and registry roles."""
+    """The caller's role for this scope, from their organisation and registry roles.
+
+    A registry role counts only together with a membership of the organisation: someone who
+    holds one without (granted before that rule, or left over) reaches nothing through it.
+    """
     org_role = facts.org_role
-    if registry is None or not facts.registry_exists:
+    if registry is None or not facts.registry_exists or org_role is None:
         return org_role
     if org_role == "admin":
         return "admin"
-    if (facts.registry_visibility or "").upper() == "RESTRICTED":
+    if _is_restricted(facts):
         return facts.registry_role
     return max(org_role, facts.registry_role, key=role_rank)
+
+
+def _is_restricted(facts: Access) -> bool:
+    return (facts.registry_visibility or "").upper() == "RESTRICTED"
+
+
+def _registry_exists(facts: Access, registry: str) -> bool:
+    """Whether the registry exists; the core registries of an organisation always do (they are
+    created on first read)."""
+    return facts.registry_exists or registry in CORE_REGISTRIES
+
+
+def registry_not_found(org: str, registry: str, field: str) -> NotFound:
+    """What a registry that does not exist answers; a hidden one answers the very same."""
+    return NotFound(f"Registry {registry!r} not found in organization {org!r}", field=field)
 
 
 def _refusal(action: Action, org: str, registry: str | None) -> Forbidden:
@@ -139,18 +164,22 @@ async def decide(
     org: str,
     registry: str | None = None,
     creates: bool = True,
+    registry_field: str = "registry",
     _retry: bool = True,
 ) -> None:
     """Return if `caller` may do `action` in `org` (and `registry`); raise `Forbidden` or
     `Unauthenticated` otherwise. May write: the first-use claim and its settlement.
 
     `creates=False` is for writes that never create the organisation (member changes): a missing
-    one is `NotFound` instead of being claimed.
+    one is `NotFound` instead of being claimed. In an existing organisation, a registry that does
+    not exist, or that the caller may not see, is `NotFound` (field `registry_field`, the input
+    that named it) for callers whose organisation role allows the action, and the refusal any
+    other registry would get for everyone else: the answer never tells the two apart.
     """
     if caller.user_id is None or caller.access is None:
         if caller.refused is None and action is Action.READ and caller.anonymous_read:
-            if registry is not None and await _restricted(caller, org, registry):
-                raise _refusal(action, org, registry)  # Forbidden: lists just leave it out
+            if registry is not None:
+                await _require_public_registry(caller, org, registry, registry_field)
             return
         raise Unauthenticated(caller.refused or AUTHENTICATION_REQUIRED)
     cache = caller.access
@@ -166,7 +195,15 @@ async def decide(
         if held:
             cache.claimed.add(org)
         if exists and _retry:
-            await decide(caller, action, org=org, registry=registry, creates=False, _retry=False)
+            await decide(
+                caller,
+                action,
+                org=org,
+                registry=registry,
+                creates=False,
+                registry_field=registry_field,
+                _retry=False,
+            )
             return
         if held or caller.is_server_admin:
             return
@@ -175,26 +212,43 @@ async def decide(
         await grants.settle_claim(cache.graph, caller.user_id, org)
         cache.forget(org)
         facts = await cache.lookup(org, registry)
+    needed = role_rank(_NEEDED[action])
+    if registry is not None:
+        exists = _registry_exists(facts, registry)
+        if caller.is_server_admin:
+            if not exists:
+                raise registry_not_found(org, registry, registry_field)
+            return
+        if not exists or effective_role(facts, registry) is None:
+            # missing, or hidden from this caller: answer as the missing registry would
+            if role_rank(facts.org_role) >= needed:
+                raise registry_not_found(org, registry, registry_field)
+            raise _refusal(action, org, registry)
     if caller.is_server_admin:
         return
-    if role_rank(effective_role(facts, registry)) >= role_rank(_NEEDED[action]):
+    if role_rank(effective_role(facts, registry)) >= needed:
         return
     raise _refusal(action, org, registry)
 
 
-async def _restricted(caller: Caller, org: str, registry: str) -> bool:
-    """Whether `registry` of `org` is RESTRICTED (anonymous readers never see those)."""
+async def _require_public_registry(caller: Caller, org: str, registry: str, field: str) -> None:
+    """For anonymous readers: `NotFound` unless `registry` of `org` exists and is not
+    RESTRICTED (those they never see), the same answer either way."""
     if caller.public is None:
-        return True
+        raise registry_not_found(org, registry, field)
     facts = await caller.public.lookup(org, registry)
-    return (facts.registry_visibility or "").upper() == "RESTRICTED"
+    if not facts.org_exists:
+        return  # nothing to read in an organisation that does not exist
+    if not _registry_exists(facts, registry) or _is_restricted(facts):
+        raise registry_not_found(org, registry, field)
 
 
 async def allowed(caller: Caller, action: Action, *, org: str, registry: str | None = None) -> bool:
-    """Like `decide`, as a boolean: for filtering lists (e.g. registries a caller may see)."""
+    """Like `decide`, as a boolean: for filtering lists (e.g. registries a caller may see).
+    A registry that is missing or hidden from the caller is False."""
     try:
         await decide(caller, action, org=org, registry=registry)
-    except (Forbidden, Unauthenticated):
+    except (Forbidden, Unauthenticated, NotFound):
         return False
     return True
 

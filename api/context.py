@@ -64,6 +64,14 @@ class Context:
     def blobs(self) -> BlobStore:
         return self.services.blobs
 
-    async def authorize(self, action: Action, *, org: str, registry: str | None = None) -> None:
-        """Raise unless the caller may do `action` in organisation `org` (and `registry`)."""
-        await decide(self.caller, action, org=org, registry=registry)
+    async def authorize(
+        self,
+        action: Action,
+        *,
+        org: str,
+        registry: str | None = None,
+        registry_field: str = "registry",
+    ) -> None:
+        """Raise unless the caller may do `action` in organisation `org` (and `registry`; a
+        registry that is missing or hidden from the caller is `NotFound` on `registry_field`)."""
+        await decide(self.caller, action, org=org, registry=registry, registry_field=registry_field)

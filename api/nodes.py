@@ -10,6 +10,7 @@ from strawberry.types import Info
 from api.authz import Action
 from api.context import Context
 from api.loaders import BatchFn
+from graph.core.errors import NotFound
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -27,7 +28,9 @@ async def authorized_nodes(
     scope: Callable[[R], Scope],
 ) -> list[T | None]:
     """The nodes for `node_ids` in order, None where absent; raises when the caller may not
-    read one that exists, so a global id never reveals another team's object."""
+    read one that exists, so a global id never reveals another team's object. An object of a
+    registry hidden from the caller (RESTRICTED, no role) is None, as if absent: inside their
+    own organisation a hidden registry is one that does not exist."""
     records = await info.context.loaders.get(batch).load_many(list(node_ids))
     result: list[T | None] = []
     for record in records:
@@ -35,6 +38,10 @@ async def authorized_nodes(
             result.append(None)
             continue
         org, registry = scope(record)
-        await info.context.authorize(Action.READ, org=org, registry=registry)
+        try:
+            await info.context.authorize(Action.READ, org=org, registry=registry)
+        except NotFound:
+            result.append(None)
+            continue
         result.append(convert(record))
     return result

@@ -90,7 +90,9 @@ class RevokeApiKeyPayload:
 class AddOrganizationMemberInput:
     organization: str = strawberry.field(description="The organisation's name.")
     user: str = strawberry.field(
-        description="The user's name; NOT_FOUND if no such user, ALREADY_EXISTS if a member."
+        description="The user's name: someone who shares an organisation with the caller (any "
+        "user, for server admins). NOT_FOUND for every other name, whether or not it exists; "
+        "ALREADY_EXISTS if a member."
     )
     role: Role = strawberry.field(default=Role.MEMBER, description="Their role in it.")
 
@@ -98,7 +100,9 @@ class AddOrganizationMemberInput:
 @strawberry.input(description="A member's new role.")
 class SetMemberRoleInput:
     organization: str = strawberry.field(description="The organisation's name.")
-    user: str = strawberry.field(description="The member's user name; NOT_FOUND if not a member.")
+    user: str = strawberry.field(
+        description="The member's user name; NOT_FOUND for any name that is not a member."
+    )
     role: Role = strawberry.field(description="The new role; demoting the last admin is CONFLICT.")
 
 
@@ -106,7 +110,8 @@ class SetMemberRoleInput:
 class RemoveOrganizationMemberInput:
     organization: str = strawberry.field(description="The organisation's name.")
     user: str = strawberry.field(
-        description="The member's user name; removing the last admin is CONFLICT."
+        description="The member's user name; NOT_FOUND for any name that is not a member, "
+        "removing the last admin is CONFLICT."
     )
 
 
@@ -186,7 +191,12 @@ class AccessMutation:
         caller = info.context.caller
         await decide(caller, Action.ADMIN, org=input.organization, creates=False)
         record = await memberships.add_member(
-            info.context.graph, input.organization, input.user, input.role.value, actor=caller.name
+            info.context.graph,
+            input.organization,
+            input.user,
+            input.role.value,
+            actor=caller.name,
+            seen_by=None if caller.is_server_admin else caller.user_id,
         )
         return MemberPayload(member=Member.from_record(record))
 

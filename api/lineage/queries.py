@@ -19,6 +19,7 @@ from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, pat
 from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
 from api.lineage.page import lineage_graph, prefetch_for
 from api.pagination import After, Connection, First, connection, page_of
+from api.registry.access import sees_registry
 from graph.artifacts.resolve import resolve_version
 from graph.core.errors import InvalidInput, NotFound
 from graph.core.refs import RegistryPath, parse_path
@@ -86,7 +87,8 @@ async def _seed_id(info: Info[Context, None], raw: str) -> str | None:
     ref = parse_path(raw, field="seed")
     graph = info.context.graph
     if isinstance(ref, RegistryPath):
-        await info.context.authorize(Action.READ, org=ref.org, registry=ref.registry)
+        if not await sees_registry(info, ref.org, ref.registry, field="seed"):
+            return None  # missing, or hidden from the caller: the same null
         membership = await registry_versions.membership_at_path(graph, ref)
         return None if membership is None else membership.version.id
     await info.context.authorize(Action.READ, org=ref.artifact.org)
@@ -187,17 +189,26 @@ class LineageQuery:
         seed_id = await _seed_id(info, seed)
         if seed_id is None:
             return None
+        # The seed is looked up and authorised before the walk: a caller who may not read its
+        # organisation costs this one lookup, never a walk of another team's graph. The walk
+        # reuses the handle, so it does not look the seed up again.
+        found = await lineage_nodes.node_handles(info.context.graph, [seed_id])
+        handle = found.get(seed_id)
+        if handle is None:
+            return None
+        await info.context.authorize(Action.READ, org=handle.org_name)
         spec = WalkSpec(seed_id, direction, filters, limits)
         prefetch = prefetch_for(info)
         try:
             try:
                 walked = await traversal.traverse(
-                    info.context.graph, spec, on_level=None if prefetch is None else prefetch.level
+                    info.context.graph,
+                    spec,
+                    seed=handle,
+                    on_level=None if prefetch is None else prefetch.level,
                 )
             except NotFound:
                 return None
-            # Authorised before anything is returned (as `resolve_nodes` does): looking the seed
-            # up first would cost a round trip on the hot path, and the walk never leaves its org.
             return await lineage_graph(info, walked, prefetch)
         finally:
             if prefetch is not None:

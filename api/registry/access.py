@@ -3,6 +3,10 @@
 Lists (registries of an organisation, collections a version is linked to) show only what the
 caller may read: each registry is authorised, and refused ones are left out before the page and
 its total are computed in the database, so totals never count what the caller cannot see.
+
+A RESTRICTED registry the caller has no role on does not exist for them: authorisation answers
+`NotFound` for it exactly as for a registry nobody created, and lookups that answer null for a
+missing registry answer null for a hidden one (`sees_registry`).
 """
 
 from __future__ import annotations
@@ -14,17 +18,31 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
-from graph.core.errors import Forbidden, InvalidInput
+from graph.core.errors import Forbidden, InvalidInput, NotFound
 
 ARTIFACT_VERSION_TYPE = "ArtifactVersion"
 RUN_TYPE = "Run"
 
 
 async def may(info: Info[Context, None], action: Action, org: str, registry: str) -> bool:
-    """Whether the caller may do `action` in the registry (`Forbidden` becomes False)."""
+    """Whether the caller may do `action` in the registry (`Forbidden`, or `NotFound` for a
+    registry hidden from them, becomes False)."""
     try:
         await info.context.authorize(action, org=org, registry=registry)
-    except Forbidden:
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+async def sees_registry(
+    info: Info[Context, None], org: str, registry: str, *, field: str = "registry"
+) -> bool:
+    """Authorise reading the registry; False when it does not exist for the caller (missing,
+    or RESTRICTED without a role), for lookups that then answer null. Raises the refusal of
+    callers who may not read the organisation."""
+    try:
+        await info.context.authorize(Action.READ, org=org, registry=registry, registry_field=field)
+    except NotFound:
         return False
     return True
 

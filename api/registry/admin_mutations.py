@@ -171,7 +171,9 @@ class RegistryAdminMutation:
     async def update_registry(
         self, info: Info[Context, None], input: Input[UpdateRegistryInput]
     ) -> RegistryPayload:
-        await info.context.authorize(Action.ADMIN, org=input.organization, registry=input.name)
+        await info.context.authorize(
+            Action.ADMIN, org=input.organization, registry=input.name, registry_field="name"
+        )
         record = await registry_admin.update_registry(
             info.context.graph,
             input.organization,

@@ -80,7 +80,14 @@ class CollectionDeleteMutation:
         self, info: Info[Context, None], input: Input[DeleteCollectionInput]
     ) -> DeleteCollectionPayload:
         path, expected_id = await _target(info, input)
-        await info.context.authorize(Action.ADMIN, org=path.org, registry=path.registry)
+        try:
+            await info.context.authorize(
+                Action.ADMIN, org=path.org, registry=path.registry, registry_field="path"
+            )
+        except NotFound:
+            if expected_id is None:
+                raise
+            raise NotFound("Collection not found", field="id") from None  # as an unknown id
         deleted = await delete_collection(
             info.context.graph,
             path,

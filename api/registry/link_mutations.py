@@ -147,7 +147,9 @@ class RegistryLinkMutation:
         target = parse_registry_path(
             input.target_path, selector=Selector.FORBIDDEN, field="targetPath"
         )
-        await info.context.authorize(Action.WRITE, org=target.org, registry=target.registry)
+        await info.context.authorize(
+            Action.WRITE, org=target.org, registry=target.registry, registry_field="targetPath"
+        )
         # the version must be one the caller may read (linking refuses other organisations')
         await info.context.authorize(Action.READ, org=target.org)
         version_id = await _source_version(info, input)
@@ -177,7 +179,9 @@ class RegistryLinkMutation:
         self, info: Info[Context, None], input: Input[UnlinkArtifactInput]
     ) -> UnlinkArtifactPayload:
         path = parse_registry_path(input.path, selector=Selector.REQUIRED)
-        await info.context.authorize(Action.WRITE, org=path.org, registry=path.registry)
+        await info.context.authorize(
+            Action.WRITE, org=path.org, registry=path.registry, registry_field="path"
+        )
         result = await links.unlink_version(
             info.context.graph,
             path,
@@ -201,7 +205,9 @@ class RegistryLinkMutation:
         self, info: Info[Context, None], input: Input[SetCollectionAliasInput]
     ) -> CollectionAliasPayload:
         path = parse_registry_path(input.path, selector=Selector.REQUIRED)
-        await info.context.authorize(Action.WRITE, org=path.org, registry=path.registry)
+        await info.context.authorize(
+            Action.WRITE, org=path.org, registry=path.registry, registry_field="path"
+        )
         record = await collection_aliases.set_collection_alias(
             info.context.graph,
             path,
@@ -219,7 +225,9 @@ class RegistryLinkMutation:
         path = parse_registry_path(
             input.collection_path, selector=Selector.FORBIDDEN, field="collectionPath"
         )
-        await info.context.authorize(Action.WRITE, org=path.org, registry=path.registry)
+        await info.context.authorize(
+            Action.WRITE, org=path.org, registry=path.registry, registry_field="collectionPath"
+        )
         removed = await collection_aliases.remove_collection_alias(
             info.context.graph,
             path,

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.authz import Action
 from api.context import Context
 from api.pagination import After, Connection, First, connection
-from api.registry.access import readable, version_node_id
+from api.registry.access import readable, sees_registry, version_node_id
 from api.registry.types import Collection, Registry, page_for
 from api.registry.version_type import RegistryVersion
 from graph.core.refs import Selector, parse_registry_path
@@ -48,7 +48,8 @@ class RegistryQuery:
         organization: OrganizationName,
         name: Annotated[str, strawberry.argument(description="The registry's name, e.g. `model`.")],
     ) -> Registry | None:
-        await info.context.authorize(Action.READ, org=organization, registry=name)
+        if not await sees_registry(info, organization, name, field="name"):
+            return None
         record = await registries.registry_by_name(info.context.graph, organization, name)
         return None if record is None else Registry.from_record(record)
 
@@ -68,7 +69,8 @@ class RegistryQuery:
         ],
     ) -> Collection | None:
         parsed = parse_registry_path(path, selector=Selector.FORBIDDEN)
-        await info.context.authorize(Action.READ, org=parsed.org, registry=parsed.registry)
+        if not await sees_registry(info, parsed.org, parsed.registry, field="path"):
+            return None
         record = await collections.collection_by_name(
             info.context.graph, parsed.org, parsed.registry, parsed.collection
         )
@@ -90,7 +92,8 @@ class RegistryQuery:
         ],
     ) -> RegistryVersion | None:
         parsed = parse_registry_path(path, selector=Selector.OPTIONAL)
-        await info.context.authorize(Action.READ, org=parsed.org, registry=parsed.registry)
+        if not await sees_registry(info, parsed.org, parsed.registry, field="path"):
+            return None
         record = await registry_versions.membership_at_path(info.context.graph, parsed)
         return None if record is None else RegistryVersion.from_record(record)
 

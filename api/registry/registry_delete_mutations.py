@@ -56,6 +56,7 @@ class RegistryDeleteMutation:
             org=input.organization,
             registry=input.name,
             creates=False,
+            registry_field="name",
         )
         deleted = await delete_registry(
             info.context.graph, input.organization, input.name, actor=info.context.caller.name

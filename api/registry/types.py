@@ -141,13 +141,13 @@ class Registry(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Registry | None]:
-        records = await info.context.loaders.get(load_registries).load_many(list(node_ids))
-        result: list[Registry | None] = []
-        for record in records:
-            if record is not None:
-                await info.context.authorize(Action.READ, org=record.org_name, registry=record.name)
-            result.append(None if record is None else cls.from_record(record))
-        return result
+        return await authorized_nodes(
+            info,
+            load_registries,
+            node_ids,
+            cls.from_record,
+            lambda record: (record.org_name, record.name),
+        )
 
     @strawberry.field(description="`organization/registry-name`, the prefix of collection paths.")
     def path(self) -> str:

@@ -117,13 +117,13 @@ class RegistryVersion(relay.Node):
         return None if run is None else run.name
 
     @strawberry.field(
-        description="The source ArtifactVersion: its files, manifest and lineage (reading its "
-        "files needs read access to its organisation)."
+        description="The source ArtifactVersion: its files, manifest and lineage. Reading it "
+        "needs read access to its organisation, as `node(id:)` does (FORBIDDEN otherwise)."
     )
     async def artifact_version(self, info: Info[Context, None]) -> ArtifactVersion | None:
-        await info.context.authorize(
-            Action.READ, org=self.record.org_name, registry=self.record.registry_name
-        )
+        # The organisation's data, authorised as `ArtifactVersion.resolve_nodes` does, not by
+        # the registry role that opened this registry version.
+        await info.context.authorize(Action.READ, org=self.record.version.org_name)
         record = await info.context.loaders.get(artifact_loaders.load_versions).load(
             self.record.version.id
         )

@@ -3,7 +3,14 @@
 Every change locks the organisation node first, so concurrent changes serialise: an organisation
 never loses its last admin and a user never holds two memberships of one organisation.
 Removing a member also removes their roles on that organisation's registries (roles on
-registries are granted by `graph.registry.roles`), so leaving a team loses all access to it.
+registries are granted by `graph.registry.roles`, to members only), so leaving a team loses all
+access to it.
+
+User names are not public (only server admins list users), and anyone may found an organisation
+and so administer one; the answers here therefore never tell a name nobody has from a user the
+actor may not see. Adding a member with `seen_by` (the acting user) reaches only users who
+share an organisation with the actor; any other name is "not found", whether it exists or not.
+Changing or removing a member answers "not a member" for every name that is not one.
 """
 
 from __future__ import annotations
@@ -58,7 +65,11 @@ WITH o
 OPTIONAL MATCH (u:User {name: $user})
 OPTIONAL MATCH (u)-[m:MEMBER_OF]->(o)
 OPTIONAL MATCH (:User)-[a:MEMBER_OF {role: 'admin'}]->(o)
-RETURN o.id AS org_id, u.id AS user_id, m.role AS role, count(a) AS admins
+WITH o, u, m, count(a) AS admins
+RETURN o.id AS org_id, u.id AS user_id, m.role AS role, admins,
+       u IS NOT NULL AND ($seen_by IS NULL OR EXISTS {
+         (u)-[:MEMBER_OF]->(:Organization)<-[:MEMBER_OF]-(:User {id: $seen_by})
+       }) AS visible
 """
 
 CREATE_MEMBERSHIP: LiteralString = """
@@ -108,14 +119,21 @@ SKIP $offset LIMIT $limit
 """
 
 
-async def _locked(tx: AsyncManagedTransaction, org: str, user: str) -> dict[str, Any]:
-    """Lock the organisation and read the user's membership; NotFound for either missing."""
-    record = await (await tx.run(LOCK_MEMBERSHIP, org=org, user=user)).single()
+async def _locked(
+    tx: AsyncManagedTransaction, org: str, user: str, seen_by: str | None = None
+) -> dict[str, Any]:
+    """Lock the organisation and read the user's membership (`role` None for a name that is not
+    a member, `visible` False for a user `seen_by` may not see); NotFound for a missing
+    organisation."""
+    record = await (await tx.run(LOCK_MEMBERSHIP, org=org, user=user, seen_by=seen_by)).single()
     if record is None:
         raise NotFound(f"Organization {org!r} not found", field="organization")
-    if record["user_id"] is None:
-        raise NotFound(f"User {user!r} not found", field="user")
     return record.data()
+
+
+def _not_a_member(org: str, user: str) -> NotFound:
+    """The one answer for every name that is not a member: unknown or not, the same words."""
+    return NotFound(f"{user!r} is not a member of {org!r}", field="user")
 
 
 async def _audit(
@@ -133,9 +151,16 @@ async def _audit(
 
 
 async def _add_member_tx(
-    tx: AsyncManagedTransaction, org: str, user: str, role: str, actor: str
+    tx: AsyncManagedTransaction,
+    org: str,
+    user: str,
+    role: str,
+    actor: str,
+    seen_by: str | None,
 ) -> MemberRecord:
-    state = await _locked(tx, org, user)
+    state = await _locked(tx, org, user, seen_by)
+    if not state["visible"]:
+        raise NotFound(f"User {user!r} not found", field="user")
     if state["role"] is not None:
         raise AlreadyExists(f"{user!r} is already a member of {org!r}", field="user")
     result = await tx.run(
@@ -146,10 +171,17 @@ async def _add_member_tx(
     return member
 
 
-async def add_member(graph: Graph, org: str, user: str, role: str, *, actor: str) -> MemberRecord:
-    """Make user `user` a member of `org` with `role`; `AlreadyExists` if they are one."""
+async def add_member(
+    graph: Graph, org: str, user: str, role: str, *, actor: str, seen_by: str | None = None
+) -> MemberRecord:
+    """Make user `user` a member of `org` with `role`; `AlreadyExists` if they are one.
+
+    With `seen_by` (a user id), only a user who shares an organisation with that user may be
+    added: any other name is `NotFound` "User ... not found", exactly as a name nobody has. None
+    (server admins, operators) reaches every user.
+    """
     _validate_role(role)
-    return await graph.write(_add_member_tx, org, user, role, actor)
+    return await graph.write(_add_member_tx, org, user, role, actor, seen_by)
 
 
 def _refuse_losing_last_admin(state: dict[str, Any], org: str) -> None:
@@ -162,7 +194,7 @@ async def _set_role_tx(
 ) -> MemberRecord:
     state = await _locked(tx, org, user)
     if state["role"] is None:
-        raise NotFound(f"{user!r} is not a member of {org!r}", field="user")
+        raise _not_a_member(org, user)
     if role != "admin":
         _refuse_losing_last_admin(state, org)
     result = await tx.run(
@@ -184,7 +216,7 @@ async def set_member_role(
 async def _remove_tx(tx: AsyncManagedTransaction, org: str, user: str, actor: str) -> None:
     state = await _locked(tx, org, user)
     if state["role"] is None:
-        raise NotFound(f"{user!r} is not a member of {org!r}", field="user")
+        raise _not_a_member(org, user)
     _refuse_losing_last_admin(state, org)
     await tx.run(DELETE_MEMBERSHIP, org_id=state["org_id"], user_id=state["user_id"])
     await _audit(tx, state, actor, "member.remove", user=user, previous=state["role"])

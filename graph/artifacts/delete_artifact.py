@@ -13,7 +13,9 @@ The name is then free: a later commit creates a new artifact (new id, indexes fr
 
 Refusals, with nothing changed: a version linked into a registry collection
 (HAS_LINKED_VERSIONS, naming how many and where the first are linked: unlink them or delete the
-collections first); custom aliases (HAS_ALIASES) unless `drop_aliases` (`latest` never blocks).
+collections first; a collection of a RESTRICTED registry is never named, since the caller may
+be a member who must not learn that registry exists); custom aliases (HAS_ALIASES) unless
+`drop_aliases` (`latest` never blocks).
 
 Concurrency: the transaction first locks and discards the artifact's drafts, then locks the
 artifact (`a._lock`, which commits, alias moves, updates and version deletions take too): the
@@ -66,13 +68,18 @@ RETURN a.id AS id, o.id AS org_id, o.name + '/' + p.name + '/' + a.name AS path,
        a.type AS type
 """
 
+# Links into RESTRICTED registries come last and without their collection's path.
 LINKED: LiteralString = """
 MATCH (:Artifact {id: $artifact_id})-[:HAS_VERSION]->(v:ArtifactVersion)-[l:LINKED_TO]->
       (c:Collection)
-WITH v, l, c ORDER BY v.index, c.org_name, c.registry_name, c.name
+OPTIONAL MATCH (r:Registry)-[:HAS_COLLECTION]->(c)
+WITH v, l, c, coalesce(r.visibility, '') = 'RESTRICTED' AS hidden
+ORDER BY hidden, v.index, c.org_name, c.registry_name, c.name
 RETURN count(DISTINCT v) AS versions,
-       collect({index: v.index, org: c.org_name, registry: c.registry_name,
-                collection: c.name, at: l.index})[..$shown] AS first
+       collect(CASE WHEN hidden THEN {index: v.index, hidden: true}
+                    ELSE {index: v.index, hidden: false, org: c.org_name,
+                          registry: c.registry_name, collection: c.name, at: l.index}
+               END)[..$shown] AS first
 """
 
 CUSTOM_ALIASES: LiteralString = """
@@ -124,8 +131,10 @@ class DeletedArtifact:
 def _linked_error(path: str, linked: dict[str, Any]) -> HasLinkedVersions:
     first: list[dict[str, Any]] = linked["first"]
     where = ", ".join(
-        f"v{row['index']} in {collection_path(row['org'], row['registry'], row['collection'])}"
-        f":v{row['at']}"
+        f"v{row['index']} in a restricted registry"
+        if row["hidden"]
+        else f"v{row['index']} in "
+        f"{collection_path(row['org'], row['registry'], row['collection'])}:v{row['at']}"
         for row in first
     )
     return HasLinkedVersions(

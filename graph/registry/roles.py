@@ -1,7 +1,10 @@
 """Registry roles: `(:User)-[:REGISTRY_ROLE {role, granted_at, granted_by}]->(:Registry)`.
 
 This module stores and lists them; the access-control decision (`api.authz.decide`) reads the
-same edges. A user holds at most one role per registry: granting again replaces it.
+same edges. A user holds at most one role per registry: granting again replaces it. Only members
+of the registry's organisation may hold one (a registry role refines a membership): granting
+locks the organisation as membership changes do, so a member removed meanwhile (which removes
+their registry roles) never keeps one.
 """
 
 from __future__ import annotations
@@ -29,9 +32,18 @@ class RegistryRoleRecord:
     granted_by: str | None
 
 
+# Takes the organisation's lock (`graph.access.memberships` does the same for member changes).
+LOCK_MEMBER: LiteralString = """
+MATCH (o:Organization)-[:HAS_REGISTRY]->(:Registry {id: $registry_id})
+SET o._lock = coalesce(o._lock, 0) + 1
+WITH o
+OPTIONAL MATCH (u:User {name: $user})-[:MEMBER_OF]->(o)
+RETURN o.name AS org, u.id AS user_id
+"""
+
 GRANT_ROLE: LiteralString = """
 MATCH (r:Registry {id: $registry_id})
-MATCH (u:User {name: $user})
+MATCH (u:User {id: $user_id})
 MERGE (u)-[g:REGISTRY_ROLE]->(r)
 SET g.role = $role, g.granted_at = $now, g.granted_by = $actor
 RETURN u.id AS user_id, u.name AS user_name, g.role AS role, g.granted_at AS granted_at,
@@ -72,20 +84,29 @@ def _role(row: dict[str, object]) -> RegistryRoleRecord:
 async def grant_registry_role(
     graph: Graph, *, org_id: str, registry_id: str, user: str, role: RegistryRole, actor: str
 ) -> RegistryRoleRecord:
-    """Give `user` (by name) `role` in the registry, replacing any role they had there."""
+    """Give `user` (by name) `role` in the registry, replacing any role they had there.
+
+    `NotFound` "... is not a member of ..." for every name that is not a member of the
+    registry's organisation, whether or not such a user exists.
+    """
 
     async def work(tx: AsyncManagedTransaction) -> RegistryRoleRecord:
+        member = await fetch_one(tx, LOCK_MEMBER, registry_id=registry_id, user=user)
+        if member is None:
+            raise NotFound("Registry not found", field="registry")
+        if member["user_id"] is None:
+            raise NotFound(f"{user!r} is not a member of {member['org']!r}", field="user")
         row = await fetch_one(
             tx,
             GRANT_ROLE,
             registry_id=registry_id,
-            user=user,
+            user_id=member["user_id"],
             role=role.value,
             now=now(),
             actor=actor,
         )
         if row is None:
-            raise NotFound(f"User {user!r} not found", field="user")
+            raise NotFound("Registry not found", field="registry")
         await record_audit_tx(
             tx,
             org_id=org_id,

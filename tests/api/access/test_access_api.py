@@ -10,6 +10,7 @@ import httpx
 
 from api.app import create_app
 from api.context import Services
+from graph.access.memberships import add_member
 from graph.core.driver import Graph
 from graph.core.tx import fetch_one
 from tests.api.access.conftest import Identity, MakeUser
@@ -166,7 +167,11 @@ async def test_server_admins_create_users_whose_first_key_works(
 
 
 async def test_team_roles_through_the_api(
-    api: ApiClient, make_user: MakeUser, unique: Callable[[str], str], session_user: SessionUser
+    api: ApiClient,
+    graph: Graph,
+    make_user: MakeUser,
+    unique: Callable[[str], str],
+    session_user: SessionUser,
 ) -> None:
     org = unique("org")
     assert (await api.data(CREATE_PROJECT, {"org": org, "name": "p"}))["createProject"][
@@ -186,6 +191,12 @@ async def test_team_roles_through_the_api(
     assert {"role": "ADMIN", "organization": {"name": org}} in [e["node"] for e in me]
 
     bob: Identity = await make_user("bob")
+    # an organisation admin adds users they already share an organisation with
+    company = unique("company")
+    assert (await api.data(CREATE_PROJECT, {"org": company, "name": "p"}))["createProject"][
+        "errors"
+    ] == []
+    await add_member(graph, company, bob.name, "viewer", actor=session_user.name)
     added = await api.data(ADD_MEMBER, {"org": org, "user": bob.name, "role": "VIEWER"})
     assert added["addOrganizationMember"]["member"] == {
         "role": "VIEWER",

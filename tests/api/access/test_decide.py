@@ -25,7 +25,7 @@ async def allowed(caller: Caller, org: str, registry: str | None = None) -> set[
     for action in ALL:
         try:
             await decide(caller, action, org=org, registry=registry)
-        except (Forbidden, Unauthenticated):
+        except (Forbidden, Unauthenticated, NotFound):  # NotFound: a registry hidden or missing
             continue
         result.add(action)
     return result
@@ -86,8 +86,10 @@ async def test_anonymous_and_refused_callers(graph: Graph, unique: Callable[[str
     await add_registry(graph, org, "open", "ORGANIZATION")
     await add_registry(graph, org, "secret", "RESTRICTED")
     await decide(public, Action.READ, org=org, registry="open")
-    with pytest.raises(Forbidden):  # public reading never reaches restricted registries
-        await decide(public, Action.READ, org=org, registry="secret")
+    # public reading never reaches restricted registries: one is as absent as a missing one
+    for hidden in ("secret", "missing"):
+        with pytest.raises(NotFound, match=f"Registry '{hidden}' not found"):
+            await decide(public, Action.READ, org=org, registry=hidden)
     refused = await authenticate("Bearer nope", graph, anonymous_read=True)
     with pytest.raises(Unauthenticated, match="Invalid or revoked"):
         await decide(refused, Action.READ, org=org)
@@ -133,12 +135,20 @@ async def test_restricted_registries_need_a_registry_role_or_org_admin(
     await grant_registry_role(graph, secret, people["member"], "admin")
     assert await check(people["viewer"], "secret") == {Action.READ}
     assert await check(people["member"], "secret") == set(ALL)
-    # a registry role reaches that registry only, never the rest of the organisation
+    # a registry role counts only with a membership: held without one it opens nothing
     outsider = await make_user("outsider")
     await grant_registry_role(graph, secret, outsider, "member")
-    assert await check(outsider, "secret") == {Action.READ, Action.WRITE}
+    assert await check(outsider, "secret") == set()
     assert await allowed(await caller_of(graph, outsider), org) == set()
     assert await check(outsider, "shared") == set()
+    with pytest.raises(Forbidden):  # outsiders are refused, never told what exists
+        await decide(await caller_of(graph, outsider), Action.READ, org=org, registry="secret")
+    # members without a role find a restricted registry missing, as a registry nobody made
+    plain = await make_user("plain")
+    await memberships.add_member(graph, org, plain.name, "member", actor="test")
+    for name in ("secret", "nothing"):
+        with pytest.raises(NotFound, match=f"Registry '{name}' not found"):
+            await decide(await caller_of(graph, plain), Action.WRITE, org=org, registry=name)
     # a registry role raises an organisation role on an ORGANIZATION registry
     shared_id = await graph.read(
         fetch_one,
@@ -149,8 +159,18 @@ async def test_restricted_registries_need_a_registry_role_or_org_admin(
     assert shared_id is not None
     await grant_registry_role(graph, shared_id["id"], people["viewer"], "member")
     assert await check(people["viewer"], "shared") == {Action.READ, Action.WRITE}
-    # a registry that does not exist (yet) follows the organisation role
-    assert await check(people["member"], "not-yet") == {Action.READ, Action.WRITE}
+    # a registry that does not exist is NOT_FOUND for whoever the organisation role lets act
+    assert await check(people["member"], "not-yet") == set()
+    with pytest.raises(NotFound, match="Registry 'not-yet' not found"):
+        await decide(
+            await caller_of(graph, people["member"]), Action.WRITE, org=org, registry="not-yet"
+        )
+    with pytest.raises(Forbidden):  # and the same refusal as any registry for the others
+        await decide(
+            await caller_of(graph, people["viewer"]), Action.WRITE, org=org, registry="not-yet"
+        )
+    # the core registries exist before anything created them
+    assert await check(people["member"], "model") == {Action.READ, Action.WRITE}
 
 
 async def test_the_first_writer_of_a_new_organisation_becomes_its_admin(

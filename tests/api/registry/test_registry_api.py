@@ -193,6 +193,7 @@ async def test_registries_are_listed_core_first_and_administered(
     }
     bob = unique("bob")
     await make_user(graph, bob)
+    await add_member(graph, org, bob, "viewer", actor="test")  # registry roles are for members
     granted = await api.data(
         """mutation($org: String!, $user: String!) { setRegistryRole(input: {organization: $org,
              registry: "evals", user: $user, role: VIEWER}) {

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
+from graph.access.memberships import add_member
 from graph.access.orgs import ensure_organization
 from graph.core.driver import Graph
 from graph.core.errors import AlreadyExists, InvalidInput, InvalidName, NotFound, TypeNotAccepted
@@ -121,6 +122,16 @@ async def test_registry_roles_are_stored_replaced_and_revoked(
     await make_user(graph, carol)
     reg = await registry_admin.create_registry(graph, org, "team", accepts_any_type=True, actor="a")
     args = {"org_id": reg.org_id, "registry_id": reg.id, "actor": "alice"}
+    # only members of the organisation hold registry roles; any other name is "not a member"
+    outsider = unique("outsider")
+    await make_user(graph, outsider)
+    for name in (outsider, unique("ghost")):
+        with pytest.raises(NotFound, match=f"'{name}' is not a member of '{org}'"):
+            await registry_roles.grant_registry_role(
+                graph, user=name, role=RegistryRole.VIEWER, **args
+            )
+    for name in (bob, carol):
+        await add_member(graph, org, name, "viewer", actor="alice")
     await registry_roles.grant_registry_role(graph, user=bob, role=RegistryRole.VIEWER, **args)
     await registry_roles.grant_registry_role(graph, user=bob, role=RegistryRole.ADMIN, **args)
     await registry_roles.grant_registry_role(graph, user=carol, role=RegistryRole.MEMBER, **args)
