@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from strawberry.extensions import FieldExtension
+from strawberry.relay import GlobalIDValueError
 from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
 from api.loaders import BatchFn
-from graph.core.errors import NotFound
+from graph.core.errors import InvalidInput, NotFound
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -45,3 +48,29 @@ async def authorized_nodes(
             continue
         result.append(convert(record))
     return result
+
+
+class ObjectIdsOnly(FieldExtension):
+    """`node(id:)` answers INVALID_INPUT for a well-formed global id whose type is not an
+    object type (`NoPe:x`, `PageInfo:x`, `Query:x`), and null as before for an object type's id
+    that names nothing. Strawberry raises a bare `GlobalIDValueError` for the former, which
+    would be masked as an internal error."""
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        try:
+            return next_(source, info, **kwargs)
+        except GlobalIDValueError:
+            raise _not_an_object_id() from None
+
+    async def resolve_async(
+        self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            result = next_(source, info, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+        except GlobalIDValueError:
+            raise _not_an_object_id() from None
+
+
+def _not_an_object_id() -> InvalidInput:
+    return InvalidInput("Not the global id of an object", field="id")

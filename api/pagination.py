@@ -7,6 +7,7 @@ by `Settings.max_page_size`; asking for more is an error, not a silent truncatio
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
@@ -19,6 +20,9 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 _CURSOR_PREFIX = "offset:"
+_CURSOR = re.compile(r"offset:(0|[1-9][0-9]{0,15})")
+MAX_OFFSET = 2**53 - 1
+"""Largest offset a cursor may carry: beyond any list, and exact as a JSON number anywhere."""
 
 # The paging arguments every connection field takes; their bounds come from Settings
 # (default_page_size, max_page_size), so the text names the setting and its default.
@@ -90,16 +94,16 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The offset a cursor stands for; `InvalidInput` for anything `encode_cursor` cannot have
+    made, including offsets beyond `MAX_OFFSET` (they would overflow Neo4j's 64-bit SKIP)."""
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if not raw.startswith(_CURSOR_PREFIX):
-            raise ValueError(cursor)
-        offset = int(raw[len(_CURSOR_PREFIX) :])
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeError):
         raise InvalidInput("Invalid cursor", field="after") from None
-    if offset < 0:
+    found = _CURSOR.fullmatch(raw)
+    if found is None or int(found[1]) > MAX_OFFSET:
         raise InvalidInput("Invalid cursor", field="after")
-    return offset
+    return int(found[1])
 
 
 def page_of(first: int | None, after: str | None, *, default: int, maximum: int) -> Page:

@@ -30,7 +30,9 @@ from api.access.query_limits import QueryCostLimiter
 from api.artifacts import schema as artifacts_schema
 from api.context import Context
 from api.errors import MaskInternalErrors
+from api.limits import ResponseSizeLimit
 from api.lineage import schema as lineage_schema
+from api.nodes import ObjectIdsOnly
 from api.orgs import OrgMutation, OrgQuery
 from api.registry import schema as registry_schema
 from graph.core.bootstrap import LATEST_SCHEMA_VERSION
@@ -52,7 +54,11 @@ class ServerInfo:
 
 @strawberry.type(description="Root fields every client needs: lookup by id, server facts.")
 class CoreQuery:
-    node: relay.Node | None = relay.node(description="Any object by its global id, or null.")
+    node: relay.Node | None = relay.node(
+        description="Any object by its global id, or null when there is none; INVALID_INPUT "
+        "for an id whose type is not an object type.",
+        extensions=[ObjectIdsOnly()],
+    )
 
     @strawberry.field(description="Version of the service and of its graph schema.")
     def server_info(self, info: Info[Context, None]) -> ServerInfo:
@@ -124,6 +130,7 @@ schema = LineageSchema(
         QueryCostLimiter,  # over-wide nested pages and over-long input lists (api/access)
         SettleClaims,  # the creator of an organisation becomes its admin (api/access)
         MaskInternalErrors,
+        ResponseSizeLimit,  # LINEAGE_MAX_RESPONSE_BYTES (api/limits.py)
     ],
 )
 

@@ -48,6 +48,9 @@ class Settings:
     max_page_size: int = 100
     default_page_size: int = 20
     max_request_bytes: int = 4 * 1024 * 1024
+    max_response_bytes: int = 32 * 1024 * 1024
+    """LINEAGE_MAX_RESPONSE_BYTES: the largest GraphQL answer sent; a larger one is replaced
+    whole by a LIMIT_EXCEEDED error (api/limits.py)."""
     log_level: str = "INFO"
     sweep_interval_seconds: int = 300
     allow_anonymous_read: bool = False
@@ -96,6 +99,7 @@ class Settings:
             signed_url_ttl_seconds=_int(env, "LINEAGE_SIGNED_URL_TTL", 900),
             max_page_size=_int(env, "LINEAGE_MAX_PAGE_SIZE", 100),
             max_request_bytes=_int(env, "LINEAGE_MAX_REQUEST_BYTES", 4 * 1024 * 1024),
+            max_response_bytes=_int(env, "LINEAGE_MAX_RESPONSE_BYTES", 32 * 1024 * 1024),
             log_level=env.get("LINEAGE_LOG_LEVEL", "INFO").upper(),
             sweep_interval_seconds=_int(env, "LINEAGE_SWEEP_INTERVAL", 300),
             allow_anonymous_read=_bool(env, "LINEAGE_ALLOW_ANONYMOUS_READ", False),

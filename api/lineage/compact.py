@@ -30,7 +30,10 @@ def _time(value: Any, where: str, field: str) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
+        try:
+            return datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the years 1-9999
+            raise InvalidInput(f"{where}: epoch milliseconds out of range", field=field) from None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)

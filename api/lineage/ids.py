@@ -18,10 +18,12 @@ from typing import Any
 
 from strawberry.relay import GlobalID
 
+from api.access.safe_json import has_lone_surrogate
 from graph.core.errors import InvalidInput
 from graph.lineage.model import Direction, NodeKind, WalkFilters, WalkLimits, WalkSpec
 
 RAW_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+_COUNT = re.compile(r"[0-9]{1,9}")  # a distance or node budget in a cluster id (ASCII digits)
 CLUSTER_PREFIX = "c:"
 WALK_PREFIX = "lw1."
 
@@ -75,6 +77,8 @@ def spec_of_token(token: str) -> WalkSpec:
     body = token[len(WALK_PREFIX) :]
     try:
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        if has_lone_surrogate(payload):  # not text: no query could carry it (see safe_json)
+            raise ValueError("a lone surrogate")
         depth, level, nodes, budget, threshold, items = payload["l"]
         kinds = payload["o"]
         return WalkSpec(
@@ -97,7 +101,9 @@ def spec_of_token(token: str) -> WalkSpec:
         )
     except InvalidInput:
         raise
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError, binascii.Error):
+        # UnicodeDecodeError is a ValueError; OverflowError from int(1e400), RecursionError
+        # from a token of nested brackets
         raise InvalidInput("Not a lineage walk token", field="walk") from None
 
 
@@ -123,19 +129,24 @@ class ClusterRef:
 
     @classmethod
     def decode(cls, spec: WalkSpec, value: str) -> ClusterRef:
+        """The cluster `value` names in the walk `spec`; `InvalidInput` unless `encode` could
+        have made it for that walk (distance within its depth, a cut within its node limit)."""
         parts = value.split(":")
         if len(parts) not in (3, 4) or parts[0] != CLUSTER_PREFIX[:-1] or len(parts[1]) < 2:
             raise InvalidInput("Not a lineage cluster id", field="id")
         side, distance = parts[1][0], parts[1][1:]
-        if side not in "ud" or not distance.isdigit() or not parts[2]:
+        numbers = [distance, *parts[3:]]
+        if side not in "ud" or not parts[2] or not all(map(_COUNT.fullmatch, numbers)):
             raise InvalidInput("Not a lineage cluster id", field="id")
         direction = Direction.UPSTREAM if side == "u" else Direction.DOWNSTREAM
-        if direction not in spec.direction.walks or not 1 <= int(distance) <= spec.limits.depth:
-            raise InvalidInput("This cluster is not part of that walk", field="id")
         binding = len(parts) == 4
-        if binding and not parts[3].isdigit():
-            raise InvalidInput("Not a lineage cluster id", field="id")
         scan = int(parts[3]) if binding else spec.limits.node_limit
+        if (
+            direction not in spec.direction.walks
+            or not 1 <= int(distance) <= spec.limits.depth
+            or not 1 <= scan <= spec.limits.node_limit
+        ):
+            raise InvalidInput("This cluster is not part of that walk", field="id")
         one_way = WalkSpec(spec.seed_id, direction, spec.filters, spec.limits)
         return cls(one_way, direction, int(distance), parts[2], scan, binding)
 

@@ -13,6 +13,7 @@ from api.context import Context
 from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.lineage.compact import compact_edges, compact_runs
 from api.lineage.mutations import _json_object
+from graph.core.errors import InvalidInput
 from graph.lineage.ingest import MAX_BATCH_EDGES, MAX_BATCH_RUNS, IngestEdge, IngestRun, ingest
 from graph.lineage.model import EdgeKind
 from graph.lineage.runs import RunState
@@ -121,6 +122,9 @@ class IngestMutation:
         self, info: Info[Context, None], input: Input[IngestLineageInput]
     ) -> IngestLineagePayload:
         await info.context.authorize(Action.WRITE, org=input.organization)
+        for i, run in enumerate(input.runs):
+            _aware(run.started_at, f"runs[{i}]", "startedAt")
+            _aware(run.finished_at, f"runs[{i}]", "finishedAt")
         runs = [
             IngestRun(
                 id=run.id,
@@ -148,3 +152,10 @@ class IngestMutation:
             edges_created=result.edges_created,
             edges_existing=result.edges_existing,
         )
+
+
+def _aware(value: datetime | None, where: str, field: str) -> None:
+    """Run times are instants, compared (an end before its start is refused) and stored as
+    epoch milliseconds: a time without a timezone is neither, so it is refused first."""
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(f"{where}: {field} needs a timezone", field=field)
