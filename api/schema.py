@@ -7,6 +7,7 @@ fails when the two differ, so the published contract only changes on purpose.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
@@ -35,6 +36,7 @@ from api.lineage import schema as lineage_schema
 from api.nodes import ObjectIdsOnly
 from api.orgs import OrgMutation, OrgQuery
 from api.registry import schema as registry_schema
+from api.timestamps import DATETIME
 from graph.core.bootstrap import LATEST_SCHEMA_VERSION
 
 SERVICE_VERSION = "0.1.0"
@@ -122,6 +124,7 @@ schema = LineageSchema(
     query=Query,
     mutation=Mutation,
     types=[t for f in _FEATURES for t in f.TYPES],
+    scalar_overrides={datetime: DATETIME},  # one precision for every time answered
     extensions=[
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules(_LIMIT_RULES),

@@ -14,7 +14,6 @@ A process that dies without leaving the block leaves its run RUNNING; end it lat
 
 from __future__ import annotations
 
-import base64
 import uuid
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -80,9 +79,9 @@ class Run:
         self._set(data)
 
     def _set(self, data: dict[str, Any]) -> None:
-        self.global_id: str = data["id"]
-        self.id: str = _raw_id(data["id"])
-        """The run's own id (what `log_artifact(run_id=...)` and lineage queries take)."""
+        self.id: str = data["id"]
+        """The run's global id, as the API gives it: what every call about the run takes
+        (`log_artifact(run_id=...)`, lineage queries, `Run.attach`)."""
         self.name: str = data["name"]
         self.job_type: str = data["jobType"]
         self.state: str = data["state"]
@@ -96,11 +95,9 @@ class Run:
 
     @classmethod
     def attach(cls, run_id: str, *, client: Client | None = None) -> Run:
-        """A handle on an existing run (to use artifacts with it or end it), by its global id
-        or the raw id."""
+        """A handle on an existing run (to use artifacts with it or end it), by its id as
+        `Run.id` gives it."""
         client = client or default_client()
-        if not run_id.startswith("UnVuO"):  # base64 of "Run:", i.e. not a global id yet
-            run_id = base64.b64encode(f"Run:{run_id}".encode()).decode()
         data = client.execute(RUN_BY_ID, {"id": run_id})["node"]
         if not data:
             raise LineageError("NOT_FOUND", f"no run {run_id}")
@@ -168,13 +165,6 @@ class Run:
         if self.state == "RUNNING":
             self.finish("FINISHED" if error is None else "FAILED")
         _forget(self)
-
-
-def _raw_id(global_id: str) -> str:
-    kind, _, raw = base64.b64decode(global_id).decode().partition(":")
-    if kind != "Run" or not raw:
-        raise LineageError("INTERNAL", f"unexpected run id {global_id!r}")
-    return raw
 
 
 def init(

@@ -122,8 +122,8 @@ class World:
             )
             edges += [IngestEdge(run_id, v, EdgeKind.CONSUMED, started) for v in inputs]
             edges += [IngestEdge(run_id, v, EdgeKind.PRODUCED, started) for v in outputs]
-        await ingest(self.graph, self.org, self.project, batch, edges)
-        return [run.id for run in batch]
+        result = await ingest(self.graph, self.org, self.project, batch, edges)
+        return [result.run_ids[run.id] for run in batch]
 
     async def step(
         self, job_type: str, inputs: list[str], outputs: list[str], *, name: str | None = None

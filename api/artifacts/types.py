@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from api.artifacts import loaders
 from api.artifacts.files import DEFAULT_FILES_PAGE, MAX_FILES_PAGE, ArtifactFile, files_page
+from api.artifacts.ids import global_id
 from api.artifacts.scalars import BigInt
 from api.authz import Action
 from api.context import Context
@@ -179,9 +180,13 @@ class ArtifactVersion(relay.Node):
     async def aliases(self, info: Info[Context, None]) -> list[str]:
         return await info.context.loaders.get(loaders.load_aliases).load(self.id)
 
-    @strawberry.field(description="The id of the run that produced this version, if any.")
-    async def produced_by(self, info: Info[Context, None]) -> str | None:
-        return await info.context.loaders.get(loaders.load_producers).load(self.id)
+    @strawberry.field(
+        description="Global id of the run that produced this version (a `Run`, for "
+        "`node(id:)`), if any."
+    )
+    async def produced_by(self, info: Info[Context, None]) -> strawberry.ID | None:
+        run_id = await info.context.loaders.get(loaders.load_producers).load(self.id)
+        return None if run_id is None else strawberry.ID(global_id("Run", run_id))
 
     @strawberry.field(
         description="The artifact this is a version of. NOT_FOUND if it was deleted while the "

@@ -33,6 +33,7 @@ from api.artifacts.upload_types import (
 from api.authz import Action
 from api.context import Context
 from api.errors import Input, mutation_errors
+from api.lineage.run_refs import resolve_run
 from graph.artifacts import blobs as artifact_blobs
 from graph.artifacts import catalog as artifacts
 from graph.artifacts import drafts, ttl, versions
@@ -89,10 +90,12 @@ async def _draft_spec(
             key.name,
         ):
             raise InvalidInput("The base version belongs to another artifact", field="baseVersion")
-    if data.run_id is not None and not await drafts.run_in_organization(
-        context.graph, data.run_id, data.organization
-    ):
-        raise NotFound(f"Run {data.run_id!r} not found in {data.organization}", field="runId")
+    run_id = None
+    if data.run_id is not None:
+        run = await resolve_run(
+            context, data.run_id, Action.WRITE, field="runId", org=data.organization
+        )
+        run_id = run.id
     return drafts.DraftSpec(
         org=key.org,
         project=key.project,
@@ -104,7 +107,7 @@ async def _draft_spec(
         tags=validate_tags(data.tags),
         aliases=_aliases(data.aliases),
         ttl_seconds=ttl_seconds,
-        run_id=data.run_id,
+        run_id=run_id,
         base_version_id=base_version_id,
         actor=context.caller.name,
     )

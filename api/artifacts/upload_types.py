@@ -130,10 +130,11 @@ class CreateArtifactDraftInput:
         description="Expire this many seconds after creation; 0 never; null: the "
         "organisation's default.",
     )
-    run_id: str | None = strawberry.field(
+    run_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="Stored id of the run producing the version (as `ArtifactVersion.producedBy` "
-        "shows it); a PRODUCED edge is recorded on commit. NOT_FOUND when the organisation has "
+        description="The run producing the version: its global id (`Run.id`, as "
+        "`ArtifactVersion.producedBy` shows it; its stored id or the id chosen at createRun is "
+        "taken too); a PRODUCED edge is recorded on commit. NOT_FOUND when the organisation has "
         "no such run.",
     )
 
@@ -199,7 +200,10 @@ UPLOADS = (
 @strawberry.type(description="The result of createArtifactDraft.")
 class CreateArtifactDraftPayload:
     draft_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The new draft's id, for the next calls; null on errors."
+        default=None,
+        description="The new draft's id, for the draft mutations that follow (a draft is not an "
+        "object: `node(id:)` does not find it; the committed version has its own id); null on "
+        "errors.",
     )
     uploads: list[BlobUpload] = strawberry.field(default_factory=list, description=UPLOADS)
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)

@@ -1,29 +1,38 @@
-"""`ingestLineage`: bulk import of runs and edges, one atomic and retry-safe batch per call."""
+"""`ingestLineage`: bulk import of runs and edges, one atomic and retry-safe batch per call.
+
+A batch names runs by the ids their organisation chose and versions by stored id or path; edges
+may also name a stored run or version by the global id the API handed out (`Run.id`,
+`ArtifactVersion.id`, `LineageVersion.id`), translated here before the batch is imported.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.artifacts.ids import SAME_OBJECT, typed_node_id
 from api.authz import Action
 from api.context import Context
 from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.lineage.compact import compact_edges, compact_runs
 from api.lineage.mutations import _json_object
-from graph.core.errors import InvalidInput
+from api.lineage.run_refs import RUN_TYPE
+from graph.core.errors import InvalidInput, NotFound
 from graph.lineage.ingest import MAX_BATCH_EDGES, MAX_BATCH_RUNS, IngestEdge, IngestRun, ingest
 from graph.lineage.model import EdgeKind
-from graph.lineage.runs import RunState
+from graph.lineage.runs import RunState, runs_by_ids
 
 
 @strawberry.input(description="A run to import; matched on `id` when it exists already.")
 class IngestRunInput:
     id: str = strawberry.field(
-        description="The run's stored id, 8-64 letters, digits, `_` or `-`; CONFLICT when it "
-        "exists in another project."
+        description="The run's id in the organisation (as createRun's `id`), 8-64 letters, "
+        "digits, `_` or `-`: a stored run with this id is kept as it is; CONFLICT when it "
+        "exists in another project of the organisation. Other organisations' ids do not matter."
     )
     job_type: str = strawberry.field(
         description="What kind of job it is: 1-128 letters, digits, `_`, `-` or `.`."
@@ -58,9 +67,13 @@ class IngestRunInput:
 
 @strawberry.input(description="An edge to import, between a run and a COMMITTED version.")
 class IngestEdgeInput:
-    run: str = strawberry.field(description="Run id (in this batch or stored).")
+    run: str = strawberry.field(
+        description="The run: its `id` in this batch or the id the organisation chose for a "
+        "stored run, or a stored run's global id (`Run.id`)."
+    )
     version: str = strawberry.field(
-        description="Version id, or `[[org/]project/]name:alias|vN` resolved at import time."
+        description="The version: its global id (`ArtifactVersion.id` or `LineageVersion.id`) "
+        "or stored id, or `[[org/]project/]name:alias|vN` resolved at import time."
     )
     kind: EdgeKind = strawberry.field(
         description="CONSUMED (the run read the version) or PRODUCED (the run wrote it)."
@@ -145,6 +158,7 @@ class IngestMutation:
             runs += compact_runs(input.compact_runs)
         if input.compact_edges is not None:
             edges += compact_edges(input.compact_edges)
+        edges = await _batch_ids(info.context, input.organization, runs, edges)
         result = await ingest(info.context.graph, input.organization, input.project, runs, edges)
         return IngestLineagePayload(
             runs_created=result.runs_created,
@@ -152,6 +166,46 @@ class IngestMutation:
             edges_created=result.edges_created,
             edges_existing=result.edges_existing,
         )
+
+
+async def _batch_ids(
+    context: Context, org: str, runs: list[IngestRun], edges: list[IngestEdge]
+) -> list[IngestEdge]:
+    """The edges with every global id replaced by what a batch names: a stored run by the id its
+    organisation chose, a version by its stored id. A run's global id from another organisation
+    is NOT_FOUND, as an unknown one."""
+    batch_ids = {run.id for run in runs}
+    stored: dict[str, str] = {}
+    for edge in edges:
+        if edge.run_id not in batch_ids and edge.run_id not in stored:
+            found = typed_node_id(edge.run_id, (RUN_TYPE,))
+            if found is not None:
+                stored[edge.run_id] = found
+    chosen: dict[str, str] = {}
+    if stored:
+        records = await runs_by_ids(context.graph, sorted(set(stored.values())))
+        by_id = {r.id: r.client_id for r in records if r is not None and r.org_name == org}
+        for given, run_id in stored.items():
+            if run_id not in by_id:
+                raise NotFound(f"Run {given} not found in {org}", field="edges")
+            chosen[given] = by_id[run_id]
+    versions: dict[str, str] = {}
+    for edge in edges:
+        value = edge.version
+        if value not in versions and ":" not in value:
+            found = typed_node_id(value, SAME_OBJECT["ArtifactVersion"])
+            if found is not None:
+                versions[value] = found
+    if not chosen and not versions:
+        return edges
+    return [
+        replace(
+            edge,
+            run_id=chosen.get(edge.run_id, edge.run_id),
+            version=versions.get(edge.version, edge.version),
+        )
+        for edge in edges
+    ]
 
 
 def _aware(value: datetime | None, where: str, field: str) -> None:

@@ -17,13 +17,19 @@ from api.context import Context
 from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.lineage.ids import node_id
 from api.lineage.nodes import LineageVersion, Run, lineage_nodes_of
-from graph.access import orgs
+from api.lineage.run_refs import resolve_run
 from graph.core.errors import InvalidInput
 from graph.core.refs import parse_version_path
 from graph.lineage import edges as lineage_edges
 from graph.lineage import runs
 from graph.lineage.model import NodeKind
 from graph.lineage.runs import NewRun, RunChange, RunState
+
+RUN_ID = (
+    "The run's global id (`Run.id`); its stored id, or the id chosen at createRun, is taken too "
+    "while it names one run the caller may write to (INVALID_INPUT when it names several). "
+    "NOT_FOUND if none."
+)
 
 
 @strawberry.input(description="A new run; the caller is recorded as its author.")
@@ -49,8 +55,10 @@ class CreateRunInput:
     )
     id: str | None = strawberry.field(
         default=None,
-        description="Optional client-chosen id (8-64 letters, digits, _ or -): a retried create "
-        "then fails with ALREADY_EXISTS instead of making a second run.",
+        description="Optional client-chosen id (8-64 letters, digits, _ or -), unique in the "
+        "organisation: a retried create then fails with ALREADY_EXISTS instead of making a "
+        "second run. Other organisations may choose the same id; `Run.id` is the run's global "
+        "id.",
     )
 
 
@@ -64,9 +72,7 @@ class RunPayload:
 
 @strawberry.input(description="Changes to a run; null fields stay as they are.")
 class UpdateRunInput:
-    id: strawberry.ID = strawberry.field(
-        description="The run's global id (or its stored id); NOT_FOUND if none."
-    )
+    id: strawberry.ID = strawberry.field(description=RUN_ID)
     name: str | None = strawberry.field(
         default=None, description="New name: 1-256 printable characters."
     )
@@ -83,9 +89,7 @@ class UpdateRunInput:
 
 @strawberry.input(description="How a run ended.")
 class FinishRunInput:
-    id: strawberry.ID = strawberry.field(
-        description="The run's global id (or its stored id); NOT_FOUND if none."
-    )
+    id: strawberry.ID = strawberry.field(description=RUN_ID)
     state: RunState = strawberry.field(
         default=RunState.FINISHED,
         description="FINISHED, FAILED or CRASHED; RUNNING is INVALID_INPUT.",
@@ -102,12 +106,9 @@ class FinishRunInput:
     )
 
 
-RUN_OF_EDGE = "The run's global id (or its stored id); NOT_FOUND if none."
-
-
 @strawberry.input(description="A version a run consumed: give exactly one of artifact and version.")
 class UseArtifactInput:
-    run: strawberry.ID = strawberry.field(description=RUN_OF_EDGE)
+    run: strawberry.ID = strawberry.field(description=RUN_ID)
     artifact: str | None = strawberry.field(
         default=None,
         description="`[[org/]project/]name[:alias|:vN]`, resolved now (default alias `latest`).",
@@ -134,17 +135,17 @@ class LineageEdgePayload:
 
 @strawberry.input(description="A version a run produced.")
 class RecordProducedInput:
-    run: strawberry.ID = strawberry.field(description=RUN_OF_EDGE)
+    run: strawberry.ID = strawberry.field(description=RUN_ID)
     version: strawberry.ID = strawberry.field(
         description="The version's id (global id of an ArtifactVersion or LineageVersion, or its "
         "stored id); NOT_FOUND unless it is committed."
     )
 
 
-async def _run_for_write(info: Info[Context, None], raw: strawberry.ID) -> runs.RunRecord:
-    record = await runs.require_run(info.context.graph, node_id(raw, field="run"))
-    await info.context.authorize(Action.WRITE, org=record.org_name)
-    return record
+async def _run_for_write(
+    info: Info[Context, None], value: strawberry.ID, *, field: str
+) -> runs.RunRecord:
+    return await resolve_run(info.context, value, Action.WRITE, field=field)
 
 
 def _json_object(value: object, field: str) -> dict[str, object] | None:
@@ -186,8 +187,9 @@ class LineageMutation:
             author=info.context.caller.name,
             id=input.id,
         ).validated()
-        await orgs.ensure_project(info.context.graph, input.organization, input.project)
-        record = await runs.create_run(info.context.graph, input.organization, input.project, new)
+        record = await runs.create_run(
+            info.context.graph, input.organization, input.project, new, create_project=True
+        )
         return RunPayload(run=Run.from_record(record))
 
     @strawberry.mutation(description="Rename, retag, or merge keys into config and summary.")
@@ -195,7 +197,7 @@ class LineageMutation:
     async def update_run(
         self, info: Info[Context, None], input: Input[UpdateRunInput]
     ) -> RunPayload:
-        record = await _run_for_write(info, input.id)
+        record = await _run_for_write(info, input.id, field="id")
         updated = await runs.update_run(
             info.context.graph,
             record.id,
@@ -216,7 +218,7 @@ class LineageMutation:
     async def finish_run(
         self, info: Info[Context, None], input: Input[FinishRunInput]
     ) -> RunPayload:
-        record = await _run_for_write(info, input.id)
+        record = await _run_for_write(info, input.id, field="id")
         updated = await runs.update_run(
             info.context.graph,
             record.id,
@@ -236,7 +238,7 @@ class LineageMutation:
     async def use_artifact(
         self, info: Info[Context, None], input: Input[UseArtifactInput]
     ) -> LineageEdgePayload:
-        record = await _run_for_write(info, input.run)
+        record = await _run_for_write(info, input.run, field="run")
         if (input.artifact is None) == (input.version is None):
             raise InvalidInput("Give either `artifact` or `version`", field="artifact")
         ref = None
@@ -266,7 +268,7 @@ class LineageMutation:
     async def record_produced(
         self, info: Info[Context, None], input: Input[RecordProducedInput]
     ) -> LineageEdgePayload:
-        record = await _run_for_write(info, input.run)
+        record = await _run_for_write(info, input.run, field="run")
         edge = await lineage_edges.record_produced(
             info.context.graph, record.id, node_id(input.version, field="version")
         )

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from strawberry import relay
 from strawberry.types import Info
 
+from api.artifacts.ids import SAME_OBJECT, typed_node_id
 from api.authz import Action
 from api.context import Context
 from graph.core.errors import Forbidden, InvalidInput, NotFound
@@ -58,13 +58,11 @@ async def readable(info: Info[Context, None], scopes: Iterable[tuple[str, str, s
 
 
 def version_node_id(value: str, *, field: str) -> str:
-    """An ArtifactVersion's node id from its global id (or the raw id itself)."""
-    try:
-        decoded = relay.GlobalID.from_id(value)
-    except (relay.GlobalIDValueError, ValueError, UnicodeDecodeError):
-        decoded = None
-    if decoded is not None and decoded.type_name == ARTIFACT_VERSION_TYPE and decoded.node_id:
-        return decoded.node_id
+    """An ArtifactVersion's node id from its global id (or its LineageVersion's, the same
+    version), or the raw id itself."""
+    found = typed_node_id(value, SAME_OBJECT[ARTIFACT_VERSION_TYPE])
+    if found is not None:
+        return found
     if value and len(value) <= 64 and value.isalnum():
         return value
     raise InvalidInput(f"Not an ArtifactVersion id: {value[:100]!r}", field=field)

@@ -11,7 +11,8 @@ The model (labels and their natural keys):
 - ArtifactVersion {id, artifact_id, index}      (artifact_id, index) unique; digest indexed
 - Blob {digest}                                 digest unique: one node per stored blob
 - Alias {artifact_id, name}                     (artifact_id, name) unique: one version per alias
-- Run {id, project_id, name, job_type}          id unique
+- Run {id, client_id, org_id, project_id, ...}  id unique; (org_id, client_id) unique: a
+                                                client-chosen id is taken per organisation
 - Registry {id, org_id, name}                   (org_id, name) unique
 - Collection {id, registry_id, name}            (registry_id, name) unique
 - CollectionAlias {collection_id, name}         (collection_id, name) unique
@@ -60,6 +61,8 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "FOR (n:CollectionAlias) REQUIRE (n.collection_id, n.name) IS UNIQUE",
     "CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
     "CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.key_hash IS UNIQUE",
+    "CREATE CONSTRAINT run_client_key IF NOT EXISTS "
+    "FOR (n:Run) REQUIRE (n.org_id, n.client_id) IS UNIQUE",
     # lookups and sorts the queries rely on
     "CREATE INDEX artifact_version_digest IF NOT EXISTS FOR (n:ArtifactVersion) ON (n.digest)",
     "CREATE INDEX artifact_version_state IF NOT EXISTS FOR (n:ArtifactVersion) ON (n.state)",
@@ -67,6 +70,7 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE INDEX artifact_type IF NOT EXISTS FOR (n:Artifact) ON (n.type)",
     "CREATE INDEX run_project IF NOT EXISTS FOR (n:Run) ON (n.project_id)",
     "CREATE INDEX run_job_type IF NOT EXISTS FOR (n:Run) ON (n.job_type)",
+    "CREATE INDEX run_client_id IF NOT EXISTS FOR (n:Run) ON (n.client_id)",
     "CREATE INDEX collection_type IF NOT EXISTS FOR (n:Collection) ON (n.type)",
     # collection search (graph/registry/search_filters.py): per registry, the values predicates read
     "CREATE INDEX collection_registry_created IF NOT EXISTS "
@@ -95,9 +99,22 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
 
 Migration = Callable[[AsyncManagedTransaction], Awaitable[None]]
 
+
+RUN_CLIENT_IDS: LiteralString = """
+MATCH (r:Run) WHERE r.client_id IS NULL
+SET r.client_id = r.id
+"""
+
+
+async def _run_client_ids(tx: AsyncManagedTransaction) -> None:
+    """Runs from before client ids were scoped per organisation: the id a client chose was the
+    run's id, so it stays the id the organisation knows the run by."""
+    await tx.run(RUN_CLIENT_IDS)
+
+
 # (version, migration) in ascending order from 2 (1 is the baseline of constraints above);
 # append, never reorder or edit one that has been released.
-MIGRATIONS: list[tuple[int, Migration]] = []
+MIGRATIONS: list[tuple[int, Migration]] = [(2, _run_client_ids)]
 
 SCHEMA_VERSION_READ: LiteralString = """
 MERGE (s:LineageSchema {id: 'lineage'})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -14,6 +14,24 @@ def new_id() -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_micros(value: Any) -> datetime | None:
+    """A UTC datetime from epoch microseconds, exactly (no float rounding).
+
+    Hot read queries return times so (`t.epochSeconds * 1000000 + t.microsecond`): the driver
+    turns its DateTime into a `datetime` about a hundred times slower, which shows on lineage
+    pages. Microseconds are what a stored time keeps once it is a Python `datetime`, so every
+    read path answers the same instant at the same precision.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return EPOCH + timedelta(microseconds=value)
+    return native_datetime(value)
 
 
 def native_datetime(value: Any) -> datetime | None:

@@ -1,14 +1,16 @@
 """Bulk import of existing lineage history: runs and their CONSUMED/PRODUCED edges, by batch.
 
 A batch is one write transaction (all or nothing) under the organisation's lineage lock (see
-`graph.lineage.edges`), so retrying a batch after a timeout is safe: runs are matched on their
-id and left as they are, edges already present are kept (a CONSUMED edge keeps the earlier of
-the two first-use times). Versions are referred to by id or by `[[org/]project/]name:alias|vN`
-and must be COMMITTED in the same organisation. The same rules as single edges apply, at batch
-granularity: one producer per version, and no cycle. The cycle check is exact: after all writes
-of the batch, every new edge that could lie on a cycle (see `graph.lineage.ingest_cypher`) gets the
-shortest-path test against the graph including the whole batch; an import in topological order
-(inputs before outputs) has no such edge and pays nothing for it.
+`graph.lineage.edges`), so retrying a batch after a timeout is safe: runs are matched on the id
+the organisation chose for them (`client_id`, see `graph.lineage.runs`; another organisation's
+choice of the same id is another run) and left as they are, edges already present are kept (a
+CONSUMED edge keeps the earlier of the two first-use times). Versions are referred to by id or
+by `[[org/]project/]name:alias|vN` and must be COMMITTED in the same organisation. The same rules
+as single edges apply, at batch granularity: one producer per version, and no cycle. The cycle
+check is exact: after all writes of the batch, every new edge that could lie on a cycle (see
+`graph.lineage.ingest_cypher`) gets the shortest-path test against the graph including the whole
+batch; an import in topological order (inputs before outputs) has no such edge and pays nothing
+for it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from graph.core.names import validate_name
 from graph.core.refs import parse_version_path
 from graph.core.validation import validate_tags
-from graph.core.values import now
+from graph.core.values import new_id, now
 from graph.lineage.edges import cycle_error
 from graph.lineage.ingest_cypher import (
     CONSUMED_VERSIONS,
@@ -82,6 +84,8 @@ class IngestResult:
     runs_existing: int
     edges_created: int
     edges_existing: int
+    run_ids: dict[str, str] = field(default_factory=dict[str, str], compare=False)
+    """The stored id of every run of the batch and of its edges, by the id the batch named it."""
 
 
 @dataclass
@@ -92,7 +96,8 @@ class _Batch:
     project_id: str
     versions: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (id, element id)
     producers: dict[str, str] = field(default_factory=dict)  # version id -> run id
-    existing_runs: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (org, project)
+    existing_runs: dict[str, str] = field(default_factory=dict)  # client id -> project id
+    run_ids: dict[str, str] = field(default_factory=dict)  # client id -> run id (stored or new)
 
 
 def _validate(runs: list[IngestRun], edges: list[IngestEdge]) -> None:
@@ -166,22 +171,29 @@ async def _resolve_versions_tx(
 async def _check_runs_tx(
     tx: AsyncManagedTransaction, batch: _Batch, runs: list[IngestRun], edges: list[IngestEdge]
 ) -> list[IngestRun]:
-    """The runs of the batch not stored yet; refuses ids of other projects and unknown runs."""
+    """The runs of the batch not stored yet (given their new ids in `batch.run_ids`); refuses
+    ids of the organisation's other projects and runs neither in the batch nor stored."""
     wanted = sorted({r.id for r in runs} | {e.run_id for e in edges})
-    record = await (await tx.run(EXISTING_RUNS, ids=wanted)).single(strict=True)
-    batch.existing_runs = {run: (org, project) for run, org, project in record["found"]}
+    record = await (await tx.run(EXISTING_RUNS, ids=wanted, org_id=batch.org_id)).single(
+        strict=True
+    )
+    for client_id, run_id, project_id in record["found"]:
+        batch.existing_runs[client_id] = project_id
+        batch.run_ids[client_id] = run_id
     for run in runs:
         found = batch.existing_runs.get(run.id)
-        if found is not None and found[1] != batch.project_id:
+        if found is not None and found != batch.project_id:
             raise Conflict(f"Run id {run.id} already exists in another project", field="runs")
     batch_ids = {r.id for r in runs}
     for edge in edges:
-        found = batch.existing_runs.get(edge.run_id)
-        if found is None and edge.run_id not in batch_ids:
-            raise NotFound(f"Run {edge.run_id} is neither in the batch nor stored", field="edges")
-        if found is not None and found[0] != batch.org_id:
-            raise InvalidInput(f"Run {edge.run_id} belongs to another organisation", field="edges")
-    return [r for r in runs if r.id not in batch.existing_runs]
+        if edge.run_id not in batch.existing_runs and edge.run_id not in batch_ids:
+            raise NotFound(
+                f"Run {edge.run_id} is neither in the batch nor stored in the organisation",
+                field="edges",
+            )
+    fresh = [r for r in runs if r.id not in batch.existing_runs]
+    batch.run_ids.update((run.id, new_id()) for run in fresh)
+    return fresh
 
 
 def _edge_rows(batch: _Batch, edges: list[IngestEdge]) -> dict[EdgeKind, list[dict[str, Any]]]:
@@ -194,12 +206,13 @@ def _edge_rows(batch: _Batch, edges: list[IngestEdge]) -> dict[EdgeKind, list[di
     for edge in edges:
         version, element_id = batch.versions[edge.version]
         at = stamp if edge.at is None else _millis(edge.at)
-        key = (edge.run_id, version)
+        run_id = batch.run_ids[edge.run_id]
+        key = (run_id, version)
         current = rows[edge.kind].get(key)
         if current is None or at < current["at"]:
             ref = None if VERSION_ID.fullmatch(edge.version) else edge.version
             rows[edge.kind][key] = {
-                "run": edge.run_id,
+                "run": run_id,
                 "version": version,
                 "eid": element_id,
                 "at": at,
@@ -227,11 +240,12 @@ def _millis(value: datetime) -> int:
     return round(value.timestamp() * 1000)
 
 
-def _run_rows(runs: list[IngestRun]) -> list[dict[str, Any]]:
+def _run_rows(runs: list[IngestRun], run_ids: dict[str, str]) -> list[dict[str, Any]]:
     stamp = _millis(now())
     return [
         {
-            "id": run.id,
+            "id": run_ids[run.id],
+            "client_id": run.id,
             "name": run.name or f"{run.job_type}-{run.id[:8]}",
             "job_type": run.job_type,
             "state": run.state.value,
@@ -292,7 +306,7 @@ async def _ingest_tx(
                 project_id=batch.project_id,
                 org_id=batch.org_id,
                 org=org,
-                runs=_run_rows(new_runs),
+                runs=_run_rows(new_runs, batch.run_ids),
                 now=now(),
             )
         ).single(strict=True)
@@ -317,6 +331,7 @@ async def _ingest_tx(
         runs_existing=len(runs) - len(new_runs),
         edges_created=edges_created,
         edges_existing=edges_total - edges_created,
+        run_ids=batch.run_ids,
     )
 
 

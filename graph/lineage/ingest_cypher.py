@@ -19,10 +19,11 @@ SET o._lock = coalesce(o._lock, 0) + 1
 RETURN o.id AS org_id, p.id AS project_id
 """
 
+# Runs are named by the ids their organisation chose: [client id, run id, project id].
 EXISTING_RUNS: LiteralString = """
 UNWIND $ids AS id
-MATCH (r:Run {id: id})
-RETURN collect([r.id, r.org_id, r.project_id]) AS found
+MATCH (r:Run {org_id: $org_id, client_id: id})
+RETURN collect([r.client_id, r.id, r.project_id]) AS found
 """
 
 # Rows [key, version id, element id, org id, producing run id or null].
@@ -51,13 +52,14 @@ OPTIONAL MATCH (p:Run)-[:PRODUCED]->(v)
 RETURN collect([ref.key, v.id, elementId(v), v.org_id, p.id]) AS found
 """
 
-# New runs; returns [id, element id] so their edges are written without another index seek.
+# New runs; returns [run id, element id] so their edges are written without another index seek.
 CREATE_RUNS: LiteralString = """
 MATCH (p:Project {id: $project_id})
 UNWIND $runs AS row
-CREATE (r:Run {id: row.id, project_id: p.id, org_id: $org_id, org_name: $org,
-               project_name: p.name, name: row.name, job_type: row.job_type, state: row.state,
-               author: row.author, config: row.config, summary: row.summary, tags: row.tags,
+CREATE (r:Run {id: row.id, client_id: row.client_id, project_id: p.id, org_id: $org_id,
+               org_name: $org, project_name: p.name, name: row.name, job_type: row.job_type,
+               state: row.state, author: row.author, config: row.config, summary: row.summary,
+               tags: row.tags,
                created_at: datetime({epochMillis: row.started_ms}),
                started_at: datetime({epochMillis: row.started_ms}),
                finished_at: CASE WHEN row.finished_ms IS NULL THEN null

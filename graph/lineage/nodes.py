@@ -14,8 +14,9 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.driver import Graph
 from graph.core.errors import NotFound
+from graph.core.values import from_micros
 from graph.lineage.model import NodeKind
-from graph.lineage.runs import RUN_FIELDS, RunRecord, collected_tx, from_millis, run_record
+from graph.lineage.runs import RUN_FIELDS, RunRecord, collected_tx, run_record
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ RETURN found AS id, eid, kind, org_id, o.name AS org_name
 
 VERSION_FIELDS: LiteralString = """
 v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name, .project_name,
-   .description, .size, created_at: v.created_at.epochMillis,
+   .description, .size,
+   created_at: v.created_at.epochSeconds * 1000000 + v.created_at.microsecond,
    aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name },
    producer_id: producer.id}
 """
@@ -154,7 +156,7 @@ def _summary(v: dict[str, Any]) -> VersionSummary:
         project_name=v["project_name"],
         description=v.get("description"),
         size=int(v["size"]),
-        created_at=from_millis(v.get("created_at")),
+        created_at=from_micros(v.get("created_at")),
         aliases=tuple(v["aliases"]),
         producer_id=v["producer_id"],
     )

@@ -3,6 +3,11 @@
 A run is created RUNNING and ends once, as FINISHED, FAILED or CRASHED. Its config and summary
 are JSON objects stored as strings; updates merge top-level keys (a null value removes a key)
 under a write lock on the run, so concurrent updates never lose each other's keys.
+
+Two ids: `id` is the node's own key, always made by the server and unique on the server (what
+global ids wrap); `client_id` is the id the client chose (createRun's `id`, an imported run's
+`id`), unique only within the organisation, so one team's choice never blocks another's. A run
+created without a chosen id has `client_id` equal to `id`.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any, LiteralString, cast
 
@@ -22,7 +27,7 @@ from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from graph.core.names import validate_name
 from graph.core.tx import fetch_one, fetch_page
 from graph.core.validation import encode_json_object, validate_tags
-from graph.core.values import native_datetime, new_id, now
+from graph.core.values import from_micros, new_id, now
 
 MAX_JSON_BYTES = 256 * 1024
 MAX_TEXT = 256
@@ -43,6 +48,7 @@ TERMINAL_STATES = (RunState.FINISHED, RunState.FAILED, RunState.CRASHED)
 @dataclass(frozen=True)
 class RunRecord:
     id: str
+    client_id: str
     project_id: str
     org_id: str
     org_name: str
@@ -98,20 +104,21 @@ class NewRun:
         return replace(self, tags=tags)
 
 
-# Times come back as epoch milliseconds: the driver turns a DateTime into a Python datetime
-# about a hundred times slower than `from_millis` does, which shows on lineage pages of runs.
+# Times come back as epoch microseconds (`graph.core.values.from_micros`): the driver turns a
+# DateTime into a Python datetime far slower, which shows on lineage pages of runs.
 RUN_FIELDS: LiteralString = """
-r {.id, .project_id, .org_id, .org_name, .project_name, .name, .job_type, .state, .author,
-   .config, .summary, .tags, created_at: r.created_at.epochMillis,
-   started_at: r.started_at.epochMillis, finished_at: r.finished_at.epochMillis}
+r {.id, .client_id, .project_id, .org_id, .org_name, .project_name, .name, .job_type, .state,
+   .author, .config, .summary, .tags,
+   created_at: r.created_at.epochSeconds * 1000000 + r.created_at.microsecond,
+   started_at: r.started_at.epochSeconds * 1000000 + r.started_at.microsecond,
+   finished_at: r.finished_at.epochSeconds * 1000000 + r.finished_at.microsecond}
 """
 
-CREATE_RUN: LiteralString = (
+NEW_RUN: LiteralString = (
     """
-MATCH (o:Organization {name: $org})-[:HAS_PROJECT]->(p:Project {name: $project})
-CREATE (r:Run {id: $id, project_id: p.id, org_id: o.id, org_name: o.name, project_name: p.name,
-               name: $name, job_type: $job_type, state: 'RUNNING', author: $author,
-               config: $config, summary: '{}', tags: $tags, created_at: $now,
+CREATE (r:Run {id: $id, client_id: $client_id, project_id: p.id, org_id: o.id, org_name: o.name,
+               project_name: p.name, name: $name, job_type: $job_type, state: 'RUNNING',
+               author: $author, config: $config, summary: '{}', tags: $tags, created_at: $now,
                started_at: $started_at, finished_at: null, updated_at: $now})
 CREATE (p)-[:HAS_RUN]->(r)
 RETURN """
@@ -119,8 +126,40 @@ RETURN """
     + " AS run"
 )
 
+CREATE_RUN: LiteralString = (
+    "MATCH (o:Organization {name: $org})-[:HAS_PROJECT]->(p:Project {name: $project})" + NEW_RUN
+)
+
+# The project (and its organisation) made on first use in the transaction that creates the run,
+# so a refused run (a taken id) leaves neither behind.
+CREATE_RUN_AND_PROJECT: LiteralString = (
+    """
+MERGE (o:Organization {name: $org})
+  ON CREATE SET o.id = $org_id, o.created_at = $now
+MERGE (p:Project {org_id: o.id, name: $project})
+  ON CREATE SET p.id = $project_id, p.created_at = $now
+MERGE (o)-[:HAS_PROJECT]->(p)
+WITH o, p"""
+    + NEW_RUN
+)
+
 RUNS_BY_ID: LiteralString = (
     "UNWIND $ids AS id MATCH (r:Run {id: id}) RETURN collect(" + RUN_FIELDS + ") AS runs"
+)
+
+# Runs an id given without its type names: the stored id, or an id a client chose (any number of
+# organisations may have chosen the same one).
+RUNS_BY_REFERENCE: LiteralString = (
+    """
+CALL () {
+  MATCH (r:Run {id: $ref}) RETURN r
+  UNION
+  MATCH (r:Run {client_id: $ref}) RETURN r
+}
+WITH r ORDER BY r.org_name, r.id LIMIT $limit
+RETURN collect("""
+    + RUN_FIELDS
+    + ") AS runs"
 )
 
 LOCK_RUN: LiteralString = (
@@ -196,19 +235,11 @@ def _decode(value: Any) -> dict[str, Any]:
     return cast(dict[str, Any], decoded) if isinstance(decoded, dict) else {}
 
 
-def from_millis(value: Any) -> datetime | None:
-    """A UTC datetime from epoch milliseconds (what the read queries return for times)."""
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    return native_datetime(value)
-
-
 def run_record(row: dict[str, Any]) -> RunRecord:
-    created = from_millis(row.get("created_at")) or now()
+    created = from_micros(row.get("created_at")) or now()
     return RunRecord(
         id=row["id"],
+        client_id=row.get("client_id") or row["id"],
         project_id=row["project_id"],
         org_id=row["org_id"],
         org_name=row["org_name"],
@@ -221,28 +252,39 @@ def run_record(row: dict[str, Any]) -> RunRecord:
         summary=_decode(row.get("summary")),
         tags=tuple(row.get("tags") or ()),
         created_at=created,
-        started_at=from_millis(row.get("started_at")) or created,
-        finished_at=from_millis(row.get("finished_at")),
+        started_at=from_micros(row.get("started_at")) or created,
+        finished_at=from_micros(row.get("finished_at")),
     )
 
 
-async def create_run(graph: Graph, org: str, project: str, new: NewRun) -> RunRecord:
-    """Create a RUNNING run in an existing project.
+async def create_run(
+    graph: Graph, org: str, project: str, new: NewRun, *, create_project: bool = False
+) -> RunRecord:
+    """Create a RUNNING run in a project; with `create_project`, the project and organisation
+    are created on first use in the same transaction (a refused run leaves neither).
 
-    `NotFound` for an unknown project; `AlreadyExists` when a caller-chosen id is taken (so a
-    client retrying a create with its own id learns the first attempt succeeded).
+    `NotFound` for an unknown project (without `create_project`); `AlreadyExists` when the
+    caller-chosen id is taken in the organisation (so a client retrying a create with its own id
+    learns the first attempt succeeded). Another organisation's runs never make it taken.
     """
     new = new.validated()
-    run_id = new.id or new_id()
+    if create_project:
+        validate_name(org, field="organization")
+        validate_name(project, field="project")
+    run_id = new_id()
+    client_id = new.id or run_id
     created = now()
     try:
         row = await graph.write(
             fetch_one,
-            CREATE_RUN,
+            CREATE_RUN_AND_PROJECT if create_project else CREATE_RUN,
             org=org,
             project=project,
+            org_id=new_id(),
+            project_id=new_id(),
             id=run_id,
-            name=new.name or f"{new.job_type}-{run_id[:8]}",
+            client_id=client_id,
+            name=new.name or f"{new.job_type}-{client_id[:8]}",
             job_type=new.job_type,
             author=new.author,
             config=encode_json(new.config or {}, field="config"),
@@ -251,7 +293,9 @@ async def create_run(graph: Graph, org: str, project: str, new: NewRun) -> RunRe
             started_at=new.started_at or created,
         )
     except ConstraintError:
-        raise AlreadyExists(f"A run with id {run_id!r} already exists", field="id") from None
+        raise AlreadyExists(
+            f"A run with id {client_id!r} already exists in {org}", field="id"
+        ) from None
     if row is None:
         raise NotFound(f"Project {org}/{project} not found", field="project")
     return run_record(row["run"])
@@ -272,6 +316,13 @@ async def runs_by_ids(graph: Graph, ids: list[str]) -> list[RunRecord | None]:
     rows = await graph.read(collected_tx, RUNS_BY_ID, ids=ids)
     found = {row["id"]: run_record(row) for row in rows}
     return [found.get(i) for i in ids]
+
+
+async def runs_by_reference(graph: Graph, ref: str, *, limit: int = 100) -> list[RunRecord]:
+    """The runs whose stored id is `ref` or whose organisation chose `ref` as its id (at most
+    `limit`, by organisation name), for callers that name a run without its global id."""
+    rows = await graph.read(collected_tx, RUNS_BY_REFERENCE, ref=ref, limit=limit)
+    return [run_record(row) for row in rows]
 
 
 async def require_run(graph: Graph, run_id: str) -> RunRecord:

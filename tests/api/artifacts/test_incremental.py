@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from strawberry.relay import GlobalID
+
 from graph.core.driver import Graph
 from graph.core.tx import fetch_all
 from graph.lineage import runs
@@ -171,7 +173,7 @@ async def test_a_run_id_records_the_producer_of_a_new_version_only(
     run_id = (await runs.create_run(graph, org, "p", runs.NewRun(job_type="train"))).id
     files = {"m": unique_bytes()}
     made = await log_files(api, org, "model", files, type="model", runId=run_id)
-    assert made["version"]["producedBy"] == run_id
+    assert made["version"]["producedBy"] == str(GlobalID("Run", run_id))
     again = await log_files(api, org, "model", files, type="model", runId=run_id)
     assert again["created"] is False
     edges = await graph.read(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from graph.access.orgs import ensure_project
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, CycleError, InvalidInput, LimitExceeded, NotFound
 from graph.core.tx import fetch_all
@@ -17,7 +18,7 @@ from tests.lineage_fixtures import T0, make_world
 
 EDGES = """
 MATCH (r:Run)-[e:CONSUMED|PRODUCED]->(v:ArtifactVersion {org_name: $org})
-RETURN r.id AS run, type(e) AS kind, v.id AS version, e.at AS at, e.ref AS ref
+RETURN r.client_id AS run, type(e) AS kind, v.id AS version, e.at AS at, e.ref AS ref
 ORDER BY run, kind, version
 """
 
@@ -59,7 +60,8 @@ async def test_a_batch_imports_runs_and_edges_and_a_retry_changes_nothing(
     )
     first_use = {e["version"]: e["at"].to_native() for e in stored if e["run"] == r1}
     assert first_use[data[0]] == T0 + timedelta(hours=1)
-    record = await require_run(graph, r1)
+    assert again.run_ids == first.run_ids and set(first.run_ids) == {r1, r2}
+    record = await require_run(graph, first.run_ids[r1])
     assert (record.name, record.author, record.config, record.tags) == (
         "first",
         "ada",
@@ -142,7 +144,13 @@ async def test_cycles_across_batches_and_organisations_are_refused(
         await ingest(
             graph, world.org, world.project, [], [IngestEdge(r1, foreign, EdgeKind.CONSUMED)]
         )
+    # run ids are the organisation's: another one may choose the same id for its own run
+    theirs = await ingest(graph, other.org, other.project, [run(r1)], [])
+    assert theirs.runs_created == 1
+    ours = await ingest(graph, world.org, world.project, [run(r1)], [])
+    assert ours.runs_existing == 1 and ours.run_ids[r1] != theirs.run_ids[r1]
+    await ensure_project(graph, world.org, "elsewhere")
     with pytest.raises(Conflict):
-        await ingest(graph, other.org, other.project, [run(r1)], [])
+        await ingest(graph, world.org, "elsewhere", [run(r1)], [])
     with pytest.raises(NotFound):
         await ingest(graph, world.org, "missing-project", [run(unique("run"))], [])

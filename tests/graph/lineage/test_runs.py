@@ -113,7 +113,7 @@ async def test_client_chosen_ids_make_creates_safe_to_retry(
     world = await make_world(graph, unique("org"))
     run_id = unique("run")
     first = await runs.create_run(graph, world.org, world.project, NewRun("t", id=run_id))
-    assert first.id == run_id
+    assert first.client_id == run_id and first.id != run_id
     with pytest.raises(AlreadyExists):
         await runs.create_run(graph, world.org, world.project, NewRun("t", id=run_id))
     _, total = await runs.runs_of_project(graph, world.org, world.project, 0, 10)
