@@ -2,7 +2,10 @@
 
 The URL carries `verb`, `expires` and an HMAC `sig` scoped to one digest and one verb; anything
 tampered with, expired, or for another verb is refused before a byte is read or written.
-Uploads stream to disk and are verified against the digest in the path.
+Uploads stream to disk and are verified against the digest in the path. An upload URL also signs
+its `size`: a body declared longer is refused unread (413), one that runs longer is cut off at the
+first extra byte (413) and one that ends short is refused (400), keeping nothing; a second PUT to
+a URL whose first upload still runs answers 409.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from storage.base import (
     SignatureExpired,
 )
 from storage.disposition import content_disposition
-from storage.local import LocalBlobStore
+from storage.local import LocalBlobStore, UploadInProgress, UploadSizeMismatch, UploadTooLarge
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -30,7 +33,10 @@ def _local_store(request: Request) -> LocalBlobStore | None:
     return store if isinstance(store, LocalBlobStore) else None
 
 
-def _verify(request: Request, store: LocalBlobStore, verb: str) -> str | Response:
+def _verify(
+    request: Request, store: LocalBlobStore, verb: str
+) -> tuple[str, int | None] | Response:
+    """The digest and (for an upload) the signed size, or the refusal to answer with."""
     digest = request.path_params["digest"]
     query = request.query_params
     try:
@@ -39,13 +45,27 @@ def _verify(request: Request, store: LocalBlobStore, verb: str) -> str | Respons
         return _error(403, "FORBIDDEN", "Missing or malformed signature")
     if query.get("verb") != verb:
         return _error(403, "FORBIDDEN", "This URL does not allow that method")
+    size = query.get("size") if verb == "PUT" else None
     try:
-        store.verify_url(digest, verb, expires, query.get("sig", ""))
+        signed_size = store.verify_url(digest, verb, expires, query.get("sig", ""), size)
     except SignatureExpired:
         return _error(403, "FORBIDDEN", "Signed URL expired")
     except (InvalidSignature, InvalidDigest):
         return _error(403, "FORBIDDEN", "Invalid signature")
-    return str(digest)
+    return str(digest), signed_size
+
+
+def _unread(response: Response) -> Response:
+    """`response` to a request whose body is left unread: the connection closes after it, so
+    the server reads no more of that body (uvicorn would otherwise drain it to keep it open)."""
+    response.headers["connection"] = "close"
+    return response
+
+
+def _declared_length(request: Request) -> int | None:
+    """The request's Content-Length, when it is a plain number (the server framed the body)."""
+    value = request.headers.get("content-length", "")
+    return int(value) if value.isdigit() and len(value) <= 20 else None
 
 
 async def upload_blob(request: Request) -> Response:
@@ -54,12 +74,25 @@ async def upload_blob(request: Request) -> Response:
         return _error(404, "NOT_FOUND", "Blobs are not served by this API")
     verified = _verify(request, store, "PUT")
     if isinstance(verified, Response):
-        return verified
+        return _unread(verified)
+    digest, signed_size = verified
+    assert signed_size is not None  # verify_url refuses an upload URL without one
+    too_large = _error(413, "LIMIT_EXCEEDED", f"This URL takes exactly {signed_size} bytes")
+    declared = _declared_length(request)
+    if declared is not None and declared > signed_size:
+        return _unread(too_large)
+    claim = f"{digest}:{request.query_params.get('sig', '').lower()}"
     try:
-        size = await store.put_stream(verified, request.stream())
+        size = await store.receive_upload(digest, signed_size, request.stream(), claim=claim)
+    except UploadInProgress:
+        return _unread(_error(409, "CONFLICT", "Another upload to this URL is still running"))
+    except UploadTooLarge:
+        return _unread(too_large)
+    except UploadSizeMismatch:
+        return _error(400, "SIZE_MISMATCH", f"This URL takes exactly {signed_size} bytes")
     except DigestMismatch:
         return _error(400, "DIGEST_MISMATCH", "Uploaded bytes do not match the digest")
-    return JSONResponse({"digest": verified, "size": size}, status_code=201)
+    return JSONResponse({"digest": digest, "size": size}, status_code=201)
 
 
 async def download_blob(request: Request) -> Response:
@@ -69,16 +102,17 @@ async def download_blob(request: Request) -> Response:
     verified = _verify(request, store, "GET")
     if isinstance(verified, Response):
         return verified
-    size = await store.size(verified)
+    digest, _ = verified
+    size = await store.size(digest)
     if size is None:
         return _error(404, "NOT_FOUND", "No such blob")
-    headers = {"content-length": str(size), "x-content-sha256": verified}
+    headers = {"content-length": str(size), "x-content-sha256": digest}
     filename = request.query_params.get("filename")
     if filename:
         headers["content-disposition"] = content_disposition(filename)
     try:
         return StreamingResponse(
-            store.open_read(verified), headers=headers, media_type="application/octet-stream"
+            store.open_read(digest), headers=headers, media_type="application/octet-stream"
         )
     except BlobNotFound:
         return _error(404, "NOT_FOUND", "No such blob")

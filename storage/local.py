@@ -2,13 +2,15 @@
 
 There is no storage server to presign URLs, so the API serves `/blobs/<digest>` itself: this store
 hands out HMAC-signed URLs pointing there, and the API checks them with `verify_url` before it calls
-`put_stream` or `open_read`.
+`receive_upload` or `open_read`. An upload URL is signed for one size: `receive_upload` reads at
+most one byte past it, and serves one upload per URL at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -33,6 +35,22 @@ from storage.keys import CHUNK_SIZE, READ_CHUNK_SIZE, blob_key, validate_digest
 from storage.signing import UrlSigner
 
 
+class UploadRefused(BlobStoreError):
+    """An upload to a signed URL turned away; nothing it sent was kept."""
+
+
+class UploadTooLarge(UploadRefused):
+    """More bytes arrived than the URL was signed for; reading stopped at the first extra one."""
+
+
+class UploadSizeMismatch(UploadRefused):
+    """The body ended before the size the URL was signed for."""
+
+
+class UploadInProgress(UploadRefused):
+    """Another upload to the same signed URL is still running."""
+
+
 class LocalBlobStore:
     """A `BlobStore` on a local directory; writes are atomic, so readers see whole blobs only."""
 
@@ -43,6 +61,8 @@ class LocalBlobStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._signer = signer
         self._base_url = public_base_url.rstrip("/")
+        self._uploading: set[str] = set()
+        self._uploading_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"LocalBlobStore(root={str(self.root)!r})"
@@ -68,6 +88,26 @@ class LocalBlobStore:
         size = await write_verified(chunks, tmp, digest)
         await asyncio.to_thread(publish_if_absent, tmp, final)
         return size
+
+    async def receive_upload(
+        self, digest: str, size: int, chunks: AsyncIterator[bytes], *, claim: str
+    ) -> int:
+        """Store the body of a PUT to a signed URL: exactly `size` bytes hashing to `digest`.
+
+        Reads at most `size + 1` bytes: `UploadTooLarge` past `size`, `UploadSizeMismatch` short
+        of it, `DigestMismatch` for other bytes, and nothing is kept after any of them. `claim`
+        (the URL's signature) serves one upload at a time in this process: a second one while
+        the first runs is `UploadInProgress` before a byte of it is read.
+        """
+        with self._uploading_lock:
+            if claim in self._uploading:
+                raise UploadInProgress("another upload to this URL is still running")
+            self._uploading.add(claim)
+        try:
+            return await self.put_stream(digest, _exactly(chunks, size))
+        finally:
+            with self._uploading_lock:
+                self._uploading.discard(claim)
 
     async def get_to_file(self, digest: str, dest: Path) -> int:
         """Copy the blob to `dest` through a verified temporary file beside it."""
@@ -107,7 +147,9 @@ class LocalBlobStore:
         """One signed PUT to the API, whatever the size: the API streams it straight to disk."""
         if size < 0:
             raise ValueError("size must not be negative")
-        return UploadTarget(method="PUT", url=self._signed_url(digest, "PUT", expires_in))
+        return UploadTarget(
+            method="PUT", url=self._signed_url(digest, "PUT", expires_in, size=size)
+        )
 
     async def complete_multipart(
         self, digest: str, upload_id: str, parts: list[tuple[int, str]]
@@ -128,16 +170,34 @@ class LocalBlobStore:
             url += "&" + urlencode({"filename": filename}, quote_via=quote)
         return url
 
-    def verify_url(self, digest: str, verb: str, expires: int | str, sig: str) -> None:
+    def verify_url(
+        self,
+        digest: str,
+        verb: str,
+        expires: int | str,
+        sig: str,
+        size: int | str | None = None,
+    ) -> int | None:
         """Check a URL this store signed; `InvalidSignature` or `SignatureExpired` if refused.
+        Returns the size an upload URL was signed for (None for a download URL).
 
-        `expires` may be the raw query-string value; one that is not an integer is refused.
+        `expires` and `size` may be the raw query-string values; ones that are not integers are
+        refused, as is an upload URL without a size.
         """
         try:
             expires_at = int(expires)
         except ValueError:
             raise InvalidSignature(f"expires is not a unix time: {expires!r}") from None
-        self._signer.verify(digest, verb, expires_at, sig)
+        signed_size = None
+        if verb.upper() == "PUT" or size is not None:
+            try:
+                signed_size = int(size) if size is not None else -1
+            except ValueError:
+                signed_size = -1
+            if signed_size < 0:
+                raise InvalidSignature(f"an upload URL carries its size: {size!r}")
+        self._signer.verify(digest, verb, expires_at, sig, size=signed_size)
+        return signed_size
 
     async def ping(self) -> None:
         """Raise `BlobStoreError` unless the root is a directory this process can write to."""
@@ -150,9 +210,24 @@ class LocalBlobStore:
     async def close(self) -> None:
         """Nothing to release: files are opened per call."""
 
-    def _signed_url(self, digest: str, verb: str, expires_in: int) -> str:
+    def _signed_url(
+        self, digest: str, verb: str, expires_in: int, *, size: int | None = None
+    ) -> str:
         if expires_in <= 0:
             raise ValueError("expires_in must be positive")
         expires_at = int(time.time()) + expires_in
-        sig = self._signer.sign(digest, verb, expires_at)
-        return f"{self._base_url}/blobs/{digest}?verb={verb}&expires={expires_at}&sig={sig}"
+        sized = "" if size is None else f"&size={int(size)}"
+        sig = self._signer.sign(digest, verb, expires_at, size)
+        return f"{self._base_url}/blobs/{digest}?verb={verb}{sized}&expires={expires_at}&sig={sig}"
+
+
+async def _exactly(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
+    """`chunks`, refused as soon as they pass `size` bytes or when they end short of it."""
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > size:
+            raise UploadTooLarge(f"more than the {size} bytes this URL was signed for")
+        yield chunk
+    if received != size:
+        raise UploadSizeMismatch(f"{received} bytes sent; this URL was signed for {size}")

@@ -27,7 +27,13 @@ async def test_upload_url_is_served_by_the_api_and_verifies(local_store: LocalBl
     path, query = _query(target.url)
     assert path == f"/blobs/{digest}" and query["verb"] == "PUT"
     assert 55 <= int(query["expires"]) - time.time() <= 61
-    local_store.verify_url(digest, query["verb"], query["expires"], query["sig"])
+    signed = local_store.verify_url(
+        digest, query["verb"], query["expires"], query["sig"], size=query["size"]
+    )
+    assert signed == len(data)
+    for size in (None, str(len(data) + 1), "-1", "many"):
+        with pytest.raises(InvalidSignature):
+            local_store.verify_url(digest, "PUT", query["expires"], query["sig"], size=size)
     assert await local_store.put_stream(digest, chunks(data)) == len(data)
     assert await read_all(local_store, digest) == data
 
