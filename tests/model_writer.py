@@ -39,6 +39,34 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+def draft_spec(
+    org: str,
+    project: str,
+    name: str,
+    type: str,
+    description: str | None = None,
+    aliases: tuple[str, ...] = (),
+    run_id: str | None = None,
+    actor: str = "tests",
+) -> drafts.DraftSpec:
+    """What `createArtifactDraft` would pass on for a plain new version."""
+    return drafts.DraftSpec(
+        org=org,
+        project=project,
+        name=name,
+        type=type,
+        artifact_description=None,
+        description=description,
+        metadata="{}",
+        tags=[],
+        aliases=list(aliases),
+        ttl_seconds=None,
+        run_id=run_id,
+        base_version_id=None,
+        actor=actor,
+    )
+
+
 @dataclass(frozen=True)
 class Logged:
     """A committed version and the bytes of its one file."""
@@ -65,26 +93,12 @@ async def log_version(
     data = data if data is not None else os.urandom(16)
     digest = hashlib.sha256(data).hexdigest()
     store = blobs if blobs is not None else scratch_store()
-    spec = drafts.DraftSpec(
-        org=org,
-        project=project,
-        name=name,
-        type=type,
-        artifact_description=None,
-        description=description,
-        metadata="{}",
-        tags=[],
-        aliases=list(aliases),
-        ttl_seconds=None,
-        run_id=run_id,
-        base_version_id=None,
-        actor=actor,
-    )
+    spec = draft_spec(org, project, name, type, description, aliases, run_id, actor)
     draft_id, needs = await drafts.create_draft(
         graph, spec, sorted_batch([make_entry("data.bin", digest, len(data))])
     )
     for need in needs:
-        await store.put_stream(need.digest, _once(data))
+        await store.put_stream(need.digest, _once(data), staging=draft_id)
     draft = await drafts.require_draft(graph, draft_id)
     result = await commit(graph, store, draft, None, actor=actor)
     return Logged(result.version, data)
@@ -95,21 +109,7 @@ async def start_draft(
 ) -> str:
     """A PENDING version (a draft that is never committed); returns its id."""
     data = os.urandom(16)
-    spec = drafts.DraftSpec(
-        org=org,
-        project=project,
-        name=name,
-        type=type,
-        artifact_description=None,
-        description=None,
-        metadata="{}",
-        tags=[],
-        aliases=[],
-        ttl_seconds=None,
-        run_id=None,
-        base_version_id=None,
-        actor="tests",
-    )
+    spec = draft_spec(org, project, name, type)
     draft_id, _ = await drafts.create_draft(
         graph,
         spec,
