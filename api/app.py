@@ -59,12 +59,7 @@ class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400,
 
 async def open_services(settings: Settings) -> Services:
     """Connect to Neo4j (bootstrapping its schema) and open the blob store."""
-    graph = connect(
-        settings.effective_neo4j_uri,
-        settings.neo4j_user,
-        settings.neo4j_password.value if settings.neo4j_password else None,
-        settings.neo4j_database,
-    )
+    graph = connect(settings.effective_neo4j_uri, *settings.neo4j_auth(), settings.neo4j_database)
     version = await bootstrap(graph)
     blobs = open_blob_store(
         settings.blob_store,

@@ -1,14 +1,15 @@
 """The zero-configuration first start: a server admin and one API key, written to the data folder.
 
 `lineage serve` on a server without any user creates the server admin `admin` with one key, writes
-the key to `<data dir>/admin_api_key` (mode 0600; the secret is never logged) and prints how to use
-it. `lineage admin-key` makes a fresh key for a server admin later (lost file, rotation); it needs
-direct access to Neo4j, which is what makes its caller an operator.
+the key to `<data dir>/admin_api_key` (mode 0600) and prints how to use it. The key itself is
+printed once, and only to a terminal: where stderr is a log (Docker, systemd, CI) it would outlive
+the moment, so only the file's path is. `lineage admin-key` makes a fresh key for a server admin
+later (lost file, rotation); it needs direct access to Neo4j, which is what makes its caller an
+operator.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from graph.access.api_keys import create_api_key
 from graph.core.bootstrap import bootstrap
 from graph.core.driver import Graph, connect
 from graph.core.errors import Forbidden
+from services.private_files import write_private_file
 
 ADMIN_KEY_FILE = "admin_api_key"
 FIRST_ADMIN = "admin"
@@ -25,13 +27,7 @@ FIRST_ADMIN = "admin"
 
 def write_key_file(data_dir: Path, secret: str) -> Path:
     """Write the key readable by its owner only (created 0600, never briefly wider)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = (data_dir / ADMIN_KEY_FILE).resolve()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secret + "\n")
-    path.chmod(0o600)
-    return path
+    return write_private_file((data_dir / ADMIN_KEY_FILE).resolve(), secret + "\n")
 
 
 def usage(settings: Settings, path: Path) -> str:
@@ -60,6 +56,8 @@ async def first_start(settings: Settings, graph: Graph) -> Path | None:
     if created is not None:
         path = write_key_file(settings.data_dir, created.secret)
         print(f"Created the server admin {FIRST_ADMIN!r}.", file=sys.stderr)
+        if sys.stderr.isatty():
+            print(f"Its API key: {created.secret}", file=sys.stderr)
         print(usage(settings, path), file=sys.stderr)
         return path
     existing = (settings.data_dir / ADMIN_KEY_FILE).resolve()
@@ -84,12 +82,7 @@ async def new_admin_key(graph: Graph, settings: Settings, name: str = FIRST_ADMI
 
 async def admin_key_command(settings: Settings, name: str) -> int:
     """`lineage admin-key`: connect to Neo4j, make the key, print how to use it."""
-    graph = connect(
-        settings.effective_neo4j_uri,
-        settings.neo4j_user,
-        settings.neo4j_password.value if settings.neo4j_password else None,
-        settings.neo4j_database,
-    )
+    graph = connect(settings.effective_neo4j_uri, *settings.neo4j_auth(), settings.neo4j_database)
     try:
         await bootstrap(graph)
         path = await new_admin_key(graph, settings, name)

@@ -2,7 +2,8 @@
 
 lineage serve                   GraphQL on http://127.0.0.1:8000/graphql (local Neo4j if
                                 NEO4J_URI is unset, blobs in ./.lineage/blobs by default)
-lineage neo4j start|stop|status the project's own Neo4j Community server
+lineage neo4j start|stop|status the project's own Neo4j Community server (auth on: user neo4j,
+                                password in <data dir>/neo4j/password)
 lineage export-schema [--check] print schema.graphql (or fail when the file differs)
 lineage admin-key [--name N]    a new API key for server admin N (default admin), written to
                                 <data dir>/admin_api_key; the first `serve` makes one itself
@@ -11,14 +12,22 @@ lineage admin-key [--name N]    a new API key for server admin N (default admin)
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import signal
+import socket
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.settings import Settings
 from services import neo4j_server
 from services.neo4j_server import Neo4jServerConfig, Neo4jServerError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 # This module and what it imports at the top are standard library only, so the console script
 # also loads where only the SDK is installed; the server's modules are imported by the commands.
@@ -27,7 +36,7 @@ OWN_PACKAGES = frozenset({"api", "graph", "storage", "services", "workflows", "l
 
 def local_neo4j_config(settings: Settings) -> Neo4jServerConfig:
     return Neo4jServerConfig(
-        home=(settings.data_dir / "neo4j").resolve(),
+        home=settings.local_neo4j_home,
         bolt_port=settings.local_neo4j_port,
         heap=settings.local_neo4j_heap,
         pagecache=settings.local_neo4j_pagecache,
@@ -41,58 +50,145 @@ def _neo4j(action: str, settings: Settings) -> int:
         pid = neo4j_server.start(config)
         print(
             f"neo4j running (pid {pid}) at {config.bolt_uri}, "
-            f"ready in {time.monotonic() - started:.1f}s; data in {config.home}"
+            f"ready in {time.monotonic() - started:.1f}s; data in {config.home}; "
+            f"user {neo4j_server.LOCAL_USER}, password in {config.password_file}"
         )
+        _warn_if_auth_off(config)
     elif action == "stop":
         stopped = neo4j_server.stop(config)
         print("neo4j stopped" if stopped else "neo4j was not running")
     else:
         running = neo4j_server.running_pid(config)
         print(
-            f"neo4j running (pid {running}) at {config.bolt_uri}"
+            f"neo4j running (pid {running}) at {config.bolt_uri}; "
+            f"user {neo4j_server.LOCAL_USER}, password in {config.password_file}"
             if running
             else "neo4j not running"
         )
+        if running:
+            _warn_if_auth_off(config)
         return 0 if running else 3
     return 0
+
+
+def _warn_if_auth_off(config: Neo4jServerConfig) -> None:
+    if not neo4j_server.auth_enabled(config):
+        print(
+            f"warning: this neo4j was started before passwords and accepts anyone on"
+            f" {config.bolt_uri}; `lineage neo4j stop` and start it again to turn auth on",
+            file=sys.stderr,
+        )
+
+
+# SIGHUP is what closing the terminal sends: it must stop the Neo4j `serve` started as SIGTERM
+# and Ctrl-C do, not kill the API and leave that Neo4j running.
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _serve(settings: Settings) -> int:
+def _listen(host: str, port: int) -> socket.socket:
+    """The API's socket, taken before anything else starts so that a busy port fails at once
+    (exit status 2); connections made before the app is up wait in its backlog."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # uvicorn's default backlog
+    except OSError as error:
+        sock.close()
+        print(
+            f"error: {host}:{port} is already in use (another `lineage serve`?); stop it or"
+            " choose another port with LINEAGE_PORT"
+            if error.errno == errno.EADDRINUSE
+            else f"error: cannot listen on {host}:{port}: {error.strerror}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    return sock
+
+
+def _server(settings: Settings) -> uvicorn.Server:
+    """uvicorn with `serve`'s additions: SIGHUP shuts down gracefully as SIGTERM does, and the
+    ready line is printed once the app has started and the socket accepts connections."""
     import uvicorn
 
     from api.app import create_app
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # uvicorn handles SIGINT and SIGTERM itself and re-raises them once shut down; SIGHUP
+            # joins them, so `serve`'s handler then stops Neo4j as for SIGTERM.
+            with super().capture_signals():
+                previous = signal.signal(signal.SIGHUP, self.handle_exit)
+                try:
+                    yield
+                finally:
+                    signal.signal(signal.SIGHUP, previous)
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if not self.should_exit:
+                print(
+                    f"Lineage GraphQL on {settings.base_url}/graphql (Ctrl-C stops it)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+    return Server(config)
+
+
+def _serve(settings: Settings) -> int:
     from api.logs import configure_logging
 
     configure_logging(settings.log_level)
-    started_here = False
-    config = local_neo4j_config(settings)
-    if settings.uses_local_neo4j:
-        started_here = neo4j_server.running_pid(config) is None
-        began = time.monotonic()
-        neo4j_server.start(config)
-        print(
-            f"local neo4j ready at {config.bolt_uri} in {time.monotonic() - began:.1f}s",
-            file=sys.stderr,
-        )
+    # First the port, so a busy one fails in a second, before Neo4j starts or an admin is made.
+    sock = _listen(settings.host, settings.port)
     # uvicorn shuts down gracefully on SIGTERM, then restores the previous handler and re-raises
     # the signal; with the default handler the process would die before stopping Neo4j below.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    # The same handler covers the Neo4j start-up, which then stops what it started.
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _exit_on_signal)
+    config = local_neo4j_config(settings)
+    started_here = False
+    server: uvicorn.Server | None = None
     try:
-        print(f"Lineage GraphQL on http://{settings.host}:{settings.port}/graphql", file=sys.stderr)
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-        )
+        if settings.uses_local_neo4j:
+            started_here = neo4j_server.running_pid(config) is None
+            began = time.monotonic()
+            pid = neo4j_server.start(config)
+            print(
+                f"local neo4j ready at {config.bolt_uri} in {time.monotonic() - began:.1f}s"
+                if started_here
+                else f"using the local neo4j already running (pid {pid}) at {config.bolt_uri};"
+                " `lineage neo4j stop` stops it",
+                file=sys.stderr,
+            )
+            if not started_here:
+                _warn_if_auth_off(config)
+        server = _server(settings)
+        server.run(sockets=[sock])
     finally:
-        if started_here:
-            neo4j_server.stop(config)
+        sock.close()
+        stopped = started_here and neo4j_server.stop(config)
+        if server is not None and server.started:
+            print(
+                "Lineage stopped; the local Neo4j it started is stopped too."
+                if stopped
+                else "Lineage stopped.",
+                file=sys.stderr,
+            )
     return 0
 
 

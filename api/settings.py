@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.neo4j_server import LOCAL_USER, read_password
+from services.private_files import private_dir, read_private_file, write_private_file
+
 
 @dataclass(frozen=True)
 class Secret:
@@ -73,11 +76,25 @@ class Settings:
     def effective_neo4j_uri(self) -> str:
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.local_neo4j_port}"
 
+    @property
+    def local_neo4j_home(self) -> Path:
+        """Where the local Neo4j keeps its store, logs and generated password."""
+        return (self.data_dir / "neo4j").resolve()
+
+    def neo4j_auth(self) -> tuple[str, str | None]:
+        """User and password for `effective_neo4j_uri`: NEO4J_USER / NEO4J_PASSWORD for a
+        NEO4J_URI, else the password the local server generated into its folder at first start
+        (None only for a local server started before passwords, still running with auth off).
+        Read when connecting, since the first start writes it after the settings were read."""
+        if self.uses_local_neo4j:
+            return LOCAL_USER, read_password(self.local_neo4j_home)
+        return self.neo4j_user, self.neo4j_password.value if self.neo4j_password else None
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the environment; a malformed value fails here, at start, with its name."""
         env = os.environ if env is None else env
-        data_dir = Path(env.get("LINEAGE_DATA_DIR", ".lineage"))
+        data_dir = private_dir(Path(env.get("LINEAGE_DATA_DIR", ".lineage")))
         password = env.get("NEO4J_PASSWORD")
         return cls(
             host=env.get("LINEAGE_HOST", "127.0.0.1"),
@@ -128,12 +145,10 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 def _persistent_secret(data_dir: Path) -> str:
-    """A signing key kept in the data folder, so signed URLs survive a restart."""
+    """A signing key kept in the data folder (0600), so signed URLs survive a restart."""
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    key = read_private_file(path)
+    if key is None:
+        key = secrets.token_hex(32)
+        write_private_file(path, key)
     return key

@@ -3,13 +3,15 @@
 `python -m bench.access_overhead --uri bolt://127.0.0.1:7687` creates one user, one key and one
 organisation (a few nodes, harmless on a shared server) and prints milliseconds per request for
 `authenticate` alone and for `authenticate` plus 100 decisions on the same organisation (what a
-page of 100 items costs: one lookup, then the per-request memo).
+page of 100 items costs: one lookup, then the per-request memo). Credentials come from
+NEO4J_USER / NEO4J_PASSWORD (a local server's are user neo4j and `<data dir>/neo4j/password`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 import uuid
 
@@ -21,7 +23,7 @@ from graph.core.driver import connect
 
 
 async def run(uri: str, requests: int) -> None:
-    graph = connect(uri, None, None)
+    graph = connect(uri, os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"))
     try:
         await bootstrap(graph)
         _, key = await create_user(graph, f"bench-{uuid.uuid4().hex[:10]}", with_key=True)

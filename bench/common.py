@@ -13,12 +13,16 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 
 
-def start_api(uri: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    """`lineage serve` on `uri` and `port`, logging to `data_dir/api.log`; returns once /healthz
-    answers (exits the benchmark after 60 s otherwise)."""
+def start_api(
+    uri: str, port: int, data_dir: Path, password: str | None = None
+) -> subprocess.Popen[bytes]:
+    """`lineage serve` on `uri` (user neo4j, `password`) and `port`, logging to
+    `data_dir/api.log`; returns once /healthz answers (exits the benchmark after 60 s otherwise)."""
     env = {
         **os.environ,
         "NEO4J_URI": uri,
+        "NEO4J_USER": "neo4j",
+        "NEO4J_PASSWORD": password or "",
         "LINEAGE_PORT": str(port),
         "LINEAGE_DATA_DIR": str(data_dir),
         "LINEAGE_LOG_LEVEL": "WARNING",

@@ -4,6 +4,8 @@
 Neo4j (a benchmark server, never the shared one) and prints the ingest throughput of the graph
 function (`graph.lineage.ingest.ingest`); `bench.lineage_traversal` uses `ensure_graph` to build the
 whole 1,000,000-node graph once (kept between runs) and measures ingest over HTTP too.
+Credentials come from NEO4J_USER / NEO4J_PASSWORD (a server `services.neo4j_server` started: user
+neo4j, password in `<home>/password`).
 
 Shape of one block (WIDTH nodes per layer, LAYERS layers after the seed):
   layer 0   one seed version (artifact `raw-<block>`)
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -217,7 +220,7 @@ async def main() -> None:
     parser.add_argument("--uri", required=True, help="bolt URI of a benchmark Neo4j")
     parser.add_argument("--block", type=int, default=99, help="block number to load")
     args = parser.parse_args()
-    graph = connect(args.uri, None, None)
+    graph = connect(args.uri, os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"))
     try:
         await bootstrap(graph)
         await ensure_project(graph, ORG, PROJECT)

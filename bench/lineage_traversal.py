@@ -223,7 +223,8 @@ async def run(args: argparse.Namespace) -> None:
     began = time.monotonic()
     neo4j_server.start(config)
     print(f"benchmark Neo4j at {config.bolt_uri} ({time.monotonic() - began:.0f}s to start)")
-    graph = connect(config.bolt_uri, None, None)
+    password = neo4j_server.read_password(config.home)
+    graph = connect(config.bolt_uri, neo4j_server.LOCAL_USER, password)
     api: subprocess.Popen[bytes] | None = None
     try:
         await bootstrap(graph)
@@ -244,7 +245,7 @@ async def run(args: argparse.Namespace) -> None:
         assert key is not None
         port = free_port()
         data_dir = Path(tempfile.mkdtemp(prefix="lineage-bench-"))
-        api = start_api(config.bolt_uri, port, data_dir)
+        api = start_api(config.bolt_uri, port, data_dir, password)
         headers = {"authorization": f"Bearer {key.secret}"}
         seeds = [Block(n).seed_id for n in range(BLOCKS)]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:

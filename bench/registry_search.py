@@ -230,9 +230,9 @@ async def _wipe(graph: Graph) -> None:
             return
 
 
-async def prepare(uri: str, args: argparse.Namespace) -> str:
+async def prepare(uri: str, password: str | None, args: argparse.Namespace) -> str:
     """Build the graph unless already there; return a server admin's API key."""
-    graph = connect(uri, None, None)
+    graph = connect(uri, neo4j_server.LOCAL_USER, password)
     try:
         if args.rebuild:
             await _wipe(graph)
@@ -382,8 +382,8 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-async def _collection_names(uri: str) -> list[str]:
-    graph = connect(uri, None, None)
+async def _collection_names(uri: str, password: str | None) -> list[str]:
+    graph = connect(uri, neo4j_server.LOCAL_USER, password)
     try:
         records, _, _ = await graph.driver.execute_query(
             "MATCH (c:Collection {org_name: $org}) RETURN c.name AS name, "
@@ -419,11 +419,12 @@ def main() -> int:
     neo4j_server.start(config)
     api: subprocess.Popen[bytes] | None = None
     try:
-        key = asyncio.run(prepare(config.bolt_uri, args))
-        _NAMES.extend(asyncio.run(_collection_names(config.bolt_uri)))
+        password = neo4j_server.read_password(config.home)
+        key = asyncio.run(prepare(config.bolt_uri, password, args))
+        _NAMES.extend(asyncio.run(_collection_names(config.bolt_uri, password)))
         port = _free_port()
         with tempfile.TemporaryDirectory() as data_dir:
-            api = start_api(config.bolt_uri, port, Path(data_dir))
+            api = start_api(config.bolt_uri, port, Path(data_dir), password)
             rng = random.Random(11)
             url = f"http://127.0.0.1:{port}"
             print(

@@ -1,7 +1,9 @@
 """Fixtures reaching the real services: Neo4j over Bolt, versitygw over HTTP, the API over ASGI.
 
-Neo4j: `LINEAGE_TEST_NEO4J_URI` points at a running server (CI and `.ci/run` start one);
-otherwise the project's own server is started under `.lineage/test-neo4j` for the session.
+Neo4j: `LINEAGE_TEST_NEO4J_URI` points at a running server (CI and `.ci/run` start one), with
+`LINEAGE_TEST_NEO4J_PASSWORD` (and `_USER`, default neo4j) when it has auth on; otherwise the
+project's own server is started under `.lineage/test-neo4j` for the session, with its generated
+password. `neo4j_test_auth()` gives the credentials; `test_settings()` carries them.
 Tests never wipe the database: each one works inside organisations with unique names, so
 suites can run concurrently against one server.
 """
@@ -36,6 +38,18 @@ from storage.signing import UrlSigner
 pytest_plugins = ["tests.s3_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
+TEST_NEO4J_HOME = REPO / ".lineage" / "test-neo4j"
+
+
+def neo4j_test_auth() -> tuple[str, str] | None:
+    """User and password of the tests' Neo4j; None for a server with auth off (a shared dev
+    server started before passwords)."""
+    if os.environ.get("LINEAGE_TEST_NEO4J_URI"):
+        user = os.environ.get("LINEAGE_TEST_NEO4J_USER") or os.environ.get("NEO4J_USER")
+        password = os.environ.get("LINEAGE_TEST_NEO4J_PASSWORD") or os.environ.get("NEO4J_PASSWORD")
+    else:
+        user, password = neo4j_server.LOCAL_USER, neo4j_server.read_password(TEST_NEO4J_HOME)
+    return (user or neo4j_server.LOCAL_USER, password) if password else None
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +59,7 @@ def neo4j_uri() -> Iterator[str]:
         yield uri
         return
     config = neo4j_server.Neo4jServerConfig(
-        home=REPO / ".lineage" / "test-neo4j", bolt_port=_free_port(), heap="1g", pagecache="256m"
+        home=TEST_NEO4J_HOME, bolt_port=_free_port(), heap="1g", pagecache="256m"
     )
     neo4j_server.start(config)
     try:
@@ -56,7 +70,7 @@ def neo4j_uri() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def graph(neo4j_uri: str) -> AsyncIterator[Graph]:
-    graph = connect(neo4j_uri, os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"))
+    graph = connect(neo4j_uri, *(neo4j_test_auth() or (None, None)))
     await bootstrap(graph)
     yield graph
     await graph.close()
@@ -76,6 +90,9 @@ def test_settings(**overrides: Any) -> Settings:
         "host": "127.0.0.1",
         "sweep_interval_seconds": 0,
     }
+    auth = neo4j_test_auth()
+    if auth is not None:
+        values["neo4j_user"], values["neo4j_password"] = auth[0], Secret(auth[1])
     values.update(overrides)
     return Settings(**values)
 

@@ -65,7 +65,7 @@ class _WithS3Services:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.graph = connect(self.neo4j_uri, None, None)
+                self.graph = connect(self.neo4j_uri, *self.settings.neo4j_auth())
                 self.store = S3BlobStore(
                     self.bucket,
                     self.prefix,

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from api.bootstrap_admin import ADMIN_KEY_FILE, first_start, new_admin_key, usage, write_key_file
-from api.settings import Settings
+from api.settings import Secret, Settings
 from graph.access.users import create_first_admin, user_by_name
 from graph.core.driver import Graph
 from graph.core.errors import Forbidden
@@ -87,6 +87,7 @@ def test_first_start_on_an_empty_server_creates_one_admin_key(
         settings = conftest.test_settings(
             port=_free_port(),
             neo4j_uri=config.bolt_uri,
+            neo4j_password=Secret(neo4j_server.read_password(config.home) or ""),
             data_dir=tmp_path / "data",
             blob_store_url=str(tmp_path / "blobs"),
         )
