@@ -1,5 +1,5 @@
 # The Lineage API. Neo4j and the S3-compatible store run as their own services (docker-compose.yml).
-FROM python:3.11-slim
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
