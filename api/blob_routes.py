@@ -34,7 +34,7 @@ def _local_store(request: Request) -> LocalBlobStore | None:
 
 
 def _verify(
-    request: Request, store: LocalBlobStore, verb: str
+    request: Request, store: LocalBlobStore, verb: str, staging: str | None = None
 ) -> tuple[str, int | None] | Response:
     """The digest and (for an upload) the signed size, or the refusal to answer with."""
     digest = request.path_params["digest"]
@@ -47,7 +47,9 @@ def _verify(
         return _error(403, "FORBIDDEN", "This URL does not allow that method")
     size = query.get("size") if verb == "PUT" else None
     try:
-        signed_size = store.verify_url(digest, verb, expires, query.get("sig", ""), size)
+        signed_size = store.verify_url(
+            digest, verb, expires, query.get("sig", ""), size, staging=staging
+        )
     except SignatureExpired:
         return _error(403, "FORBIDDEN", "Signed URL expired")
     except (InvalidSignature, InvalidDigest):
@@ -72,7 +74,8 @@ async def upload_blob(request: Request) -> Response:
     store = _local_store(request)
     if store is None:
         return _error(404, "NOT_FOUND", "Blobs are not served by this API")
-    verified = _verify(request, store, "PUT")
+    staging = request.query_params.get("staging")  # signed: the draft's staging area
+    verified = _verify(request, store, "PUT", staging)
     if isinstance(verified, Response):
         return _unread(verified)
     digest, signed_size = verified
@@ -83,7 +86,9 @@ async def upload_blob(request: Request) -> Response:
         return _unread(too_large)
     claim = f"{digest}:{request.query_params.get('sig', '').lower()}"
     try:
-        size = await store.receive_upload(digest, signed_size, request.stream(), claim=claim)
+        size = await store.receive_upload(
+            digest, signed_size, request.stream(), claim=claim, staging=staging
+        )
     except UploadInProgress:
         return _unread(_error(409, "CONFLICT", "Another upload to this URL is still running"))
     except UploadTooLarge:

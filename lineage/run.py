@@ -105,7 +105,9 @@ class Run:
 
     def use_artifact(self, ref: str) -> ArtifactVersion:
         """Record that this run consumed `[[org/]project/]name[:alias|:vN]` (resolved now, in
-        the run's project by default) and return that exact version."""
+        the run's project by default), or the source version a registry path links
+        (`org/registry-name/collection[:alias|:vN]`, or `org/wandb-registry-name/...` as in
+        W&B), and return that exact version."""
         from lineage.artifact_version import get_artifact
 
         payload = self.client.mutate(

@@ -4,6 +4,11 @@ Blobs are immutable and named by the sha256 of their bytes, so every write is id
 a blob that is already there is a no-op. Bytes are verified on the way in (nothing is kept under
 the wrong name) and again by `get_to_file` on the way out (a corrupted copy never lands at the
 destination); `open_read` streams without checking, so its consumer hashes if it must be sure.
+
+Uploads may land in a *staging area* (`staging=`, e.g. one per draft) instead of under the blob's
+own key: `claim_staged` then makes the staged copy the blob, or drops it when the blob is already
+stored. Whoever holds a staged upload URL therefore learns nothing about whether the store has
+the blob, and whoever issued it can tell that the bytes really were uploaded there.
 """
 
 from __future__ import annotations
@@ -94,8 +99,10 @@ class BlobStore(Protocol):
         """Store the file at `path` as blob `digest`; a no-op if that blob already exists."""
         ...
 
-    async def put_stream(self, digest: str, chunks: AsyncIterator[bytes]) -> int:
-        """Store streamed bytes as blob `digest` and return their size.
+    async def put_stream(
+        self, digest: str, chunks: AsyncIterator[bytes], *, staging: str | None = None
+    ) -> int:
+        """Store streamed bytes as blob `digest` (in `staging` if given) and return their size.
 
         On a mismatch nothing is kept and `DigestMismatch` is raised. If the blob already exists
         the stream is still consumed and verified, and the stored copy is left as it was.
@@ -122,18 +129,39 @@ class BlobStore(Protocol):
         """Remove the blob; a no-op if it is not stored."""
         ...
 
-    async def presign_upload(self, digest: str, size: int, expires_in: int) -> UploadTarget:
-        """Plan a direct upload of `size` bytes, valid for `expires_in` seconds."""
+    async def presign_upload(
+        self, digest: str, size: int, expires_in: int, *, staging: str | None = None
+    ) -> UploadTarget:
+        """Plan a direct upload of `size` bytes (into `staging` if given), valid for
+        `expires_in` seconds."""
         ...
 
     async def complete_multipart(
-        self, digest: str, upload_id: str, parts: list[tuple[int, str]]
+        self,
+        digest: str,
+        upload_id: str,
+        parts: list[tuple[int, str]],
+        *,
+        staging: str | None = None,
     ) -> None:
-        """Finish a multipart upload from `(part number, etag)` pairs and verify the result."""
+        """Finish a multipart upload from `(part number, etag)` pairs and verify the result;
+        `staging` as given to `presign_upload`."""
         ...
 
-    async def abort_multipart(self, digest: str, upload_id: str) -> None:
+    async def abort_multipart(
+        self, digest: str, upload_id: str, *, staging: str | None = None
+    ) -> None:
         """Discard a multipart upload's parts; a no-op if it is already gone."""
+        ...
+
+    async def claim_staged(self, digest: str, staging: str) -> int | None:
+        """Make the copy uploaded into `staging` blob `digest` and return its size; None when
+        nothing was uploaded there. The staged copy is gone afterwards (kept as the blob, or
+        dropped when the blob was already stored: both hold the same verified bytes)."""
+        ...
+
+    async def discard_staged(self, digest: str, staging: str) -> None:
+        """Drop an unclaimed upload of `digest` from `staging`; a no-op if there is none."""
         ...
 
     async def presign_download(

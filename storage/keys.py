@@ -22,6 +22,7 @@ READ_CHUNK_SIZE = 1024 * 1024
 """Chunk size handed to readers: small enough that many concurrent downloads stay cheap."""
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+_STAGING = re.compile(r"[0-9a-f]{16,64}")
 
 
 def validate_digest(digest: str) -> str:
@@ -38,6 +39,18 @@ def blob_key(digest: str) -> str:
     """The store-relative key of a blob: `blobs/sha256/ab/cd/<digest>`."""
     validate_digest(digest)
     return f"blobs/sha256/{digest[0:2]}/{digest[2:4]}/{digest}"
+
+
+def staged_key(digest: str, staging: str) -> str:
+    """The store-relative key of blob `digest` uploaded into staging area `staging` (lowercase
+    hex, 16 to 64 characters, e.g. a draft id): `uploads/<staging>/<digest>`.
+
+    One directory (or listing prefix) per area, so an abandoned area is removed in one sweep.
+    """
+    validate_digest(digest)
+    if not isinstance(staging, str) or _STAGING.fullmatch(staging) is None:
+        raise InvalidDigest(f"not a staging area name: {staging!r}")
+    return f"uploads/{staging}/{digest}"
 
 
 def digest_b64(digest: str) -> str:

@@ -9,6 +9,7 @@ most one byte past it, and serves one upload per URL at a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
@@ -31,7 +32,7 @@ from storage.files import (
     temp_path_beside,
     write_verified,
 )
-from storage.keys import CHUNK_SIZE, READ_CHUNK_SIZE, blob_key, validate_digest
+from storage.keys import CHUNK_SIZE, READ_CHUNK_SIZE, blob_key, staged_key, validate_digest
 from storage.signing import UrlSigner
 
 
@@ -67,9 +68,9 @@ class LocalBlobStore:
     def __repr__(self) -> str:
         return f"LocalBlobStore(root={str(self.root)!r})"
 
-    def path_for(self, digest: str) -> Path:
-        """Where blob `digest` lives (whether or not it is stored yet)."""
-        return self.root / blob_key(digest)
+    def path_for(self, digest: str, staging: str | None = None) -> Path:
+        """Where blob `digest` lives, or its upload into `staging` (whether or not stored yet)."""
+        return self.root / (blob_key(digest) if staging is None else staged_key(digest, staging))
 
     async def put_file(self, digest: str, path: Path) -> None:
         """Copy the file in as blob `digest`, hashing while copying; a no-op if already stored.
@@ -80,9 +81,11 @@ class LocalBlobStore:
             return
         await self.put_stream(digest, file_chunks(path, CHUNK_SIZE))
 
-    async def put_stream(self, digest: str, chunks: AsyncIterator[bytes]) -> int:
+    async def put_stream(
+        self, digest: str, chunks: AsyncIterator[bytes], *, staging: str | None = None
+    ) -> int:
         """Write the stream to a temporary file, verify it, then link it into place if absent."""
-        final = self.path_for(digest)
+        final = self.path_for(digest, staging)
         await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
         tmp = temp_path_beside(final)
         size = await write_verified(chunks, tmp, digest)
@@ -90,7 +93,13 @@ class LocalBlobStore:
         return size
 
     async def receive_upload(
-        self, digest: str, size: int, chunks: AsyncIterator[bytes], *, claim: str
+        self,
+        digest: str,
+        size: int,
+        chunks: AsyncIterator[bytes],
+        *,
+        claim: str,
+        staging: str | None = None,
     ) -> int:
         """Store the body of a PUT to a signed URL: exactly `size` bytes hashing to `digest`.
 
@@ -104,7 +113,7 @@ class LocalBlobStore:
                 raise UploadInProgress("another upload to this URL is still running")
             self._uploading.add(claim)
         try:
-            return await self.put_stream(digest, _exactly(chunks, size))
+            return await self.put_stream(digest, _exactly(chunks, size), staging=staging)
         finally:
             with self._uploading_lock:
                 self._uploading.discard(claim)
@@ -143,23 +152,51 @@ class LocalBlobStore:
     async def delete(self, digest: str) -> None:
         await asyncio.to_thread(remove_quietly, self.path_for(digest))
 
-    async def presign_upload(self, digest: str, size: int, expires_in: int) -> UploadTarget:
+    async def presign_upload(
+        self, digest: str, size: int, expires_in: int, *, staging: str | None = None
+    ) -> UploadTarget:
         """One signed PUT to the API, whatever the size: the API streams it straight to disk."""
         if size < 0:
             raise ValueError("size must not be negative")
         return UploadTarget(
-            method="PUT", url=self._signed_url(digest, "PUT", expires_in, size=size)
+            method="PUT",
+            url=self._signed_url(digest, "PUT", expires_in, staging=staging, size=size),
         )
 
     async def complete_multipart(
-        self, digest: str, upload_id: str, parts: list[tuple[int, str]]
+        self,
+        digest: str,
+        upload_id: str,
+        parts: list[tuple[int, str]],
+        *,
+        staging: str | None = None,
     ) -> None:
         """Always refused: `presign_upload` never plans a multipart upload for this store."""
         raise BlobStoreError("the local store does not use multipart uploads")
 
-    async def abort_multipart(self, digest: str, upload_id: str) -> None:
+    async def abort_multipart(
+        self, digest: str, upload_id: str, *, staging: str | None = None
+    ) -> None:
         """A no-op: there is never a multipart upload to discard."""
         validate_digest(digest)
+
+    async def claim_staged(self, digest: str, staging: str) -> int | None:
+        """Link the staged file into place unless the blob is stored; the staged name goes."""
+        staged = self.path_for(digest, staging)
+        final = self.path_for(digest)
+        try:
+            stat = await aiofiles.os.stat(staged)
+        except FileNotFoundError:
+            return None
+        await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(publish_if_absent, staged, final)
+        await asyncio.to_thread(_remove_empty_dir, staged.parent)
+        return stat.st_size
+
+    async def discard_staged(self, digest: str, staging: str) -> None:
+        staged = self.path_for(digest, staging)
+        await asyncio.to_thread(remove_quietly, staged)
+        await asyncio.to_thread(_remove_empty_dir, staged.parent)
 
     async def presign_download(
         self, digest: str, expires_in: int, filename: str | None = None
@@ -177,12 +214,15 @@ class LocalBlobStore:
         expires: int | str,
         sig: str,
         size: int | str | None = None,
+        *,
+        staging: str | None = None,
     ) -> int | None:
         """Check a URL this store signed; `InvalidSignature` or `SignatureExpired` if refused.
         Returns the size an upload URL was signed for (None for a download URL).
 
         `expires` and `size` may be the raw query-string values; ones that are not integers are
-        refused, as is an upload URL without a size.
+        refused, as is an upload URL without a size and a `staging` area that is not one this
+        store could have named.
         """
         try:
             expires_at = int(expires)
@@ -196,7 +236,9 @@ class LocalBlobStore:
                 signed_size = -1
             if signed_size < 0:
                 raise InvalidSignature(f"an upload URL carries its size: {size!r}")
-        self._signer.verify(digest, verb, expires_at, sig, size=signed_size)
+        if staging is not None:
+            staged_key(digest, staging)  # InvalidDigest for a malformed area name
+        self._signer.verify(digest, verb, expires_at, sig, scope=staging or "", size=signed_size)
         return signed_size
 
     async def ping(self) -> None:
@@ -211,14 +253,25 @@ class LocalBlobStore:
         """Nothing to release: files are opened per call."""
 
     def _signed_url(
-        self, digest: str, verb: str, expires_in: int, *, size: int | None = None
+        self,
+        digest: str,
+        verb: str,
+        expires_in: int,
+        *,
+        staging: str | None = None,
+        size: int | None = None,
     ) -> str:
         if expires_in <= 0:
             raise ValueError("expires_in must be positive")
         expires_at = int(time.time()) + expires_in
-        sized = "" if size is None else f"&size={int(size)}"
-        sig = self._signer.sign(digest, verb, expires_at, size)
-        return f"{self._base_url}/blobs/{digest}?verb={verb}{sized}&expires={expires_at}&sig={sig}"
+        area = ""
+        if staging is not None:
+            staged_key(digest, staging)
+            area = f"&staging={staging}"
+        if size is not None:
+            area += f"&size={int(size)}"
+        sig = self._signer.sign(digest, verb, expires_at, size, scope=staging or "")
+        return f"{self._base_url}/blobs/{digest}?verb={verb}{area}&expires={expires_at}&sig={sig}"
 
 
 async def _exactly(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
@@ -231,3 +284,9 @@ async def _exactly(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[byt
         yield chunk
     if received != size:
         raise UploadSizeMismatch(f"{received} bytes sent; this URL was signed for {size}")
+
+
+def _remove_empty_dir(path: Path) -> None:
+    """Remove a staging area's directory once its last upload is claimed or dropped."""
+    with contextlib.suppress(OSError):
+        path.rmdir()

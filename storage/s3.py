@@ -26,7 +26,7 @@ from storage.base import (
 )
 from storage.disposition import content_disposition
 from storage.files import remove_quietly, temp_path_beside
-from storage.keys import READ_CHUNK_SIZE, blob_key, digest_b64, sha256_file
+from storage.keys import READ_CHUNK_SIZE, blob_key, digest_b64, sha256_file, staged_key
 from storage.multipart import (
     DEFAULT_MULTIPART_THRESHOLD,
     DEFAULT_PART_SIZE,
@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 """SigV4 presigned URLs cannot outlive a week."""
+
+MAX_COPY_OBJECT = 5 * 1024**3
+"""The largest object one CopyObject request may copy; larger ones are copied in parts."""
 
 
 class S3BlobStore:
@@ -123,9 +126,9 @@ class S3BlobStore:
     def __repr__(self) -> str:
         return f"S3BlobStore(bucket={self.bucket!r}, prefix={self.prefix!r})"
 
-    def key_for(self, digest: str) -> str:
-        """The object key of blob `digest`."""
-        key = blob_key(digest)
+    def key_for(self, digest: str, staging: str | None = None) -> str:
+        """The object key of blob `digest`, or of its upload into staging area `staging`."""
+        key = blob_key(digest) if staging is None else staged_key(digest, staging)
         return f"{self.prefix}/{key}" if self.prefix else key
 
     async def put_file(self, digest: str, path: Path) -> None:
@@ -154,13 +157,15 @@ class S3BlobStore:
             Config=self._transfer,
         )
 
-    async def put_stream(self, digest: str, chunks: AsyncIterator[bytes]) -> int:
+    async def put_stream(
+        self, digest: str, chunks: AsyncIterator[bytes], *, staging: str | None = None
+    ) -> int:
         """Upload a stream, buffering at most one part; verified before anything is published.
 
         Small streams become one PutObject once fully read and hashed; larger ones a multipart
         upload that is completed only if the hash matches and aborted otherwise.
         """
-        return await stream_to_s3(self, self.key_for(digest), digest, chunks)
+        return await stream_to_s3(self, self.key_for(digest, staging), digest, chunks)
 
     async def get_to_file(self, digest: str, dest: Path) -> int:
         """Download (in parallel ranges when large) to a temp file beside `dest`, verify, rename."""
@@ -206,7 +211,9 @@ class S3BlobStore:
         return await self.size(digest) is not None
 
     async def size(self, digest: str) -> int | None:
-        key = self.key_for(digest)
+        return await self._size_of(self.key_for(digest))
+
+    async def _size_of(self, key: str) -> int | None:
         try:
             head = await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=key)
         except ClientError as error:
@@ -220,14 +227,17 @@ class S3BlobStore:
         key = self.key_for(digest)
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
 
-    async def presign_upload(self, digest: str, size: int, expires_in: int) -> UploadTarget:
+    async def presign_upload(
+        self, digest: str, size: int, expires_in: int, *, staging: str | None = None
+    ) -> UploadTarget:
         """A signed single PUT up to the threshold, else an opened multipart upload.
 
         The single PUT signs `Content-Length` (the body must be exactly `size` bytes), the sha256
-        (S3 answers 400 BadDigest to other bytes) and `If-None-Match: *` (412 means the blob is
-        already stored, which the client may treat as success).
+        (S3 answers 400 BadDigest to other bytes) and `If-None-Match: *` (412 means the object
+        is already there, which the client may treat as success; for a staged upload that is
+        only ever the client's own earlier upload).
         """
-        key = self.key_for(digest)
+        key = self.key_for(digest, staging)
         _check_expiry(expires_in)
         if size < 0:
             raise ValueError("size must not be negative")
@@ -246,27 +256,54 @@ class S3BlobStore:
         return UploadTarget(method="PUT", url=url, headers=headers)
 
     async def complete_multipart(
-        self, digest: str, upload_id: str, parts: list[tuple[int, str]]
+        self,
+        digest: str,
+        upload_id: str,
+        parts: list[tuple[int, str]],
+        *,
+        staging: str | None = None,
     ) -> None:
         """Complete the upload, then read the object back and hash it.
 
         S3 cannot check a sha256 over a multipart object, so this does, at the cost of one full
         read. Until it returns the object may exist unverified; a mismatch deletes it and raises
-        `DigestMismatch`. If the blob was already stored, the upload is discarded instead.
+        `DigestMismatch`. If the object was already there, the upload is discarded instead.
         Part lists S3 refuses (unknown upload, bad ETags, parts too small) raise `BlobStoreError`.
         """
-        key = self.key_for(digest)
+        key = self.key_for(digest, staging)
         completed = await asyncio.to_thread(self.objects.complete_upload, key, upload_id, parts)
         if not completed:
             return
         actual = await asyncio.to_thread(self.objects.sha256, key)
         if actual != digest:
-            await self.delete(digest)
+            await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
             raise DigestMismatch(digest, actual)
 
-    async def abort_multipart(self, digest: str, upload_id: str) -> None:
+    async def abort_multipart(
+        self, digest: str, upload_id: str, *, staging: str | None = None
+    ) -> None:
         """Discard the upload's parts; one already completed, aborted or expired is fine."""
-        await asyncio.to_thread(self.objects.abort_upload, self.key_for(digest), upload_id)
+        key = self.key_for(digest, staging)
+        await asyncio.to_thread(self.objects.abort_upload, key, upload_id)
+
+    async def claim_staged(self, digest: str, staging: str) -> int | None:
+        """Copy the staged object to the blob's key unless that is stored, then delete it.
+
+        The copy is server-side (no bytes pass through here). Two concurrent claimants of one
+        digest may both copy: each writes the same verified bytes.
+        """
+        staged = self.key_for(digest, staging)
+        size = await self._size_of(staged)
+        if size is None:
+            return None
+        if not await self.exists(digest):
+            await asyncio.to_thread(self._copy, staged, self.key_for(digest), size, digest)
+        await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=staged)
+        return size
+
+    async def discard_staged(self, digest: str, staging: str) -> None:
+        key = self.key_for(digest, staging)
+        await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
 
     async def presign_download(
         self, digest: str, expires_in: int, filename: str | None = None
@@ -288,6 +325,14 @@ class S3BlobStore:
     async def close(self) -> None:
         self.client.close()
         self._probe.close()
+
+    def _copy(self, source: str, dest: str, size: int, digest: str) -> None:
+        copy_source: Any = {"Bucket": self.bucket, "Key": source}
+        if size <= MAX_COPY_OBJECT:  # one request; the object's metadata (sha256) comes along
+            self.client.copy_object(Bucket=self.bucket, Key=dest, CopySource=copy_source)
+            return
+        extra = {"Metadata": {"sha256": digest}}
+        self.client.copy(copy_source, self.bucket, dest, ExtraArgs=extra, Config=self._transfer)
 
     def _put_small_file(self, key: str, path: Path, digest: str) -> None:
         with path.open("rb") as body:

@@ -3,9 +3,10 @@
 Owns the order of those steps, which is what keeps a version from ever existing without its
 bytes. The manifest is built from the draft's batches (merged over the base version's entries
 for an incremental draft) into a spool, in bounded memory. If a committed version of the
-artifact already has that digest, the commit only deduplicates. Otherwise every blob the graph
-does not know to be stored is checked in the store (exists, declared size), the manifest and its
-pages are written, and the commit transaction creates `vN`.
+artifact already has that digest, the commit only deduplicates, and the draft's run is recorded
+as having (re-)produced that version. Otherwise every blob not yet verified is claimed from the
+draft's uploads (workflows.verification), the manifest and its pages are written, and the commit
+transaction creates `vN`.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from graph.artifacts.retention import apply_retention
 from graph.core.driver import Graph
 from graph.core.errors import DigestMismatch, NotFound
 from graph.core.refs import ArtifactKey, SelectorKind, VersionRef
+from graph.lineage.edges import record_reproduced
 from storage.base import BlobNotFound, BlobStore
 from workflows.pages import read_page
+from workflows.uploads import discard_staged
 from workflows.verification import verify_blobs
 
 _CONCURRENCY = 16
@@ -145,13 +148,25 @@ async def commit(
             graph, VersionRef(key, SelectorKind.DIGEST, spool.digest)
         )
         if existing is not None:
+            unclaimed = await artifact_blobs.unverified_blobs(graph, draft.id)
             try:
-                return await commit_draft(graph, draft.id, manifest, actor, allow_create=False)
+                result = await commit_draft(graph, draft.id, manifest, actor, allow_create=False)
             except NotCommitted:
                 pass  # deleted meanwhile: commit as new content
+            else:
+                await discard_staged(blobs, draft.id, [need.digest for need in unclaimed])
+                return await _reproduced(graph, draft, result)
         await verify_blobs(graph, blobs, draft.id)
         await store_manifest(graph, blobs, draft.id, spool)
         result = await commit_draft(graph, draft.id, manifest, actor, allow_create=True)
     if result.created:
         await apply_retention(graph, result.version.artifact_id)
+        return result
+    return await _reproduced(graph, draft, result)
+
+
+async def _reproduced(graph: Graph, draft: DraftRecord, result: CommitResult) -> CommitResult:
+    """A draft that deduplicated to an existing version: its run produced that version too."""
+    if draft.run_id is not None:
+        await record_reproduced(graph, draft.run_id, result.version.id)
     return result

@@ -17,6 +17,7 @@ from graph.core.driver import Graph
 from graph.core.values import now
 from storage.base import BlobStore
 from workflows.settings import WorkflowSettings
+from workflows.uploads import discard_draft
 
 log = logging.getLogger("lineage.sweeper")
 
@@ -34,7 +35,9 @@ async def sweep(graph: Graph, blobs: BlobStore, *, org: str | None = None) -> Sw
     it only ever deletes blobs nothing uses)."""
     at = now()
     expired = await ttl.expire_versions(graph, at, org=org)
-    drafts = await ttl.expire_drafts(graph, at, org=org)
+    drafts = await ttl.expire_drafts(
+        graph, at, org=org, discard=lambda draft_id: discard_draft(graph, blobs, draft_id)
+    )
     retained = await retention.apply_all_retention(graph, org=org)
     report = await collect_garbage(graph, blobs)
     return SweepReport(

@@ -1,6 +1,6 @@
 """The upload flow: create a draft with its entries, upload blobs to signed URLs, commit.
 
-Bytes never pass through GraphQL. A draft answers which blobs the store lacks, each with an upload
+Bytes never pass through GraphQL. A draft answers which blobs it must upload, each with an upload
 target; the client uploads them in parallel (completing multipart uploads here), then commits.
 """
 
@@ -136,7 +136,8 @@ async def _pending_draft(info: Info[Context, None], draft_id: str) -> drafts.Dra
 class ArtifactUploadMutation:
     @strawberry.mutation(
         description="Start a version: validate its entries and answer upload targets for the "
-        "blobs the store lacks. Nothing is visible until commitArtifactDraft."
+        "blobs its organisation does not hold yet (the same answer whether or not another "
+        "organisation stored them). Nothing is visible until commitArtifactDraft."
     )
     @mutation_errors(CreateArtifactDraftPayload)
     async def create_artifact_draft(
@@ -218,7 +219,9 @@ class ArtifactUploadMutation:
     ) -> AbortMultipartUploadPayload:
         validate_digest(input.digest)
         await _draft_blob(info, input.draft_id, input.digest)
-        await info.context.blobs.abort_multipart(input.digest, input.upload_id)
+        await workflow_uploads.abort_multipart(
+            info.context.blobs, input.draft_id, input.digest, input.upload_id
+        )
         return AbortMultipartUploadPayload(digest=input.digest)
 
     @strawberry.mutation(
@@ -240,13 +243,18 @@ class ArtifactUploadMutation:
             version=ArtifactVersion.from_record(result.version), created=result.created
         )
 
-    @strawberry.mutation(description="Delete a pending draft; its blobs become collectable.")
+    @strawberry.mutation(
+        description="Delete a pending draft and the uploads it never had checked; its blobs "
+        "become collectable."
+    )
     @mutation_errors(DiscardArtifactDraftPayload)
     async def discard_artifact_draft(
         self, info: Info[Context, None], input: Input[DiscardArtifactDraftInput]
     ) -> DiscardArtifactDraftPayload:
         await _pending_draft(info, input.draft_id)
-        deleted = await drafts.delete_draft(info.context.graph, input.draft_id)
+        deleted = await workflow_uploads.discard_draft(
+            info.context.graph, info.context.blobs, input.draft_id
+        )
         return DiscardArtifactDraftPayload(discarded=deleted)
 
 

@@ -155,14 +155,17 @@ class MultipartUpload:
     )
 
 
-@strawberry.type(description="Where to send one blob the store does not hold yet.")
+@strawberry.type(
+    description="Where to send one blob the draft must upload: every blob its organisation "
+    "does not hold yet, whoever else may have stored the same bytes."
+)
 class BlobUpload:
     digest: str = strawberry.field(description="The sha256 of the blob to upload.")
     size: BigInt = strawberry.field(description="Its size in bytes, as declared in the entry.")
     method: str = strawberry.field(description="The HTTP method for `url` and part URLs: `PUT`.")
     url: str | None = strawberry.field(
         description="Single-request upload URL (null for multipart). Send `headers` unchanged; "
-        "HTTP 412 means the blob is already stored."
+        "HTTP 412 means this draft already uploaded it."
     )
     headers: JSON = strawberry.field(
         description="A JSON object of HTTP headers to send with the upload, unchanged (they are "
@@ -192,8 +195,8 @@ class BlobUpload:
 
 
 UPLOADS = (
-    "Where to upload the blobs of these entries the store does not hold yet; empty when it holds "
-    "them all. The URLs are short-lived."
+    "Where to upload the blobs of these entries the organisation does not hold yet; empty when "
+    "it holds them all. The URLs are short-lived."
 )
 
 
@@ -274,10 +277,13 @@ class ConfirmArtifactUploadsInput:
 @strawberry.type(description="The result of confirmArtifactUploads.")
 class ConfirmArtifactUploadsPayload:
     confirmed: int = strawberry.field(
-        default=0, description="How many of them the store now holds (checked, not trusted)."
+        default=0,
+        description="How many of them are now verified: held by the organisation, or uploaded "
+        "by this draft (checked in the store, not trusted).",
     )
     missing: list[str] = strawberry.field(
-        default_factory=list, description="Digests the store does not hold: upload them again."
+        default_factory=list,
+        description="Digests this draft has not uploaded yet: upload them (again).",
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 

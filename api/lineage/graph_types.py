@@ -42,7 +42,8 @@ LineageEdgeKind = described_enum(
     description="How a run and an artifact version are related.",
     values={
         "CONSUMED": "The run used the version as an input.",
-        "PRODUCED": "The run created the version as an output (a version has one producer).",
+        "PRODUCED": "The run created the version as an output, or logged identical content "
+        "again (re-produced it); the first such run is the version's producer.",
     },
 )
 LineageTruncation = described_enum(

@@ -17,6 +17,7 @@ from api.context import Context
 from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.lineage.ids import node_id
 from api.lineage.nodes import LineageVersion, Run, lineage_nodes_of
+from api.lineage.registry_refs import is_registry_ref, registry_source_version
 from api.lineage.run_refs import resolve_run
 from graph.core.errors import InvalidInput
 from graph.core.refs import parse_version_path
@@ -111,7 +112,10 @@ class UseArtifactInput:
     run: strawberry.ID = strawberry.field(description=RUN_ID)
     artifact: str | None = strawberry.field(
         default=None,
-        description="`[[org/]project/]name[:alias|:vN]`, resolved now (default alias `latest`).",
+        description="`[[org/]project/]name[:alias|:vN]`, or a registry path "
+        "`org/registry-name/collection[:alias|:vN]` (also `org/wandb-registry-name/...`) for "
+        "its linked source version, which the caller must be allowed to read; resolved now "
+        "(default alias `latest`).",
     )
     version: strawberry.ID | None = strawberry.field(
         default=None,
@@ -243,7 +247,11 @@ class LineageMutation:
             raise InvalidInput("Give either `artifact` or `version`", field="artifact")
         ref = None
         version_id = None
-        if input.artifact is not None:
+        named = None
+        if input.artifact is not None and is_registry_ref(input.artifact):
+            version_id = await registry_source_version(info, input.artifact, field="artifact")
+            named = input.artifact
+        elif input.artifact is not None:
             ref = parse_version_path(
                 input.artifact,
                 org=record.org_name,
@@ -256,7 +264,7 @@ class LineageMutation:
             assert input.version is not None
             version_id = node_id(input.version, field="version")
         edge = await lineage_edges.use_artifact(
-            info.context.graph, record.id, ref=ref, version_id=version_id
+            info.context.graph, record.id, ref=ref, version_id=version_id, named=named
         )
         return await _edge_payload(info, edge)
 

@@ -1,10 +1,12 @@
 """The blobs of a draft: which still need verifying, confirming uploads, manifest blobs.
 
-A blob linked to a pending draft is never collected (graph.artifacts.gc), so once the store is seen
-to hold
-it, `stored = true` may be recorded right away: the commit then trusts it instead of asking the
-store again. Confirming uploads while they happen keeps a large commit from spending minutes on
-per-blob existence checks at the end.
+A draft's blob edge is `verified` once the draft's organisation is known to hold the bytes: it
+held them already (graph.artifacts.drafts), or this draft's own upload was claimed from its
+staging area (workflows.verification). The blob's mere presence in the shared store never counts,
+since another organisation may have put it there. A blob linked to a pending draft is never
+collected (graph.artifacts.gc), so a verification is recorded right away, with `stored = true`:
+the commit then trusts it instead of asking the store again. Confirming uploads while they
+happen keeps a large commit from spending minutes on per-blob checks at the end.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from graph.core.retry import write_retrying
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import now
 
-UNSTORED_BLOBS: LiteralString = """
+UNVERIFIED_BLOBS: LiteralString = """
 MATCH (:ArtifactVersion {id: $id})-[r:HAS_BLOB]->(b:Blob)
-WHERE NOT coalesce(b.stored, false)
+WHERE NOT coalesce(r.verified, false)
 RETURN b.digest AS digest, r.size AS size
 ORDER BY digest
 """
@@ -45,20 +47,20 @@ RETURN blob.digest AS digest, coalesce(b.stored, false) AS stored
 DRAFT_BLOBS_AMONG: LiteralString = """
 MATCH (d:ArtifactVersion {id: $id})-[r:HAS_BLOB]->(b:Blob)
 WHERE d.state = 'PENDING' AND b.digest IN $digests
-RETURN b.digest AS digest, r.size AS size, coalesce(b.stored, false) AS stored
+RETURN b.digest AS digest, r.size AS size, coalesce(r.verified, false) AS verified
 """
 
 MARK_VERIFIED: LiteralString = """
 MATCH (d:ArtifactVersion {id: $id})-[r:HAS_BLOB]->(b:Blob)
-WHERE d.state = 'PENDING' AND b.digest IN $digests AND NOT coalesce(b.stored, false)
-SET b.stored = true, b.size = r.size
+WHERE d.state = 'PENDING' AND b.digest IN $digests AND NOT coalesce(r.verified, false)
+SET r.verified = true, b.stored = true, b.size = r.size
 RETURN count(b) AS marked
 """
 
 
-async def unstored_blobs(graph: Graph, draft_id: str) -> list[BlobNeed]:
-    """The draft's blobs that no commit has verified yet, with their declared sizes."""
-    rows = await graph.read(fetch_all, UNSTORED_BLOBS, id=draft_id)
+async def unverified_blobs(graph: Graph, draft_id: str) -> list[BlobNeed]:
+    """The draft's blobs it must still prove it uploaded, with their declared sizes."""
+    rows = await graph.read(fetch_all, UNVERIFIED_BLOBS, id=draft_id)
     return [BlobNeed(row["digest"], int(row["size"])) for row in rows]
 
 
@@ -84,12 +86,13 @@ async def link_manifest_blobs(
 async def draft_blobs_among(
     graph: Graph, draft_id: str, digests: list[str]
 ) -> list[tuple[BlobNeed, bool]]:
-    """The draft's blobs among `digests`: (digest and declared size, already stored)."""
+    """The draft's blobs among `digests`: (digest and declared size, already verified)."""
     rows = await graph.read(fetch_all, DRAFT_BLOBS_AMONG, id=draft_id, digests=digests)
-    return [(BlobNeed(row["digest"], int(row["size"])), bool(row["stored"])) for row in rows]
+    return [(BlobNeed(row["digest"], int(row["size"])), bool(row["verified"])) for row in rows]
 
 
 async def mark_verified(graph: Graph, draft_id: str, digests: list[str]) -> int:
-    """Record that the store holds these blobs of the pending draft (checked by the caller)."""
+    """Record that the draft uploaded these blobs and the store now holds them (checked by the
+    caller, who claimed them from the draft's staging area)."""
     row = await write_retrying(graph, fetch_one, MARK_VERIFIED, id=draft_id, digests=digests)
     return int(row["marked"]) if row else 0

@@ -4,8 +4,10 @@ One transaction does it all, holding the artifact's write lock (`a._lock`), so c
 to one artifact (from any number of API processes) take `v0, v1, ...` in turn with no gap and no
 duplicate; the (artifact_id, index) constraint backs that up. Under the lock the digest is checked
 again: a committed version with the same manifest digest is returned instead and the draft is
-deleted. Aliases, the producing run, the TTL and an audit event are written in the same
-transaction, so a version never exists without them.
+deleted (workflows.commit then records the draft's run as a producer of that version too). Aliases,
+the producing run, the TTL and an audit event are written in the same transaction, so a version
+never exists without them, and a new version is never created while one of its blobs is
+unverified (not proven uploaded by its organisation, see graph.artifacts.blobs).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from graph.artifacts.drafts import DELETE_DRAFT
 from graph.artifacts.records import VERSION_FIELDS, VersionRecord, version_record
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
-from graph.core.errors import Conflict, NotFound
+from graph.core.errors import Conflict, MissingBlob, NotFound
 from graph.core.retry import write_retrying
 from graph.core.values import new_id, now
 
@@ -116,6 +118,12 @@ WHERE NOT coalesce(b.stored, false)
 SET b.stored = true
 """
 
+UNVERIFIED_COUNT: LiteralString = """
+MATCH (:ArtifactVersion {id: $draft_id})-[r:HAS_BLOB]->(:Blob)
+WHERE NOT coalesce(r.verified, false)
+RETURN count(r) AS unverified
+"""
+
 PRODUCED_BY: LiteralString = """
 MATCH (r:Run {id: $run_id}), (v:ArtifactVersion {id: $version_id})
 WHERE r.org_id = v.org_id
@@ -199,6 +207,12 @@ async def _commit_tx(
         return CommitResult(await _version_tx(tx, existing["id"]), created=False)
     if not allow_create:
         raise NotCommitted
+    unverified = await (await tx.run(UNVERIFIED_COUNT, draft_id=draft_id)).single(strict=True)
+    if unverified["unverified"]:
+        raise MissingBlob(
+            f"{unverified['unverified']} blob(s) not uploaded; upload them before committing",
+            field="draftId",
+        )
 
     ttl = head["ttl"] if head["ttl"] is not None else head["default_ttl"]
     ttl_seconds = ttl if ttl else None
@@ -256,6 +270,7 @@ async def commit_draft(
     Returns the committed version with the same digest (`created=False`, the draft deleted), else
     the new version (`created=True`); without `allow_create` raises `NotCommitted` instead,
     having changed nothing. NOT_FOUND if the draft is gone or `runId` names no run of the
-    organisation; CONFLICT if the artifact exists with another type or the draft changed.
+    organisation; CONFLICT if the artifact exists with another type or the draft changed;
+    MISSING_BLOB if a blob of a new version is unverified.
     """
     return await write_retrying(graph, _commit_tx, draft_id, manifest, actor, allow_create)

@@ -6,6 +6,12 @@ batches must follow each other in path order, so the parts read in sequence are 
 Each blob entry links the draft to its `(:Blob {digest})` node with the declared size on the edge,
 which protects the blob from garbage collection for the draft's lifetime. A draft not committed
 within `DRAFT_TTL` is deleted by the sweeper.
+
+Dedup stays inside the organisation: the edge is `verified` (no upload needed) only when a
+version of the same organisation (committed, or deleted but not yet released by garbage
+collection), or a draft of it whose upload was verified, already holds the stored blob. Any
+other blob must be uploaded by this draft, whether or not another organisation stored it, and
+nothing answered here depends on that: knowing a digest is not owning the bytes.
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ class DraftRecord:
 
 @dataclass(frozen=True)
 class BlobNeed:
-    """A blob the store does not hold yet (as far as the graph knows): upload it."""
+    """A blob this draft must upload: its organisation holds no verified copy."""
 
     digest: str
     size: int
@@ -90,7 +96,7 @@ COPY_BASE_BLOBS: LiteralString = """
 MATCH (base:ArtifactVersion {id: $base_version_id})-[r:HAS_BLOB]->(b:Blob)
 MATCH (d:ArtifactVersion {id: $id})
 MERGE (d)-[c:HAS_BLOB]->(b)
-ON CREATE SET c.size = r.size
+ON CREATE SET c.size = r.size, c.verified = coalesce(b.stored, false)
 """
 
 LOCK_DRAFT: LiteralString = (
@@ -120,8 +126,13 @@ MERGE (b:Blob {digest: blob.digest})
 SET b.referenced_at = $now
 MERGE (d)-[r:HAS_BLOB]->(b)
   ON CREATE SET r.size = blob.size
-RETURN blob.digest AS digest, blob.size AS size, r.size AS declared,
-       coalesce(b.stored, false) AS stored, b.size AS stored_size
+WITH d, b, r, blob, coalesce(b.stored, false) AND EXISTS {
+  MATCH (b)<-[o:HAS_BLOB]-(v:ArtifactVersion)
+  WHERE v.org_name = d.org_name AND v <> d AND (v.state <> 'PENDING' OR o.verified = true)
+} AS owned
+SET r.verified = coalesce(r.verified, false) OR (owned AND r.size = b.size)
+RETURN blob.digest AS digest, blob.size AS size, r.size AS declared, owned,
+       b.size AS stored_size, r.verified AS verified
 """
 
 DRAFT_BY_ID: LiteralString = (
@@ -272,13 +283,13 @@ async def _append_tx(
                     f"earlier in this draft with {row['declared']}",
                     field="size",
                 )
-            if row["stored"] and row["stored_size"] != row["size"]:
+            if row["owned"] and row["stored_size"] != row["size"]:  # the organisation's own
                 raise SizeMismatch(
                     f"Blob {row['digest']} is stored with size {row['stored_size']}, "
                     f"not {row['size']}",
                     field="size",
                 )
-            if not row["stored"]:
+            if not row["verified"]:
                 needs.append(BlobNeed(row["digest"], row["size"]))
     draft = _draft(record["draft"])
     return draft, needs
@@ -290,8 +301,9 @@ async def append_entries(
     """Add a batch (already validated and sorted) to the draft, in one transaction.
 
     INVALID_PATH when the batch does not come after the previous one in path order, SIZE_MISMATCH
-    when a blob's declared size contradicts the draft or the stored blob, NOT_FOUND when the draft
-    is no longer pending. Returns the draft as it was before the batch, and the blobs to upload.
+    when a blob's declared size contradicts the draft or a blob the organisation holds, NOT_FOUND
+    when the draft is no longer pending. Returns the draft as it was before the batch, and the
+    blobs to upload (see the module doc: every blob the organisation holds no verified copy of).
     """
     return await write_retrying(graph, _append_tx, draft_id, batch, _blobs_of(batch))
 

@@ -9,6 +9,7 @@ and the audit trail) except while it is linked into a registry collection.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import LiteralString
@@ -195,13 +196,22 @@ async def expire_versions(
 
 
 async def expire_drafts(
-    graph: Graph, now: datetime, *, org: str | None = None, batch: int = 500
+    graph: Graph,
+    now: datetime,
+    *,
+    org: str | None = None,
+    batch: int = 500,
+    discard: Callable[[str], Awaitable[bool]] | None = None,
 ) -> int:
-    """Delete drafts left uncommitted past their deadline; return how many."""
+    """Delete drafts left uncommitted past their deadline (with `discard`, which also drops what
+    they uploaded, else with `delete_draft`); return how many."""
     deleted = 0
     while True:
         rows = await graph.read(fetch_all, EXPIRED_DRAFTS, now=now, org=org, limit=batch)
         for row in rows:
-            deleted += int(await delete_draft(graph, row["id"]))
+            if discard is None:
+                deleted += int(await delete_draft(graph, row["id"]))
+            else:
+                deleted += int(await discard(row["id"]))
         if len(rows) < batch:
             return deleted

@@ -57,9 +57,13 @@ RETURN v.id AS id, v.file_count AS file_count, v.page_digests AS page_digests,
        v.page_counts AS page_counts
 """
 
+# The producer is the first run; later ones logged identical content and re-produced it.
 PRODUCERS: LiteralString = """
 UNWIND $ids AS id
-MATCH (r:Run)-[:PRODUCED]->(:ArtifactVersion {id: id})
+CALL (id) {
+  MATCH (r:Run)-[e:PRODUCED]->(:ArtifactVersion {id: id})
+  RETURN r ORDER BY e.at, r.id LIMIT 1
+}
 RETURN id, r.id AS run_id
 """
 

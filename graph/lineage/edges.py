@@ -9,6 +9,10 @@ sharing a node). Reads after taking the lock see every edge committed before it.
 A CONSUMED(run, v) edge closes a cycle when `run` already reaches `v` downstream; a
 PRODUCED(run, v) edge when `v` already reaches `run`. Both checks are one SHORTEST-path query
 (a bidirectional breadth-first search), exact at any depth.
+
+A version's producer is the run that created it. A run that later logs identical content
+re-produces the version (the commit deduplicates to it) and gets a PRODUCED edge too, so its
+outputs show what it logged; readers that want the one producer take the earliest edge.
 """
 
 from __future__ import annotations
@@ -99,6 +103,14 @@ RETURN e.at AS at
 }
 
 
+REPRODUCED: LiteralString = """
+MATCH (r:Run {id: $run}), (v:ArtifactVersion {id: $version})
+WHERE v.state = 'COMMITTED' AND v.org_id = r.org_id
+CREATE (r)-[e:PRODUCED {at: $at}]->(v)
+RETURN e.at AS at
+"""
+
+
 async def lock_org_of_run_tx(tx: AsyncManagedTransaction, run_id: str) -> str:
     """Lock the run's organisation (see the module docstring) and return its id."""
     row = await (await tx.run(LOCK_ORG_OF_RUN, run=run_id)).single()
@@ -129,6 +141,7 @@ async def _add_edge_tx(
     ref: VersionRef | None,
     version_id: str | None,
     at: datetime,
+    named: str | None = None,
 ) -> EdgeRecord:
     org_id = await lock_org_of_run_tx(tx, run_id)
     if ref is not None:
@@ -161,22 +174,54 @@ async def _add_edge_tx(
     hops = await cycle_hops_tx(tx, kind, run_id, version_id)
     if hops is not None:
         raise cycle_error(kind, run_id, version_id, hops)
-    shown = None if ref is None else str(ref)
+    shown = named if ref is None else str(ref)
     await tx.run(CREATE_EDGE[kind], run=run_id, version=version_id, at=at, ref=shown)
     return EdgeRecord(run_id, version_id, kind, at, True, shown)
 
 
 async def use_artifact(
-    graph: Graph, run_id: str, *, ref: VersionRef | None = None, version_id: str | None = None
+    graph: Graph,
+    run_id: str,
+    *,
+    ref: VersionRef | None = None,
+    version_id: str | None = None,
+    named: str | None = None,
 ) -> EdgeRecord:
-    """Record that the run consumed a version, named by `ref` (resolved now) or by id.
+    """Record that the run consumed a version, named by `ref` (resolved now) or by id (which the
+    caller may have resolved from `named`, e.g. a registry path, kept as the edge's `ref`).
 
     Recorded once: using the same version again returns the first edge (`created=False`) and
     keeps the first-use time. `CycleError` when the run already leads to that version.
     """
     if (ref is None) == (version_id is None):
         raise InvalidInput("Give either an artifact reference or a version id", field="artifact")
-    return await graph.write(_add_edge_tx, EdgeKind.CONSUMED, run_id, ref, version_id, now())
+    return await graph.write(_add_edge_tx, EdgeKind.CONSUMED, run_id, ref, version_id, now(), named)
+
+
+async def _reproduced_tx(
+    tx: AsyncManagedTransaction, run_id: str, version_id: str, at: datetime
+) -> bool:
+    rows = await (await tx.run(LOCK_ORG_OF_RUN, run=run_id)).single()
+    if rows is None:
+        return False
+    existing = await (
+        await tx.run(EXISTING_EDGE[EdgeKind.PRODUCED], run=run_id, version=version_id)
+    ).single()
+    if existing is not None:
+        return True
+    if await cycle_hops_tx(tx, EdgeKind.PRODUCED, run_id, version_id) is not None:
+        return False
+    created = await (await tx.run(REPRODUCED, run=run_id, version=version_id, at=at)).single()
+    return created is not None
+
+
+async def record_reproduced(graph: Graph, run_id: str, version_id: str) -> bool:
+    """Record that the run logged content identical to the committed version (see the module
+    doc); idempotent. False, recording nothing, when the run is gone, the version is not a
+    committed one of the run's organisation, or the run already leads to the version (it read
+    that version and wrote it back unchanged: an edge back would close a cycle).
+    """
+    return await graph.write(_reproduced_tx, run_id, version_id, now())
 
 
 async def record_produced(graph: Graph, run_id: str, version_id: str) -> EdgeRecord:

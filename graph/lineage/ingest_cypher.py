@@ -31,7 +31,10 @@ VERSIONS_BY_ID: LiteralString = """
 UNWIND $ids AS id
 MATCH (v:ArtifactVersion {id: id})
 WHERE v.state = 'COMMITTED'
-OPTIONAL MATCH (p:Run)-[:PRODUCED]->(v)
+OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
+  MATCH (p:Run)-[e:PRODUCED]->(v)
+  RETURN p ORDER BY e.at, p.id LIMIT 1
+}
 RETURN collect([v.id, v.id, elementId(v), v.org_id, p.id]) AS found
 """
 
@@ -48,7 +51,10 @@ CALL (a, ref) {
   WHERE ref.alias IS NOT NULL AND v.state = 'COMMITTED'
   RETURN v
 }
-OPTIONAL MATCH (p:Run)-[:PRODUCED]->(v)
+OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
+  MATCH (p:Run)-[e:PRODUCED]->(v)
+  RETURN p ORDER BY e.at, p.id LIMIT 1
+}
 RETURN collect([ref.key, v.id, elementId(v), v.org_id, p.id]) AS found
 """
 

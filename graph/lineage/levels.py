@@ -46,7 +46,7 @@ class Step:
     expand: LiteralString
     back_pattern: LiteralString
     one_parent: bool = False
-    """True when a candidate has at most one edge of this kind (a version's producer): such a
+    """True when a candidate has at most one edge of this kind: such a
     node can never be met twice, so the level skips looking for nodes to add to `seen`."""
 
     @property
@@ -94,7 +94,7 @@ STEPS: dict[tuple[Direction, NodeKind], Step] = {
         "MATCH (n:Run) WHERE elementId(n) = fid",
         "MATCH (n)-[:PRODUCED]->(m:ArtifactVersion)",
         "(m)<-[:PRODUCED]-()",
-        one_parent=True,
+        # Not one_parent: runs that logged identical content re-produced the version too.
     ),
     (Direction.UPSTREAM, NodeKind.ARTIFACT_VERSION): Step(
         Direction.UPSTREAM,

@@ -83,7 +83,10 @@ VERSION_SUMMARIES: LiteralString = (
 UNWIND $ids AS id
 MATCH (v:ArtifactVersion {id: id})
 WHERE v.state = 'COMMITTED'
-OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
+OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
+  MATCH (producer:Run)-[e:PRODUCED]->(v)
+  RETURN producer ORDER BY e.at, producer.id LIMIT 1
+}
 RETURN collect("""
     + VERSION_FIELDS
     + ") AS versions"
@@ -95,7 +98,10 @@ CALL () {
   UNWIND $version_ids AS id
   MATCH (v:ArtifactVersion {id: id})
   WHERE v.state = 'COMMITTED'
-  OPTIONAL MATCH (producer:Run)-[:PRODUCED]->(v)
+  OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
+    MATCH (producer:Run)-[e:PRODUCED]->(v)
+    RETURN producer ORDER BY e.at, producer.id LIMIT 1
+  }
   RETURN collect("""
     + VERSION_FIELDS
     + """) AS versions

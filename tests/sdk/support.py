@@ -187,7 +187,7 @@ async def commit_files_in_graph(
     upload: bool = True,
     actor: str = "tester",
 ) -> CommitResult:
-    """The same flow without GraphQL: draft, store.put_stream, commit."""
+    """The same flow without GraphQL: draft, store.put_stream into its staging area, commit."""
     batch = sorted_batch([make_entry(p, sha(d), len(d)) for p, d in files.items()])
     spec = drafts.DraftSpec(
         org=org,
@@ -208,6 +208,6 @@ async def commit_files_in_graph(
     if upload:
         by_digest = {sha(d): d for d in files.values()}
         for need in needs:
-            await store.put_stream(need.digest, chunks(by_digest[need.digest]))
+            await store.put_stream(need.digest, chunks(by_digest[need.digest]), staging=draft_id)
     draft = await drafts.require_draft(graph, draft_id)
     return await workflow_commit.commit(graph, store, draft, None, actor=actor)

@@ -112,7 +112,7 @@ async def test_commit_without_uploading_is_missing_blob_and_writes_nothing(
     assert artifact["artifact"] is None
 
 
-async def test_declared_size_must_match_the_stored_blob(
+async def test_a_blob_in_the_store_is_not_trusted_until_the_draft_uploads_it(
     api: ApiClient, unique: Callable[[str], str], s3_store: BlobStore
 ) -> None:
     from tests.storage.helpers import chunks
@@ -120,10 +120,12 @@ async def test_declared_size_must_match_the_stored_blob(
     org = unique("org")
     data = unique_bytes("sized", 100)
     await s3_store.put_stream(sha(data), chunks(data))
-    entries = [{"path": "f", "digest": sha(data), "size": 150}]
-    draft = await create_draft(api, org, "ds", {}, entries=entries)
-    result = await commit(api, draft["draftId"])
-    assert result["errors"][0]["code"] == "SIZE_MISMATCH"
+    for size in (150, 100):  # neither its size nor its presence is revealed
+        entries = [{"path": "f", "digest": sha(data), "size": size}]
+        draft = await create_draft(api, org, "ds", {}, entries=entries)
+        assert [(u["digest"], u["size"]) for u in draft["uploads"]] == [(sha(data), size)]
+        result = await commit(api, draft["draftId"])
+        assert result["errors"][0]["code"] == "MISSING_BLOB"
 
 
 async def test_expected_digest_and_multipart_bytes_are_checked(

@@ -102,7 +102,7 @@ async def test_after_gc_deleted_a_blob_a_reusing_commit_must_upload_it_or_fails_
         raise AssertionError("commit without the blob must fail")
     except MissingBlob:
         pass
-    await s3_store.put_stream(digest, chunks(data))
+    await s3_store.put_stream(digest, chunks(data), staging=draft_id)
     result = await _commit(graph, s3_store, draft_id)
     assert result.created
     assert await graph.read(fetch_one, BLOB, digest=digest) == {"stored": True, "candidate": None}
@@ -119,6 +119,9 @@ async def test_a_draft_linking_between_mark_and_delete_keeps_the_bytes(
     draft_id, asked = await _reuse(graph, org, "new", data)
     assert asked  # marked unstored: the client is asked again and the commit will check
     assert await graph.write(_delete_tx, [digest], s3_store) == []
+    assert await s3_store.exists(digest)
+    # The organisation holds it no more (its links were released): this draft uploads it.
+    await s3_store.put_stream(digest, chunks(data), staging=draft_id)
     result = await _commit(graph, s3_store, draft_id)
     assert result.created and await s3_store.exists(digest)
 

@@ -1,0 +1,87 @@
+"""Uploads into a staging area: invisible as the blob until claimed, claimed once, never over a
+stored blob, and dropped on request. Both backends, real S3 (versitygw) and local disk."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from storage.base import BlobStore, DigestMismatch, InvalidDigest
+from storage.multipart import MiB
+from storage.s3 import S3BlobStore
+from tests.storage.helpers import blob, chunks, read_all
+
+
+def _area() -> str:
+    return uuid.uuid4().hex
+
+
+async def test_a_staged_upload_is_the_blob_only_once_claimed(store: BlobStore) -> None:
+    data, digest = blob(2000)
+    area = _area()
+    assert await store.claim_staged(digest, area) is None  # nothing uploaded there
+    assert await store.put_stream(digest, chunks(data), staging=area) == len(data)
+    assert not await store.exists(digest)
+    assert await store.claim_staged(digest, area) == len(data)
+    assert await read_all(store, digest) == data
+    assert await store.claim_staged(digest, area) is None  # claimed once
+
+
+async def test_claiming_over_a_stored_blob_keeps_the_stored_copy(store: BlobStore) -> None:
+    data, digest = blob(1500)
+    await store.put_stream(digest, chunks(data))
+    area = _area()
+    await store.put_stream(digest, chunks(data), staging=area)
+    assert await store.claim_staged(digest, area) == len(data)
+    assert await read_all(store, digest) == data
+    assert await store.claim_staged(digest, area) is None
+
+
+async def test_staged_bytes_are_verified_and_dropped_on_request(store: BlobStore) -> None:
+    data, digest = blob(1000)
+    area = _area()
+    with pytest.raises(DigestMismatch):
+        await store.put_stream(digest, chunks(data + b"x"), staging=area)
+    assert await store.claim_staged(digest, area) is None
+    await store.put_stream(digest, chunks(data), staging=area)
+    await store.discard_staged(digest, area)
+    await store.discard_staged(digest, area)  # a no-op the second time
+    assert await store.claim_staged(digest, area) is None
+    assert not await store.exists(digest)
+
+
+async def test_staging_area_names_are_hex_only(store: BlobStore) -> None:
+    data, digest = blob(10)
+    for bad in ("../x", "ABCDEF0123456789", "short", "g" * 32):
+        with pytest.raises(InvalidDigest):
+            await store.presign_upload(digest, len(data), 60, staging=bad)
+
+
+async def test_a_presigned_staged_upload_lands_in_the_area_not_under_the_blob(
+    s3_store: S3BlobStore,
+) -> None:
+    area = _area()
+    async with httpx.AsyncClient() as http:
+        small, small_digest = blob(4000)
+        target = await s3_store.presign_upload(small_digest, len(small), 60, staging=area)
+        assert target.url is not None and f"/uploads/{area}/{small_digest}" in target.url
+        response = await http.put(target.url, content=small, headers=target.headers)
+        assert response.status_code == 200, response.text
+        assert not await s3_store.exists(small_digest)
+        assert await s3_store.claim_staged(small_digest, area) == len(small)
+
+        big, big_digest = blob(6 * MiB + 3)  # over the test stores' multipart threshold
+        target = await s3_store.presign_upload(big_digest, len(big), 60, staging=area)
+        assert target.multipart is not None
+        plan = target.multipart
+        parts = []
+        for number, url in enumerate(plan.part_urls, start=1):
+            body = big[(number - 1) * plan.part_size : number * plan.part_size]
+            response = await http.put(url, content=body)
+            parts.append((number, response.headers["etag"]))
+        await s3_store.complete_multipart(big_digest, plan.upload_id, parts, staging=area)
+        assert not await s3_store.exists(big_digest)
+        assert await s3_store.claim_staged(big_digest, area) == len(big)
+        assert await read_all(s3_store, big_digest) == big
