@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,14 +20,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 
 from api.access.safe_json import SafeJsonParsing
-from api.authz import authenticate
+from api.authz import Caller, authenticate
 from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
 from api.context import Context, Services
+from api.errors import RETRY_AFTER_SECONDS, retry_later
 from api.limits import BodySizeLimit
 from api.logs import AccessLog
+from api.ratelimit import CALLER_STATE, RateLimit, RateLimits
 from api.schema import schema
 from api.settings import Settings
 from graph.core.bootstrap import bootstrap
@@ -38,23 +41,42 @@ from workflows.sweeper import run_sweeper
 
 log = logging.getLogger("lineage.app")
 
+PROBE_SECONDS = 5.0
+"""A readiness probe that takes longer counts as unavailable (a hung server never answers)."""
+
 
 class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400, never 500
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         services: Services = request.app.state.services
-        caller = await authenticate(
-            request.headers.get("authorization"),
-            services.graph,
-            anonymous_read=services.settings.allow_anonymous_read,
-        )
+        caller: Caller | None = request.scope.get("state", {}).get(CALLER_STATE)
+        if caller is None:  # not through the RateLimit middleware, which authenticates
+            caller = await authenticate(
+                request.headers.get("authorization"),
+                services.graph,
+                anonymous_read=services.settings.allow_anonymous_read,
+            )
         return Context(
             services=services,
             request=request,
             response=response if isinstance(response, Response) else None,
             caller=caller,
         )
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """HTTP 503 with Retry-After when the whole request failed because Neo4j or the blob
+        store is down (`api.errors.retry_later`); a partly answered request keeps its 200."""
+        response = super().create_response(response_data, sub_response)
+        answers = response_data if isinstance(response_data, list) else [response_data]
+        if answers and all(retry_later(cast(dict[str, Any], answer)) for answer in answers):
+            response.status_code = 503
+            response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 async def open_services(settings: Settings) -> Services:
@@ -90,12 +112,12 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Green only when both Neo4j and the blob store answer."""
+    """Green only when both Neo4j and the blob store answer, each within `PROBE_SECONDS`."""
     services: Services = request.app.state.services
     checks: dict[str, Any] = {}
     for name, probe in (("neo4j", services.graph.ping), ("blob_store", services.blobs.ping)):
         try:
-            await probe()
+            await asyncio.wait_for(probe(), timeout=PROBE_SECONDS)
             checks[name] = "ok"
         except Exception as error:  # a probe reports, it never raises
             log.warning("readiness probe failed", extra={"check": name, "error": repr(error)})
@@ -143,6 +165,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     middleware = [
         Middleware(AccessLog),
         Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
+        Middleware(
+            RateLimit,
+            limits=RateLimits(settings.rate_limit_per_key, settings.rate_limit_anonymous),
+        ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     if services is not None:

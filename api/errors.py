@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import Enum
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import strawberry
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError as S3ClientError
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from graph.core.errors import DomainError
+from graph.core.errors import DomainError, Unavailable
 from storage.base import BlobStoreError, InvalidDigest
 
 log = logging.getLogger("lineage.errors")
@@ -82,8 +84,8 @@ class ErrorCode(Enum):
     UNAUTHENTICATED = strawberry.enum_value(
         "UNAUTHENTICATED",
         description=(
-            "No valid API key came with the request (missing, unknown or revoked); send "
-            "`Authorization: Bearer <key>`."
+            "No valid API key came with the request (missing, unknown, revoked or past its "
+            "`expiresAt`); send `Authorization: Bearer <key>`."
         ),
     )
     FORBIDDEN = strawberry.enum_value(
@@ -188,7 +190,26 @@ class ErrorCode(Enum):
         "STORAGE_ERROR",
         description=(
             "The blob store failed or could not be reached; nothing was changed by this "
-            "request. Retrying later may succeed."
+            "request (a draft is not committed unless its blobs were found stored). Retrying "
+            "later may succeed: an HTTP 503 with `Retry-After` when nothing of the request "
+            "succeeded. The SDK raises it too when an upload or download to a signed URL fails."
+        ),
+    )
+    UNAVAILABLE = strawberry.enum_value(
+        "UNAVAILABLE",
+        description=(
+            "The graph database could not be reached (down, restarting, or no connection free "
+            "in time). Retry after the `Retry-After` seconds of the HTTP 503 that carries it "
+            "when nothing of the request succeeded. A write cut off while committing says in "
+            "its message that it may or may not have been stored: read it back first."
+        ),
+    )
+    RATE_LIMITED = strawberry.enum_value(
+        "RATE_LIMITED",
+        description=(
+            "Only in an HTTP 429 answer: more requests than the rate limit allows (per API "
+            "key, or per client address for requests without a valid key). Retry after the "
+            "`Retry-After` seconds; nothing of the request ran."
         ),
     )
     INTERNAL = strawberry.enum_value(
@@ -229,6 +250,22 @@ RESERVED_CODES: dict[str, str] = {
 }
 
 
+# Codes that mean "a service this API needs is down": a response with no data and only these
+# errors is sent as HTTP 503 with Retry-After (`retry_later`), so clients and proxies back off.
+RETRY_LATER_CODES = frozenset({"UNAVAILABLE", "STORAGE_ERROR"})
+RETRY_AFTER_SECONDS = 5
+
+
+def retry_later(response: Mapping[str, Any]) -> bool:
+    """Whether a GraphQL response failed as a whole because a service is down: errors, each
+    coded UNAVAILABLE or STORAGE_ERROR, and no field with data."""
+    errors = response.get("errors") or []
+    codes = {((error.get("extensions") or {}).get("code")) for error in errors}
+    data = response.get("data")
+    no_data = data is None or all(value is None for value in data.values())
+    return bool(errors) and codes <= RETRY_LATER_CODES and no_data
+
+
 def code_of(error: DomainError) -> ErrorCode:
     """The error's code as an `ErrorCode`; a code outside the enum is a server bug, so it is
     logged and reported as INTERNAL rather than passed off as the caller's bad input."""
@@ -263,7 +300,9 @@ def mutation_errors(
     """Turn domain errors raised by a mutation resolver into `payload(errors=[...])`.
 
     Nothing is half-written: graph functions do each change in one transaction, so an error
-    raised from them means that transaction rolled back.
+    raised from them means that transaction rolled back. `Unavailable` is the exception: it
+    stays a top-level error (HTTP 503 when nothing else succeeded), since a commit cut off by
+    an outage may have been stored, which a payload's `errors` would deny.
     """
 
     def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -271,6 +310,8 @@ def mutation_errors(
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return await resolver(*args, **kwargs)
+            except Unavailable:
+                raise
             except DomainError as error:
                 return payload(errors=[to_user_error(error)])
 
@@ -308,7 +349,8 @@ class MaskInternalErrors(SchemaExtension):
                 path=error.path,
                 extensions={"code": ErrorCode.INVALID_DIGEST.value},
             )
-        if isinstance(original, BlobStoreError):
+        if isinstance(original, BlobStoreError | BotoCoreError | S3ClientError):
+            # BotoCoreError: S3 unreachable (connection refused, timeouts) after boto's retries.
             log.warning("blob store error", exc_info=original)
             return GraphQLError(
                 "The blob store could not complete the request",
@@ -325,3 +367,4 @@ class MaskInternalErrors(SchemaExtension):
             path=error.path,
             extensions={"code": ErrorCode.INTERNAL.value},
         )
+

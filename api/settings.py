@@ -58,6 +58,12 @@ class Settings:
     sweep_interval_seconds: int = 300
     allow_anonymous_read: bool = False
     """LINEAGE_ALLOW_ANONYMOUS_READ=true lets callers without an API key read (never write)."""
+    rate_limit_per_key: int = 3000
+    """LINEAGE_RATE_LIMIT_PER_KEY: GraphQL requests per minute per API key, in bursts of up to
+    as many; 0 turns it off. Kept per API process (api/ratelimit.py)."""
+    rate_limit_anonymous: int = 300
+    """LINEAGE_RATE_LIMIT_ANONYMOUS: GraphQL requests per minute per client address for
+    requests without a valid API key; 0 turns it off."""
 
     @property
     def base_url(self) -> str:
@@ -120,6 +126,8 @@ class Settings:
             log_level=env.get("LINEAGE_LOG_LEVEL", "INFO").upper(),
             sweep_interval_seconds=_int(env, "LINEAGE_SWEEP_INTERVAL", 300),
             allow_anonymous_read=_bool(env, "LINEAGE_ALLOW_ANONYMOUS_READ", False),
+            rate_limit_per_key=_int(env, "LINEAGE_RATE_LIMIT_PER_KEY", 3000),
+            rate_limit_anonymous=_int(env, "LINEAGE_RATE_LIMIT_ANONYMOUS", 300),
         )
 
 

@@ -84,11 +84,14 @@ def unique() -> Callable[[str], str]:
 
 def test_settings(**overrides: Any) -> Settings:
     # No background sweeper: its garbage collection is global and would race the tests that
-    # delete versions and collect garbage themselves.
+    # delete versions and collect garbage themselves. No rate limits: session-wide servers
+    # serve every test from one address and key (tests/api/test_rate_limits.py sets its own).
     values: dict[str, Any] = {
         "secret_key": Secret("test-secret-key"),
         "host": "127.0.0.1",
         "sweep_interval_seconds": 0,
+        "rate_limit_per_key": 0,
+        "rate_limit_anonymous": 0,
     }
     auth = neo4j_test_auth()
     if auth is not None:

@@ -7,6 +7,8 @@ organisation without an admin, and are audited.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
@@ -56,6 +58,12 @@ class CreateApiKeyInput:
     )
     user: str | None = strawberry.field(
         default=None, description="Another user's name (server admins only); default: the caller."
+    )
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the key stops working (UNAUTHENTICATED afterwards): a future time with "
+        "a timezone, e.g. `2030-01-01T00:00:00Z` (INVALID_INPUT otherwise). Null: it works until "
+        "revoked.",
     )
 
 
@@ -164,7 +172,9 @@ class AccessMutation:
             if owner is None:
                 raise NotFound(f"User {input.user!r} not found", field="user")
             user_id = owner.id
-        key = await api_keys.create_api_key(info.context.graph, user_id, input.label)
+        key = await api_keys.create_api_key(
+            info.context.graph, user_id, input.label, expires_at=input.expires_at
+        )
         return CreateApiKeyPayload(api_key=ApiKey.from_record(key.record), secret=key.secret)
 
     @strawberry.mutation(description="Revoke one of your API keys (any, for server admins).")

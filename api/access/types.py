@@ -30,6 +30,7 @@ from graph.access.memberships import MemberRecord
 from graph.access.users import UserRecord
 from graph.core.audit_log import AuditEventRecord
 from graph.core.errors import Forbidden
+from graph.core.values import now
 
 
 class Role(Enum):
@@ -161,6 +162,11 @@ class ApiKey(relay.Node):
     revoked_at: datetime | None = strawberry.field(
         description="When it was revoked (UTC); null while it still works."
     )
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When it stops working (UTC), as given to createApiKey; null: it works until "
+        "revoked.",
+    )
     user_id: strawberry.Private[str]
 
     @classmethod
@@ -172,6 +178,7 @@ class ApiKey(relay.Node):
             created_at=record.created_at,
             last_used_at=record.last_used_at,
             revoked_at=record.revoked_at,
+            expires_at=record.expires_at,
             user_id=record.user_id,
         )
 
@@ -192,6 +199,13 @@ class ApiKey(relay.Node):
     )
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @strawberry.field(
+        description="True once `expiresAt` has passed: requests with it then fail with "
+        "UNAUTHENTICATED."
+    )
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= now()
 
 
 @strawberry.type(description="Who did what, when: one entry of an organisation's audit trail.")

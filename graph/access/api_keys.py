@@ -1,4 +1,5 @@
-"""API keys: shown once, stored only as a sha256 hash, revocable, with a last-used time.
+"""API keys: shown once, stored only as a sha256 hash, revocable, with a last-used time and an
+optional expiry (a key past its `expires_at` authenticates nobody, like a revoked one).
 
 A key reads `lin_<key id>_<secret>` where the secret holds 256 random bits, so a plain (unsalted)
 sha256 is as strong as a slow hash here and lets a request find its key through the unique index
@@ -11,7 +12,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -38,6 +39,7 @@ class ApiKeyRecord:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def _key(row: Any) -> ApiKeyRecord:
         created_at=native_datetime(row["created_at"]) or now(),
         last_used_at=native_datetime(row["last_used_at"]),
         revoked_at=native_datetime(row["revoked_at"]),
+        expires_at=native_datetime(row["expires_at"]),
     )
 
 
@@ -94,22 +97,40 @@ def _validate_label(label: str | None) -> str | None:
     return label
 
 
+def _validate_expiry(expires_at: datetime | None) -> datetime | None:
+    """A future, timezone-aware instant in UTC (a naive time would be read in some zone)."""
+    if expires_at is None:
+        return None
+    if expires_at.utcoffset() is None:
+        raise InvalidInput(
+            "expiresAt needs a timezone, e.g. 2030-01-01T00:00:00Z", field="expiresAt"
+        )
+    if expires_at <= now():
+        raise InvalidInput("expiresAt must be in the future", field="expiresAt")
+    return expires_at.astimezone(UTC)
+
+
 LOCK_USER_KEYS: LiteralString = """
 MATCH (u:User {id: $user_id})
 SET u._lock = coalesce(u._lock, 0) + 1
-RETURN COUNT { (u)<-[:KEY_OF]-(k:ApiKey) WHERE k.revoked_at IS NULL } AS active
+RETURN COUNT {
+  (u)<-[:KEY_OF]-(k:ApiKey)
+  WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $now)
+} AS active
 """
 
 CREATE_API_KEY: LiteralString = """
 MATCH (u:User {id: $user_id})
-CREATE (k:ApiKey {id: $id, key_hash: $key_hash, prefix: $prefix, label: $label, created_at: $now})
+CREATE (k:ApiKey {id: $id, key_hash: $key_hash, prefix: $prefix, label: $label, created_at: $now,
+                  expires_at: $expires_at})
 CREATE (k)-[:KEY_OF]->(u)
-RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at} AS key
+RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at,
+          .expires_at} AS key
 """
 
 KEY_OWNER: LiteralString = """
 MATCH (k:ApiKey {key_hash: $key_hash})-[:KEY_OF]->(u:User)
-WHERE k.id = $id AND k.revoked_at IS NULL
+WHERE k.id = $id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $now)
 RETURN k.id AS key_id, k.last_used_at AS last_used_at, u.id AS user_id, u.name AS user_name,
        u.is_server_admin = true AS is_server_admin
 """
@@ -124,13 +145,15 @@ REVOKE_KEY: LiteralString = """
 MATCH (k:ApiKey {id: $id})-[:KEY_OF]->(u:User)
 WHERE u.id = $owner_id OR $any_owner
 SET k.revoked_at = coalesce(k.revoked_at, $now)
-RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at} AS key
+RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at,
+          .expires_at} AS key
 """
 
 KEYS_BY_ID: LiteralString = """
 UNWIND $ids AS id
 MATCH (k:ApiKey {id: id})-[:KEY_OF]->(u:User)
-RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at} AS key
+RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at,
+          .expires_at} AS key
 """
 
 COUNT_KEYS_OF_USER: LiteralString = """
@@ -140,21 +163,25 @@ RETURN count(k) AS total
 
 KEYS_OF_USER: LiteralString = """
 MATCH (u:User {id: $user_id})<-[:KEY_OF]-(k:ApiKey)
-RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at} AS key
+RETURN k {.id, user_id: u.id, .prefix, .label, .created_at, .last_used_at, .revoked_at,
+          .expires_at} AS key
 ORDER BY k.created_at DESC, k.id
 SKIP $offset LIMIT $limit
 """
 
 
 async def create_api_key_tx(
-    tx: AsyncManagedTransaction, user_id: str, label: str | None
+    tx: AsyncManagedTransaction,
+    user_id: str,
+    label: str | None,
+    expires_at: datetime | None = None,
 ) -> NewApiKey | None:
     """Create a key for user `user_id` inside the caller's transaction (None: no such user).
 
-    `LimitExceeded` when the user already holds `MAX_ACTIVE_KEYS` unrevoked keys; the user node
-    is locked first, so concurrent creations cannot overshoot.
+    `LimitExceeded` when the user already holds `MAX_ACTIVE_KEYS` active (unrevoked, unexpired)
+    keys; the user node is locked first, so concurrent creations cannot overshoot.
     """
-    locked = await (await tx.run(LOCK_USER_KEYS, user_id=user_id)).single()
+    locked = await (await tx.run(LOCK_USER_KEYS, user_id=user_id, now=now())).single()
     if locked is None:
         return None
     if locked["active"] >= MAX_ACTIVE_KEYS:
@@ -171,15 +198,20 @@ async def create_api_key_tx(
         prefix=f"{KEY_PREFIX}{key_id[:8]}",
         label=label,
         now=now(),
+        expires_at=expires_at,
     )
     record = await result.single()
     return None if record is None else NewApiKey(record=_key(record["key"]), secret=secret)
 
 
-async def create_api_key(graph: Graph, user_id: str, label: str | None = None) -> NewApiKey:
-    """A new key for the user; `NotFound` when the user does not exist."""
+async def create_api_key(
+    graph: Graph, user_id: str, label: str | None = None, *, expires_at: datetime | None = None
+) -> NewApiKey:
+    """A new key for the user, valid until `expires_at` (a future, timezone-aware time; None:
+    until revoked); `NotFound` when the user does not exist."""
     _validate_label(label)
-    created = await graph.write(create_api_key_tx, user_id, label)
+    expiry = _validate_expiry(expires_at)
+    created = await graph.write(create_api_key_tx, user_id, label, expiry)
     if created is None:
         raise NotFound("User not found", field="user")
     return created
@@ -190,7 +222,7 @@ async def owner_of_key(graph: Graph, key: str) -> KeyOwner | None:
     key_id = key_id_of(key)
     if key_id is None:
         return None
-    row = await graph.read_one(KEY_OWNER, key_hash=hash_key(key), id=key_id)
+    row = await graph.read_one(KEY_OWNER, key_hash=hash_key(key), id=key_id, now=now())
     if row is None:
         return None
     return KeyOwner(

@@ -131,3 +131,23 @@ class HasCollections(DomainError):
 
 class CoreRegistry(DomainError):
     code = "CORE_REGISTRY"
+
+
+# Faults and limits at the edge.
+
+
+class Unavailable(DomainError):
+    """Neo4j could not be reached (down, restarting, no connection free in time). The API answers
+    HTTP 503 with `Retry-After` when nothing of the request succeeded."""
+
+    code = "UNAVAILABLE"
+
+
+class RateLimited(DomainError):
+    """More requests than the caller's rate limit allows; `retry_after` is in whole seconds."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,6 +17,7 @@ from graph.core.errors import AlreadyExists, InvalidInput, InvalidName, LimitExc
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.values import now
 from tests.api.access.conftest import MakeUser
+from tests.conftest import ApiClient
 
 
 async def test_a_key_is_stored_only_as_its_hash(graph: Graph, make_user: MakeUser) -> None:
@@ -160,3 +161,65 @@ async def test_user_names_are_unique_and_validated(
     for bad in ["", "a b", "../x", "x" * 129, "Robert'); DROP"]:
         with pytest.raises(InvalidName):
             await create_user(graph, bad)
+
+
+async def test_a_key_past_its_expiry_is_refused_and_no_longer_counts_as_active(
+    graph: Graph, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    expires_at = now() + timedelta(seconds=1)
+    key = await api_keys.create_api_key(graph, user.id, "ci", expires_at=expires_at)
+    assert key.record.expires_at == expires_at
+    assert (await authenticate(f"Bearer {key.secret}", graph)).key_id == key.record.id
+    await asyncio.sleep((expires_at - now()).total_seconds() + 0.05)
+    refused = await authenticate(f"Bearer {key.secret}", graph)
+    assert refused.is_anonymous and refused.refused is not None
+    [listed] = await api_keys.keys_by_ids(graph, [key.record.id])
+    assert listed is not None and listed.expires_at == expires_at and listed.revoked_at is None
+    assert (await authenticate(f"Bearer {user.key}", graph)).user_id == user.id  # no expiry
+
+
+async def test_an_expiry_must_be_in_the_future_and_carry_a_timezone(
+    graph: Graph, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    for bad in [
+        now() - timedelta(seconds=1),
+        now(),
+        now().replace(tzinfo=None) + timedelta(days=1),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            await api_keys.create_api_key(graph, user.id, expires_at=bad)
+        assert refused.value.field == "expiresAt"
+
+
+CREATE_EXPIRING_KEY = """
+mutation($at: DateTime) {
+  createApiKey(input: {label: "nightly", expiresAt: $at}) {
+    secret apiKey { id expiresAt expired } errors { code field }
+  }
+}
+"""
+
+
+async def test_create_api_key_takes_an_expiry_that_reads_back_and_ends_the_key(
+    api: ApiClient, graph: Graph
+) -> None:
+    at = now() + timedelta(seconds=1)
+    made = (await api.data(CREATE_EXPIRING_KEY, {"at": at.isoformat()}))["createApiKey"]
+    assert made["errors"] == []
+    assert made["apiKey"]["expired"] is False
+    assert datetime.fromisoformat(made["apiKey"]["expiresAt"]) == at
+    headers = {"authorization": f"Bearer {made['secret']}"}
+    assert (await api.data("{ me { name } }", headers=headers))["me"] is not None
+    await asyncio.sleep((at - now()).total_seconds() + 0.05)
+    late = await api.gql("{ me { name } }", headers=headers)
+    assert late["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    listed = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on ApiKey { expiresAt expired revoked } } }",
+        {"id": made["apiKey"]["id"]},
+    )
+    assert listed["node"]["expired"] is True and listed["node"]["revoked"] is False
+    past = (await api.data(CREATE_EXPIRING_KEY, {"at": "2001-01-01T00:00:00Z"}))["createApiKey"]
+    assert past["errors"] == [{"code": "INVALID_INPUT", "field": "expiresAt"}]
+    assert past["secret"] is None
