@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+import lineage
 from api.bootstrap_admin import ADMIN_KEY_FILE
 from api.settings import Secret
 from graph.core.driver import connect
@@ -216,9 +217,20 @@ query($p: String!) { artifactVersion(path: $p) { state files { edges { node { pa
 
 
 async def test_s3_down_is_storage_error_commits_nothing_and_recovers(
-    outage: Outage, http: httpx.AsyncClient
+    outage: Outage, http: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("LINEAGE_CACHE_DIR", str(tmp_path / "cache"))
     org = f"outage-{uuid.uuid4().hex[:8]}"
+    sdk = lineage.Client(outage.url, outage.api_key)
+
+    def log(name: str, content: bytes) -> lineage.ArtifactVersion:
+        source = tmp_path / name
+        source.write_bytes(content)
+        artifact = lineage.Artifact(name, "dataset")
+        artifact.add_file(source)
+        return lineage.log_artifact(artifact, f"{org}/p", client=sdk, progress=False)
+
+    kept = await asyncio.to_thread(log, "kept", f"kept by {org}".encode())
     data = f"bytes of {org}".encode()
     entry = {"path": "a.txt", "digest": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
@@ -244,6 +256,15 @@ async def test_s3_down_is_storage_error_commits_nothing_and_recovers(
 
     await asyncio.to_thread(outage.s3.stop)
     try:
+        # The SDK's transfers to signed URLs fail with STORAGE_ERROR, and its log commits nothing.
+        with pytest.raises(lineage.LineageError) as download:
+            await asyncio.to_thread(kept.download, tmp_path / "out", progress=False)
+        assert download.value.code == "STORAGE_ERROR"
+        with pytest.raises(lineage.LineageError) as upload:
+            await asyncio.to_thread(log, "fresh", f"fresh in {org}".encode())
+        assert upload.value.code == "STORAGE_ERROR"
+        fresh, _ = await timed_post(http, FILES, outage.headers, p=f"{org}/p/fresh")
+        assert fresh.json() == {"data": {"artifactVersion": None}}
         # The upload cannot reach the store, so the commit finds nothing stored: refused with
         # STORAGE_ERROR (not MISSING_BLOB: the store could not be asked), nothing committed.
         with pytest.raises(httpx.TransportError):
@@ -271,7 +292,11 @@ async def test_s3_down_is_storage_error_commits_nothing_and_recovers(
     files, _ = await timed_post(http, FILES, outage.headers, p=f"{org}/p/ds:v0")
     url = files.json()["data"]["artifactVersion"]["files"]["edges"][0]["node"]["url"]
     assert (await http.get(url)).content == data
+    root = await asyncio.to_thread(kept.download, tmp_path / "again", progress=False)
+    assert (root / "kept").read_bytes() == f"kept by {org}".encode()
+    assert (await asyncio.to_thread(log, "fresh", f"fresh in {org}".encode())).created
     assert (await http.get("/readyz")).status_code == 200
+    sdk.close()
 
 
 async def test_graph_calls_on_an_unreachable_server_raise_unavailable_quickly() -> None:
