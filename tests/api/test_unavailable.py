@@ -9,6 +9,7 @@ uvicorn server on them, then stops and restarts each service under it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
@@ -78,7 +79,8 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outage]:
     )
     access_key = os.environ.get("AWS_ACCESS_KEY_ID") or "lineage-outage"
     secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY") or secrets.token_hex(20)
-    with pytest.MonkeyPatch.context() as env:
+    stack: Outage | None = None
+    with pytest.MonkeyPatch.context() as env, contextlib.ExitStack() as cleanup:
         # The API's S3 store takes its keys from boto3's default chain, as in production.
         env.setenv("AWS_ACCESS_KEY_ID", access_key)
         env.setenv("AWS_SECRET_ACCESS_KEY", secret_key)
@@ -86,6 +88,9 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outage]:
         s3 = S3Server.start(
             home / "s3", s3_port, access_key, secret_key, binary=install(REPO / ".lineage" / "bin")
         )
+        cleanup.callback(lambda: (stack.s3 if stack is not None else s3).stop())
+        # A throwaway store: no clean shutdown needed.
+        cleanup.callback(neo4j_server.stop, config, timeout=0)
         neo4j_server.start(config)
         bucket = f"outage-{uuid.uuid4().hex[:8]}"
         client = s3_client(S3Endpoint(s3.endpoint_url, access_key, secret_key))
@@ -103,6 +108,8 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outage]:
             allow_anonymous_read=True,
         )
         server, thread = start_live_server(settings)
+        cleanup.callback(thread.join, timeout=30)
+        cleanup.callback(setattr, server, "should_exit", True)
         stack = Outage(
             url=f"http://127.0.0.1:{settings.port}",
             api_key=(settings.data_dir / ADMIN_KEY_FILE).read_text().strip(),
@@ -111,13 +118,7 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outage]:
             s3_port=s3_port,
             s3=s3,
         )
-        try:
-            yield stack
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
-            stack.s3.stop()
-            neo4j_server.stop(config, timeout=0)  # a throwaway store: no clean shutdown needed
+        yield stack
 
 
 @pytest.fixture
