@@ -21,13 +21,14 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from api.access.safe_json import SafeJsonParsing
 from api.authz import Caller, authenticate
 from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
 from api.context import Context, Services
-from api.errors import RETRY_AFTER_SECONDS, retry_later
+from api.errors import RETRY_AFTER_SECONDS, retry_later, with_codes
 from api.limits import BodySizeLimit
 from api.logs import AccessLog
 from api.ratelimit import CALLER_STATE, RateLimit, RateLimits
@@ -63,6 +64,11 @@ class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400,
             response=response if isinstance(response, Response) else None,
             caller=caller,
         )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        return with_codes(await super().process_result(request, result))
 
     def create_response(
         self,

@@ -11,13 +11,14 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import Enum
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
 import strawberry
 from botocore.exceptions import BotoCoreError
 from botocore.exceptions import ClientError as S3ClientError
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLHTTPResponse
 
 from graph.core.errors import DomainError, Unavailable
 from storage.base import BlobStoreError, InvalidDigest
@@ -368,3 +369,15 @@ class MaskInternalErrors(SchemaExtension):
             extensions={"code": ErrorCode.INTERNAL.value},
         )
 
+
+def with_codes(answer: GraphQLHTTPResponse) -> GraphQLHTTPResponse:
+    """Give every uncoded error INVALID_INPUT.
+
+    Errors raised by resolvers already carry a code (`MaskInternalErrors`); the ones left
+    without are raised before execution (syntax, validation, variable coercion), so they are the
+    request's fault, and a client can branch on `extensions.code` for every error.
+    """
+    for error in cast(list[dict[str, Any]], answer.get("errors") or []):
+        extensions: dict[str, Any] = error.setdefault("extensions", {})
+        extensions.setdefault("code", ErrorCode.INVALID_INPUT.value)
+    return answer

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types.scalar import ScalarDefinition
 
@@ -21,11 +22,33 @@ def serialize(value: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
+def parse(value: object) -> datetime:
+    """ISO 8601 as Strawberry parses it, then the same instant in UTC.
+
+    A time that exists in its own zone but not in UTC (`0001-01-01T00:00:00+01:00`,
+    `9999-12-31T23:59:59-14:00`) cannot be compared with stored times, so it is refused here with
+    a coded input error instead of failing later inside a resolver. A naive time stays naive,
+    for the fields that require a timezone to refuse by name.
+    """
+    parse_iso = DateTimeDefinition.parse_value
+    assert parse_iso is not None
+    parsed = parse_iso(value)
+    if not isinstance(parsed, datetime):
+        raise StrawberryInputCoercionError(f"Value cannot represent a DateTime: {value!r}")
+    try:
+        return parsed if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        raise StrawberryInputCoercionError(
+            f"Value cannot represent a DateTime: {value!r} lies outside years 1-9999 in UTC"
+        ) from None
+
+
 DATETIME: ScalarDefinition = replace(
     DateTimeDefinition,
     description="A moment in time, ISO 8601. Answers are UTC with microseconds, always six "
     "digits: `2025-01-01T12:00:00.000000+00:00`. Inputs are ISO 8601 with a timezone where a "
     "field says so.",
     serialize=serialize,
+    parse_value=parse,
 )
 """Strawberry's DateTime with this serialisation (`scalar_overrides={datetime: DATETIME}`)."""

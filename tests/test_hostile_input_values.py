@@ -317,3 +317,35 @@ async def test_walk_tokens_carrying_lone_surrogates_are_invalid_input(
 ) -> None:
     body = await gql(http, CLUSTER, {"w": retokened(walk, **changes), "i": "c:d1:train"})
     assert codes(body) == ["INVALID_INPUT"], body
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-14:00"])
+async def test_times_that_leave_the_calendar_in_utc_are_refused_with_a_code(
+    http: httpx.AsyncClient, org: str, moment: str
+) -> None:
+    """Valid ISO 8601 in their own zone, but outside years 1-9999 once in UTC."""
+    for query, variables in [
+        (
+            "query($o: String!, $t: DateTime!) { auditEvents(organization: $o, "
+            "filter: {since: $t}) { totalCount } }",
+            {"o": org, "t": moment},
+        ),
+        (
+            f'query($o: String!) {{ auditEvents(organization: $o, filter: {{until: "{moment}"}}) '
+            "{ totalCount } }",
+            {"o": org},
+        ),
+    ]:
+        response = await post(http, json.dumps({"query": query, "variables": variables}).encode())
+        assert_refused_cleanly(response)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["{ nope", "{ noSuchField }", "{ node(id: 5) { id } }", "query($x: Int!) { __typename }"],
+)
+async def test_malformed_documents_carry_a_code(http: httpx.AsyncClient, query: str) -> None:
+    """Syntax, validation and coercion errors are the caller's: INVALID_INPUT, not uncoded."""
+    response = await post(http, json.dumps({"query": query}).encode())
+    assert response.status_code in (200, 400)
+    assert set(codes(response.json())) == {"INVALID_INPUT"}, response.text
