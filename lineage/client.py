@@ -26,7 +26,20 @@ RETRIES = 3
 """Attempts after the first when the failure may pass; waits 0.25 s, 0.5 s, 1 s between them."""
 BACKOFF_SECONDS = 0.25
 _PASSING_STATUSES = frozenset({502, 503, 504})
+_RATE_LIMITED = 429
+MAX_RETRY_AFTER_SECONDS = 30.0
+"""The longest a server's Retry-After is honoured for; a longer one fails at once instead."""
 _MUTATION = re.compile(r"\s*(?:#[^\n]*\n\s*)*mutation\b")
+
+
+def _wait(response: httpx.Response, attempt: int) -> float | None:
+    """The server's Retry-After in seconds, else the backoff; None when it asks for longer
+    than MAX_RETRY_AFTER_SECONDS (better an error now than a call that hangs for minutes)."""
+    try:
+        asked = max(float(response.headers.get("retry-after", "")), 0.0)
+    except ValueError:
+        return float(BACKOFF_SECONDS * 2 ** (attempt - 1))
+    return asked if asked <= MAX_RETRY_AFTER_SECONDS else None
 
 
 def base_url(url: str) -> str:
@@ -71,7 +84,8 @@ class Client:
         """Run a query or mutation and return `data`; raise `LineageError` on any error.
 
         `idempotent` (default: true for queries, false for mutations) allows retrying after a
-        network error or HTTP 502-504 that may have reached the server; see the module doc.
+        network error or HTTP 502-504 that may have reached the server; see the module doc. A
+        429 (rate limited) is retried for any call, after the server's Retry-After.
         """
         repeatable = not is_mutation(query) if idempotent is None else idempotent
         body = {"query": query, "variables": variables or {}}
@@ -86,9 +100,16 @@ class Client:
                     time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
                     continue
                 raise self._unreachable(error, never_sent) from error
-            if response.status_code in _PASSING_STATUSES and repeatable and attempt < self.retries:
+            # A 429 is answered before anything runs, so even a mutation may be sent again.
+            status = response.status_code
+            wait = _wait(response, attempt + 1)
+            if (
+                attempt < self.retries
+                and wait is not None
+                and (status == _RATE_LIMITED or (status in _PASSING_STATUSES and repeatable))
+            ):
                 attempt += 1
-                time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+                time.sleep(wait)
                 continue
             return self._data(response)
 
