@@ -1,8 +1,10 @@
 """Constraints, indexes and the recorded schema version, applied idempotently at start-up.
 
-Every statement uses `IF NOT EXISTS`, so two API processes starting together, or a restart, are
-harmless. Data migrations run once each: the version of the last one applied is stored on the
-`(:LineageSchema {id: 'lineage'})` node, advanced inside the same transaction as the migration.
+Every statement uses `IF NOT EXISTS`, so a restart is harmless; API processes starting together
+(replicas on a fresh database) are too: a rule another process created in the same moment is
+taken as created, and the one `(:LineageSchema {id: 'lineage'})` node is made unique before it
+is merged. Data migrations run once each: the version of the last one applied is stored on that
+node, advanced inside the same transaction as the migration.
 
 The model (labels and their natural keys):
 - Organization {id, name}                       name unique
@@ -25,10 +27,14 @@ from collections.abc import Awaitable, Callable
 from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ClientError
 
 from graph.core.driver import Graph
 
 SCHEMA_STATEMENTS: list[LiteralString] = [
+    # the schema version's node, merged by every process at start
+    "CREATE CONSTRAINT lineage_schema_id IF NOT EXISTS "
+    "FOR (n:LineageSchema) REQUIRE n.id IS UNIQUE",
     # unique ids
     "CREATE CONSTRAINT organization_id IF NOT EXISTS FOR (n:Organization) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT project_id IF NOT EXISTS FOR (n:Project) REQUIRE n.id IS UNIQUE",
@@ -122,9 +128,13 @@ ON CREATE SET s.version = 0, s.created_at = datetime()
 RETURN s.version AS version
 """
 
+# The write lock comes first (Neo4j's documented guard against lost updates): a version check
+# made before it could read a value another process is about to raise, and then lower it again.
 SCHEMA_VERSION_ADVANCE: LiteralString = """
 MATCH (s:LineageSchema {id: 'lineage'})
-WHERE s.version < $version
+SET s._lock = true
+REMOVE s._lock
+WITH s WHERE s.version < $version
 SET s.version = $version, s.migrated_at = datetime()
 RETURN s.version AS version
 """
@@ -150,10 +160,39 @@ async def _noop(tx: AsyncManagedTransaction) -> None:
     return None
 
 
+# `IF NOT EXISTS` does not cover a rule another process is creating at the same moment.
+_CREATED_MEANWHILE = frozenset(
+    {
+        "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+        "Neo.ClientError.Schema.ConstraintAlreadyExists",
+        "Neo.ClientError.Schema.IndexAlreadyExists",
+        "Neo.ClientError.Schema.ConstraintWithNameAlreadyExists",
+        "Neo.ClientError.Schema.IndexWithNameAlreadyExists",
+    }
+)
+
+# Stores where replicas once raced to MERGE the version node before it had a constraint hold
+# two; keep the most advanced (the same one in every process), so the constraint can be made.
+SCHEMA_NODE_DEDUPLICATE: LiteralString = """
+MATCH (s:LineageSchema {id: 'lineage'})
+WITH s ORDER BY s.version DESC, elementId(s)
+WITH collect(s) AS nodes WHERE size(nodes) > 1
+UNWIND nodes[1..] AS extra
+DETACH DELETE extra
+"""
+
+
 async def bootstrap(graph: Graph) -> int:
-    """Create constraints and indexes, run pending migrations, and return the schema version."""
+    """Create constraints and indexes, run pending migrations, and return the schema version.
+
+    Safe in several processes at once on the same database, fresh or not."""
+    await graph.driver.execute_query(SCHEMA_NODE_DEDUPLICATE, database_=graph.database)
     for statement in SCHEMA_STATEMENTS:
-        await graph.driver.execute_query(statement, database_=graph.database)
+        try:
+            await graph.driver.execute_query(statement, database_=graph.database)
+        except ClientError as error:
+            if error.code not in _CREATED_MEANWHILE:
+                raise
     await graph.driver.execute_query("CALL db.awaitIndexes(60)", database_=graph.database)
     version = await graph.write(_read_version_tx)
     for target, migration in [(1, _noop), *MIGRATIONS]:
