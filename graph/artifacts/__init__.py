@@ -2,11 +2,11 @@
 retention and blob garbage collection.
 
 Other wings reach into this one only through the names below: finding the committed version a
-path names (lineage edges, links), and locking a committed version against a concurrent deletion
-while another wing attaches something to it (links).
+path names (lineage edges, links; many at once for bulk ingest), and locking a committed version
+against a concurrent deletion while another wing attaches something to it (links).
 """
 
-from graph.artifacts.resolve import require_version_tx
+from graph.artifacts.resolve import RESOLVE_MANY, ref_row, require_version_tx
 from graph.artifacts.updates import lock_committed_version_tx
 
-__all__ = ["lock_committed_version_tx", "require_version_tx"]
+__all__ = ["RESOLVE_MANY", "lock_committed_version_tx", "ref_row", "require_version_tx"]

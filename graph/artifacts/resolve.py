@@ -60,6 +60,61 @@ WITH v ORDER BY v.index DESC LIMIT 1"""
 )
 
 
+# The same lookups for many paths in one statement (bulk ingest): each row of `$refs` carries
+# `key` and the parts `ref_row` gives; a row finds its version by exactly one of index, digest
+# or alias, `latest` falling back to the newest committed version as above. Returns, per found
+# path, [key, id, element id, org id, first producer's id] (the producer: edges are written
+# next, and a version's first producer is the one a re-producing run must not contradict).
+RESOLVE_MANY: LiteralString = """
+UNWIND $refs AS ref
+MATCH (:Organization {name: ref.org})-[:HAS_PROJECT]->(:Project {name: ref.project})
+      -[:HAS_ARTIFACT]->(a:Artifact {name: ref.name})
+CALL (a, ref) {
+  MATCH (v:ArtifactVersion {artifact_id: a.id, index: ref.index})
+  WHERE ref.index IS NOT NULL AND v.state = 'COMMITTED'
+  RETURN v
+  UNION
+  MATCH (:Alias {artifact_id: a.id, name: ref.alias})-[:POINTS_TO]->(v:ArtifactVersion)
+  WHERE ref.alias IS NOT NULL AND v.state = 'COMMITTED'
+  RETURN v
+  UNION
+  WITH a, ref  // filter first, so other paths never expand the artifact's versions
+  WHERE ref.alias = 'latest'
+    AND NOT EXISTS { MATCH (:Alias {artifact_id: a.id, name: 'latest'})-[:POINTS_TO]->(l)
+                     WHERE l.state = 'COMMITTED' }
+  MATCH (a)-[:HAS_VERSION]->(v:ArtifactVersion)
+  WHERE v.state = 'COMMITTED'
+  WITH v ORDER BY v.index DESC LIMIT 1
+  RETURN v
+  UNION
+  WITH a, ref
+  WHERE ref.digest IS NOT NULL
+  MATCH (v:ArtifactVersion {digest: ref.digest})
+  WHERE v.artifact_id = a.id AND v.state = 'COMMITTED'
+  WITH v ORDER BY v.index DESC LIMIT 1
+  RETURN v
+}
+OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
+  MATCH (p:Run)-[e:PRODUCED]->(v)
+  RETURN p ORDER BY e.at, p.id LIMIT 1
+}
+RETURN collect([ref.key, v.id, elementId(v), v.org_id, p.id]) AS found
+"""
+
+
+def ref_row(key: str, ref: VersionRef) -> dict[str, object]:
+    """One row of `RESOLVE_MANY`'s `$refs`: the path's parts and its one selector."""
+    return {
+        "key": key,
+        "org": ref.artifact.org,
+        "project": ref.artifact.project,
+        "name": ref.artifact.name,
+        "index": ref.index,
+        "alias": ref.alias,
+        "digest": ref.digest,
+    }
+
+
 @dataclass(frozen=True)
 class ResolvedVersion:
     id: str

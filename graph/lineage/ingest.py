@@ -23,6 +23,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.artifacts import RESOLVE_MANY, ref_row
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from graph.core.names import validate_name
@@ -39,7 +40,6 @@ from graph.lineage.ingest_cypher import (
     LOCK_PROJECT,
     RUNS_WITH_CONSUMED_OUTPUTS,
     VERSIONS_BY_ID,
-    VERSIONS_BY_REF,
     WRITE_EDGES,
 )
 from graph.lineage.model import EdgeKind
@@ -134,14 +134,7 @@ def _version_refs(edges: list[IngestEdge], org: str, project: str) -> dict[str, 
         if edge.version in refs or VERSION_ID.fullmatch(edge.version):
             continue
         ref = parse_version_path(edge.version, org=org, project=project, field="edges")
-        refs[edge.version] = {
-            "key": edge.version,
-            "org": ref.artifact.org,
-            "project": ref.artifact.project,
-            "name": ref.artifact.name,
-            "alias": ref.alias,
-            "index": ref.index,
-        }
+        refs[edge.version] = ref_row(edge.version, ref)
     return refs
 
 
@@ -154,7 +147,7 @@ async def _resolve_versions_tx(
     if ids:
         lookups.append((VERSIONS_BY_ID, {"ids": ids}))
     if refs:
-        lookups.append((VERSIONS_BY_REF, {"refs": list(refs.values())}))
+        lookups.append((RESOLVE_MANY, {"refs": list(refs.values())}))
     for query, params in lookups:
         record = await (await tx.run(query, params)).single(strict=True)
         for key, version_id, element_id, org_id, producer in record["found"]:

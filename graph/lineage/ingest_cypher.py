@@ -38,26 +38,6 @@ OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
 RETURN collect([v.id, v.id, elementId(v), v.org_id, p.id]) AS found
 """
 
-VERSIONS_BY_REF: LiteralString = """
-UNWIND $refs AS ref
-MATCH (:Organization {name: ref.org})-[:HAS_PROJECT]->(:Project {name: ref.project})
-      -[:HAS_ARTIFACT]->(a:Artifact {name: ref.name})
-CALL (a, ref) {
-  MATCH (a)-[:HAS_VERSION]->(v:ArtifactVersion)
-  WHERE ref.index IS NOT NULL AND v.index = ref.index AND v.state = 'COMMITTED'
-  RETURN v
-  UNION
-  MATCH (:Alias {artifact_id: a.id, name: ref.alias})-[:POINTS_TO]->(v:ArtifactVersion)
-  WHERE ref.alias IS NOT NULL AND v.state = 'COMMITTED'
-  RETURN v
-}
-OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
-  MATCH (p:Run)-[e:PRODUCED]->(v)
-  RETURN p ORDER BY e.at, p.id LIMIT 1
-}
-RETURN collect([ref.key, v.id, elementId(v), v.org_id, p.id]) AS found
-"""
-
 # New runs; returns [run id, element id] so their edges are written without another index seek.
 CREATE_RUNS: LiteralString = """
 MATCH (p:Project {id: $project_id})

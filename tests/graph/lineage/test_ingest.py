@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import LiteralString
 
 import pytest
 
 from graph.access.orgs import ensure_project
+from graph.artifacts import versions
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, CycleError, InvalidInput, LimitExceeded, NotFound
 from graph.core.tx import fetch_all
@@ -25,6 +27,14 @@ ORDER BY run, kind, version
 
 def run(run_id: str, job: str = "train", **kw: object) -> IngestRun:
     return IngestRun(id=run_id, job_type=job, started_at=T0, finished_at=T0 + timedelta(1), **kw)  # type: ignore[arg-type]
+
+
+# Graphs written before `latest` was maintained on every commit have no such alias.
+DROP_LATEST: LiteralString = """
+MATCH (v:ArtifactVersion {id: $id})
+MATCH (a:Alias {artifact_id: v.artifact_id, name: 'latest'})
+DETACH DELETE a
+"""
 
 
 async def test_a_batch_imports_runs_and_edges_and_a_retry_changes_nothing(
@@ -154,3 +164,32 @@ async def test_cycles_across_batches_and_organisations_are_refused(
         await ingest(graph, world.org, "elsewhere", [run(r1)], [])
     with pytest.raises(NotFound):
         await ingest(graph, world.org, "missing-project", [run(unique("run"))], [])
+
+
+async def test_edges_name_versions_by_every_selector_the_path_grammar_has(
+    graph: Graph, unique: Callable[[str], str]
+) -> None:
+    """Bulk ingest resolves paths as every other lookup does (`graph.artifacts.resolve`):
+    `:vN`, `:alias`, `:<digest>`, and `latest` even where no `latest` alias exists."""
+    world = await make_world(graph, unique("org"))
+    old, new = await world.versions_of("data", 2)
+    await world.alias(old, "best")
+    [record] = await versions.versions_by_ids(graph, [old])
+    assert record is not None
+    await graph.write(fetch_all, DROP_LATEST, id=new)
+    edges = [
+        IngestEdge("r-selectors-1", "data:v1", EdgeKind.CONSUMED, T0),
+        IngestEdge("r-selectors-2", "data:best", EdgeKind.CONSUMED, T0),
+        IngestEdge("r-selectors-3", f"data:{record.digest}", EdgeKind.CONSUMED, T0),
+        IngestEdge("r-selectors-4", "data", EdgeKind.CONSUMED, T0),
+    ]
+    ingested = await ingest(graph, world.org, world.project, [run(e.run_id) for e in edges], edges)
+    stored = await graph.read(fetch_all, EDGES, org=world.org)
+    by_ref = {e["ref"]: e["version"] for e in stored}
+    assert ingested.edges_created == 4
+    assert by_ref == {
+        "data:v1": new,
+        "data:best": old,
+        f"data:{record.digest}": old,
+        "data": new,
+    }
