@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
+from typing import LiteralString
 
 import pytest
 
@@ -14,7 +15,9 @@ from graph.access.facts import CLAIM_TTL
 from graph.core.driver import Graph
 from graph.core.errors import Forbidden, InvalidName, NotFound, Unauthenticated
 from graph.core.tx import fetch_all, fetch_one
-from graph.core.values import new_id, now
+from graph.core.values import now
+from graph.registry import admin, roles
+from graph.registry.records import RegistryRole, Visibility
 from tests.api.access.conftest import Identity, MakeUser, caller_of
 
 ALL = (Action.READ, Action.WRITE, Action.ADMIN)
@@ -46,30 +49,32 @@ async def team(graph: Graph, make_user: MakeUser, org: str) -> dict[str, Identit
 
 
 async def add_registry(graph: Graph, org: str, name: str, visibility: str) -> str:
-    registry_id = new_id()
-    await graph.write(
-        fetch_all,
-        "MATCH (o:Organization {name: $org}) "
-        "CREATE (o)-[:HAS_REGISTRY]->(:Registry {id: $id, org_id: o.id, name: $name, "
-        "visibility: $visibility, created_at: $now})",
-        org=org,
-        id=registry_id,
-        name=name,
-        visibility=visibility,
-        now=now(),
+    record = await admin.create_registry(
+        graph, org, name, accepts_any_type=True, visibility=Visibility(visibility), actor="test"
     )
-    return registry_id
+    return record.id
 
 
 async def grant_registry_role(graph: Graph, registry_id: str, user: Identity, role: str) -> None:
-    await graph.write(
-        fetch_all,
-        "MATCH (u:User {id: $user}), (r:Registry {id: $registry}) "
-        "MERGE (u)-[g:REGISTRY_ROLE]->(r) SET g.role = $role",
-        user=user.id,
-        registry=registry_id,
-        role=role,
+    registry = await graph.read(fetch_one, REGISTRY_ORG, id=registry_id)
+    assert registry is not None
+    await roles.grant_registry_role(
+        graph,
+        org_id=registry["org_id"],
+        registry_id=registry_id,
+        user=user.name,
+        role=RegistryRole(role),
+        actor="test",
     )
+
+
+REGISTRY_ORG: LiteralString = "MATCH (r:Registry {id: $id}) RETURN r.org_id AS org_id"
+
+# Only members may be given a registry role now; this is a role granted before that rule.
+LEGACY_ROLE: LiteralString = """
+MATCH (u:User {id: $user}), (r:Registry {id: $registry})
+MERGE (u)-[g:REGISTRY_ROLE]->(r) SET g.role = $role
+"""
 
 
 async def test_anonymous_and_refused_callers(graph: Graph, unique: Callable[[str], str]) -> None:
@@ -137,7 +142,7 @@ async def test_restricted_registries_need_a_registry_role_or_org_admin(
     assert await check(people["member"], "secret") == set(ALL)
     # a registry role counts only with a membership: held without one it opens nothing
     outsider = await make_user("outsider")
-    await grant_registry_role(graph, secret, outsider, "member")
+    await graph.write(fetch_all, LEGACY_ROLE, user=outsider.id, registry=secret, role="member")
     assert await check(outsider, "secret") == set()
     assert await allowed(await caller_of(graph, outsider), org) == set()
     assert await check(outsider, "shared") == set()

@@ -14,6 +14,9 @@ from graph.core.audit_log import AuditFilter
 from graph.core.driver import Graph
 from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from graph.core.tx import fetch_one
+from graph.registry import admin as registry_admin
+from graph.registry import roles
+from graph.registry.records import RegistryRole
 from tests.api.access.conftest import Identity, MakeUser, caller_of
 
 
@@ -130,13 +133,16 @@ async def test_removing_a_member_drops_their_registry_roles_in_that_team(
     admin = await founded(graph, make_user, org)
     bob = await make_user("bob")
     await memberships.add_member(graph, org, bob.name, "member", actor=admin.name)
-    await graph.write(
-        fetch_one,
-        "MATCH (o:Organization {name: $org}), (u:User {id: $u}) "
-        "CREATE (o)-[:HAS_REGISTRY]->(r:Registry {id: randomUUID(), org_id: o.id, name: 'm'}) "
-        "CREATE (u)-[:REGISTRY_ROLE {role: 'admin'}]->(r)",
-        org=org,
-        u=bob.id,
+    registry = await registry_admin.create_registry(
+        graph, org, "m", accepts_any_type=True, actor=admin.name
+    )
+    await roles.grant_registry_role(
+        graph,
+        org_id=registry.org_id,
+        registry_id=registry.id,
+        user=bob.name,
+        role=RegistryRole.ADMIN,
+        actor=admin.name,
     )
     await memberships.remove_member(graph, org, bob.name, actor=admin.name)
     count = await graph.read(
