@@ -67,8 +67,9 @@ class Progress:
     def expect(self, count: int) -> None:
         """Add `count` bytes to the total, for transfers planned as they go (uploads)."""
         with self._lock:
+            # No refresh here: the next byte counted redraws it, and a forced draw would print
+            # a 0% line for every planned file before the bar's start-up delay has passed.
             self._bar.total = (self._bar.total or 0) + count
-            self._bar.refresh()
 
     def close(self) -> None:
         self._bar.close()
