@@ -29,6 +29,7 @@ from neo4j.exceptions import (
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 
 from graph.core.errors import Unavailable
@@ -44,6 +45,15 @@ RETRY_SECONDS_WHILE_DOWN = 0.5
 after about a second), instead of the driver's default 30 s."""
 
 UNREACHABLE = "The graph database is unavailable; retry later"
+CONTENDED = "The graph database gave up on conflicting concurrent writes; retry later"
+GAVE_UP_ON = frozenset(
+    {
+        "Neo.TransientError.Transaction.DeadlockDetected",
+        "Neo.TransientError.Transaction.LockAcquisitionTimeout",
+    }
+)
+"""Transient errors the driver retries and may give up on under contention (more so right after
+an outage, when it retries for RETRY_SECONDS_WHILE_DOWN only): the request may be sent again."""
 OUTCOME_UNKNOWN = (
     "The connection to the graph database was lost while committing, so the change may or may "
     "not have been stored; read it back before retrying"
@@ -54,6 +64,8 @@ def unavailable(error: Exception) -> Unavailable | None:
     """The `Unavailable` a driver error stands for, or None for an error of the statement itself."""
     if isinstance(error, IncompleteCommit):
         return Unavailable(OUTCOME_UNKNOWN)
+    if isinstance(error, TransientError) and error.code in GAVE_UP_ON:
+        return Unavailable(CONTENDED)
     if isinstance(
         error,
         ServiceUnavailable
@@ -95,7 +107,9 @@ class Graph:
             if failure is None:
                 self.reachability.down = False  # the server answered, with an error
                 raise
-            if not isinstance(error, ConnectionAcquisitionTimeoutError):  # busy, not down
+            if isinstance(error, TransientError):  # the server answered: contended, not down
+                self.reachability.down = False
+            elif not isinstance(error, ConnectionAcquisitionTimeoutError):  # busy, not down
                 self.reachability.down = True
             raise failure from error
         self.reachability.down = False
