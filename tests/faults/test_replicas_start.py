@@ -34,9 +34,7 @@ def fresh_neo4j(tmp_path: Path) -> Iterator[Neo4jNode]:
 async def test_replicas_bootstrapping_a_fresh_database_at_once_all_start(
     fresh_neo4j: Neo4jNode,
 ) -> None:
-    graphs = [
-        connect(fresh_neo4j.bolt_uri, "neo4j", fresh_neo4j.password) for _ in range(REPLICAS)
-    ]
+    graphs = [connect(fresh_neo4j.bolt_uri, "neo4j", fresh_neo4j.password) for _ in range(REPLICAS)]
     try:
         versions = await asyncio.gather(*(bootstrap(graph) for graph in graphs))
         assert versions == [LATEST_SCHEMA_VERSION] * REPLICAS
