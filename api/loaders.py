@@ -7,6 +7,7 @@ request creates the loader; nothing is cached across requests.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,19 @@ V = TypeVar("V")
 BatchFn = Callable[["Context", list[K]], Awaitable[list[V]]]
 
 
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose futures survive one awaiter's cancellation.
+
+    Every field asking for a key awaits the same future; graphql-core cancels the remaining
+    fields of an object when one of them fails, and a plain `await` would cancel the shared
+    future with them, so another field awaiting it would raise CancelledError (an HTTP 500).
+    `load_many` goes through `load`, so it is shielded too.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
 class Loaders:
     """The request's DataLoaders, keyed by their batch function."""
 
@@ -32,6 +46,6 @@ class Loaders:
     def get(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
         loader = self._loaders.get(batch)
         if loader is None:
-            loader = DataLoader(load_fn=partial(batch, self._context))
+            loader = SharedLoader(load_fn=partial(batch, self._context))
             self._loaders[batch] = loader
         return loader
