@@ -1,0 +1,3 @@
+export function BrowseRoutes() {
+  return <div>Browse</div>;
+}
