@@ -1,0 +1,7 @@
+export function RegistryRoutes({ org, rest }: { org: string; rest: string[] }) {
+  return (
+    <div>
+      Registries of {org} {rest.join("/")}
+    </div>
+  );
+}
