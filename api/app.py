@@ -1,4 +1,5 @@
-"""The Starlette application: GraphQL at /graphql, health probes, and signed blob URLs.
+"""The Starlette application: GraphQL at /graphql, health probes, signed blob URLs, and the web
+app (`api.web`) at every other page path.
 
 The Neo4j driver and the blob store are opened in the lifespan and reach resolvers through the
 typed `Context`; nothing is a module global, so tests build as many apps as they like.
@@ -11,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, cast
 
 from starlette.applications import Starlette
@@ -34,6 +36,7 @@ from api.logs import AccessLog
 from api.ratelimit import CALLER_STATE, RateLimit, RateLimits
 from api.schema import schema
 from api.settings import Settings
+from api.web import STATIC_DIR, SecurityHeaders, WithGraphiQL, page_routes
 from graph.core.bootstrap import bootstrap
 from graph.core.driver import connect
 from storage.factory import open_blob_store
@@ -135,8 +138,11 @@ async def readyz(request: Request) -> Response:
     )
 
 
-def create_app(settings: Settings, services: Services | None = None) -> Starlette:
-    """Build the app; pass `services` to share already-open connections (tests do)."""
+def create_app(
+    settings: Settings, services: Services | None = None, *, static_dir: Path = STATIC_DIR
+) -> Starlette:
+    """Build the app; pass `services` to share already-open connections (tests do), and
+    `static_dir` to serve another build of the web app."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -160,16 +166,18 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             if owned:
                 await close_services(app.state.services)
 
-    graphql = LineageGraphQL(schema, graphql_ide="graphiql")
+    graphql = LineageGraphQL(schema, graphql_ide=None)  # GraphiQL is the app's, from local files
     routes = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", WithGraphiQL(graphql, static_dir), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/blobs/{digest}", upload_blob, methods=["PUT"]),
         Route("/blobs/{digest}", download_blob, methods=["GET", "HEAD"]),
+        *page_routes(static_dir),  # last: every other GET path is a page of the app
     ]
     middleware = [
         Middleware(AccessLog),
+        Middleware(SecurityHeaders),
         Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
         Middleware(
             RateLimit,
