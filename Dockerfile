@@ -5,6 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
+# api/web/static is the web app's committed bundle: the image needs no Node to serve it.
 COPY api ./api
 COPY graph ./graph
 COPY storage ./storage

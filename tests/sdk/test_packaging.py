@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
+import zipfile
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -268,3 +271,46 @@ def test_without_the_server_extra_the_sdk_imports_and_commands_name_the_extra(
         assert "Traceback" not in result.stderr
         assert "install 'lineage[server]'" in result.stderr
         assert f"`lineage {command[0]}`" in result.stderr
+
+
+STATIC = ROOT / "api" / "web" / "static"
+# One hook per process: build_sdist after build_wheel in the same one writes elsewhere.
+BUILD = "import sys, setuptools.build_meta as hooks; getattr(hooks, sys.argv[1])(sys.argv[2])"
+
+
+def test_the_wheel_and_sdist_ship_the_web_bundle(tmp_path: Path) -> None:
+    """`pip install lineage[server]` serves the web app without Node: the committed bundle
+    (api/web/static) is package data. Built from a copy of the sources, so the shared tree gets
+    no build/ or egg-info; setuptools' own PEP 517 hooks, so no network."""
+    bundle = sorted(str(path.relative_to(ROOT)) for path in STATIC.rglob("*") if path.is_file())
+    assert "api/web/static/index.html" in bundle, "build the app first: cd web && npm run build"
+    assert "api/web/static/graphiql.html" in bundle
+    assert any(name.startswith("api/web/static/assets/") for name in bundle)
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for package in (SDK, *SERVER_PACKAGES):
+        shutil.copytree(
+            ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    out = tmp_path / "dist"
+    for hook in ("build_wheel", "build_sdist"):
+        result = subprocess.run(
+            [sys.executable, "-c", BUILD, hook, str(out)],
+            cwd=source,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-4000:]
+    (wheel_path,) = out.glob("*.whl")
+    (sdist_path,) = out.glob("*.tar.gz")
+    with zipfile.ZipFile(wheel_path) as wheel:
+        in_wheel = set(wheel.namelist())
+    with tarfile.open(sdist_path) as sdist:
+        prefix = sdist_path.name.removesuffix(".tar.gz") + "/"
+        in_sdist = {name.removeprefix(prefix) for name in sdist.getnames()}
+    assert not set(bundle) - in_wheel, f"missing from the wheel: {set(bundle) - in_wheel}"
+    assert not set(bundle) - in_sdist, f"missing from the sdist: {set(bundle) - in_sdist}"
