@@ -1,0 +1,3 @@
+export { exportSvg, escapeXml } from "./exportSvg";
+export { exportPng } from "./exportPng";
+export { download, safeFilename } from "./download";
