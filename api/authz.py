@@ -5,7 +5,8 @@ is `decide` below, before touching it. The rules:
 
 - No key: `UNAUTHENTICATED` (unless `LINEAGE_ALLOW_ANONYMOUS_READ` lets anonymous callers read
   everything but RESTRICTED registries); a malformed, unknown or revoked key: `UNAUTHENTICATED`
-  for everything, never a silent downgrade.
+  for everything, never a silent downgrade. A browser session cookie stands for the key it was
+  opened with (the header wins when both come); an ended session is refused the same way.
 - Server admins may do everything.
 - In an organisation: viewers read, members read and write, admins also administer (members,
   roles, audit, TTL where the team restricts it to admins).
@@ -34,8 +35,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from graph.access import facts as grants
-from graph.access.api_keys import owner_of_key, touch_key
+from graph.access.api_keys import KeyOwner, owner_of_key, touch_key
 from graph.access.facts import Access, role_rank
+from graph.access.sessions import session_owner
 from graph.core.driver import Graph
 from graph.core.errors import Forbidden, NotFound, Unauthenticated
 from graph.core.names import validate_name
@@ -254,14 +256,22 @@ async def allowed(caller: Caller, action: Action, *, org: str, registry: str | N
 
 
 async def authenticate(
-    authorization: str | None, graph: Graph, *, anonymous_read: bool = False
+    authorization: str | None,
+    graph: Graph,
+    *,
+    anonymous_read: bool = False,
+    session: str | None = None,
 ) -> Caller:
-    """The caller named by an `Authorization: Bearer <key>` header.
+    """The caller named by an `Authorization: Bearer <key>` header, else by the browser
+    session token `session` (the cookie's value; the caller checked the CSRF rule first).
 
-    No header: anonymous. A header that is not a valid, unrevoked key: a refused caller, who
-    gets `UNAUTHENTICATED` from every resolver. Looked up on every request (no cache).
+    Neither: anonymous. A header that is not a valid, unrevoked key, or a session that has
+    ended (signed out, expired, its key revoked): a refused caller, who gets `UNAUTHENTICATED`
+    from every resolver. Looked up on every request (no cache).
     """
     if authorization is None or not authorization.strip():
+        if session:
+            return await _session_caller(graph, session)
         if not anonymous_read:
             return ANONYMOUS
         return Caller(anonymous_read=True, public=AccessCache(graph, ""))
@@ -271,6 +281,22 @@ async def authenticate(
     owner = await owner_of_key(graph, token.strip())
     if owner is None:
         return Caller(refused="Invalid or revoked API key")
+    return await _key_caller(graph, owner)
+
+
+SESSION_ENDED = (
+    "The browser session has ended (signed out, expired or its key revoked): sign in again"
+)
+
+
+async def _session_caller(graph: Graph, session: str) -> Caller:
+    owner = await session_owner(graph, session)
+    if owner is None:
+        return Caller(refused=SESSION_ENDED)
+    return await _key_caller(graph, owner)
+
+
+async def _key_caller(graph: Graph, owner: KeyOwner) -> Caller:
     try:
         await touch_key(graph, owner)
     except Exception:  # the last-used time is a hint; never fail a request for it

@@ -86,7 +86,18 @@ class ErrorCode(Enum):
         "UNAUTHENTICATED",
         description=(
             "No valid API key came with the request (missing, unknown, revoked or past its "
-            "`expiresAt`); send `Authorization: Bearer <key>`."
+            "`expiresAt`), or the browser session cookie sent has ended (signed out, expired, "
+            "or its key revoked); send `Authorization: Bearer <key>` or sign in again."
+        ),
+    )
+    CSRF_REJECTED = strawberry.enum_value(
+        "CSRF_REJECTED",
+        description=(
+            "A request authenticated by the browser session cookie lacked what only the web "
+            "app's own pages send: `content-type: application/json`, the header "
+            "`x-lineage-csrf: 1`, and an `Origin` that is the server's own (or none). Answered "
+            "with HTTP 403 before anything runs. Scripts send `Authorization: Bearer <key>` "
+            "instead and are not affected."
         ),
     )
     FORBIDDEN = strawberry.enum_value(

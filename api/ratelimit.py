@@ -12,9 +12,13 @@ The buckets live in the API process: with N replicas behind a load balancer a ca
 N times the limit (docs/production.md). The client address is the connection's peer; behind a
 proxy, run uvicorn with `--proxy-headers` and `--forwarded-allow-ips` so it is the caller's.
 
-This middleware also authenticates (the bucket depends on who calls) and hands the `Caller` to
-the GraphQL context through the request state; with Neo4j down that lookup is answered here with
-HTTP 503 and UNAVAILABLE.
+This middleware also authenticates (the bucket depends on who calls), by the Authorization
+header or else by the browser session cookie, and hands the `Caller` to the GraphQL context
+through the request state; with Neo4j down that lookup is answered here with HTTP 503 and
+UNAVAILABLE. A cookie-authenticated request that breaks the CSRF rule (`api.web.csrf`) is
+answered HTTP 403 CSRF_REJECTED before anything runs; a session's requests count against the
+bucket of the API key it was opened with. A browser opening the GraphiQL page is not a GraphQL
+request and passes untouched.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.authz import Caller, authenticate
 from api.context import Services
 from api.errors import RETRY_AFTER_SECONDS, ErrorCode
+from api.web.csrf import csrf_refusal, csrf_rejected, has_bearer, session_token
+from api.web.pages import wants_graphiql
 from graph.core.errors import DomainError, RateLimited, Unavailable
 
 CALLER_STATE = "caller"
@@ -97,7 +103,8 @@ class RateLimits:
 
 
 class RateLimit:
-    """Authenticate each /graphql request and charge it to its key's or address's bucket."""
+    """Authenticate each /graphql request (CSRF rule first for the session cookie) and charge it
+    to its key's or address's bucket."""
 
     def __init__(self, app: ASGIApp, limits: RateLimits, path: str = "/graphql") -> None:
         self.app = app
@@ -105,13 +112,19 @@ class RateLimit:
         self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path:
+        if scope["type"] != "http" or scope["path"] != self.path or wants_graphiql(scope):
             await self.app(scope, receive, send)
             return
         services: Services = scope["app"].state.services
         authorization = Headers(scope=scope).get("authorization")
+        session = None if has_bearer(scope) else session_token(scope)
+        if session is not None:
+            refusal = csrf_refusal(scope, services.settings.public_url)
+            if refusal is not None:
+                await csrf_rejected(refusal)(scope, receive, send)
+                return
         try:
-            caller = await self._admit(services, authorization, _client_address(scope))
+            caller = await self._admit(services, authorization, session, _client_address(scope))
         except RateLimited as refused:
             await _refuse(429, refused, refused.retry_after)(scope, receive, send)
             return
@@ -121,17 +134,23 @@ class RateLimit:
         scope.setdefault("state", {})[CALLER_STATE] = caller
         await self.app(scope, receive, send)
 
-    async def _admit(self, services: Services, authorization: str | None, address: str) -> Caller:
+    async def _admit(
+        self, services: Services, authorization: str | None, session: str | None, address: str
+    ) -> Caller:
         """The caller, once their bucket allowed the request; `RateLimited` otherwise."""
-        if authorization is None or not authorization.strip():
+        sent = bool(authorization and authorization.strip()) or session is not None
+        if not sent:
             self._charge_address(address)  # nothing to look up: refused before any work
         caller = await authenticate(
-            authorization, services.graph, anonymous_read=services.settings.allow_anonymous_read
+            authorization,
+            services.graph,
+            anonymous_read=services.settings.allow_anonymous_read,
+            session=session,
         )
         if caller.key_id is not None:
             keys = self.limits.keys
             _allow(keys.take(caller.key_id), "per API key", keys.per_minute)
-        elif authorization is not None and authorization.strip():
+        elif sent:
             self._charge_address(address)
         return caller
 

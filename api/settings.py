@@ -64,6 +64,9 @@ class Settings:
     rate_limit_anonymous: int = 300
     """LINEAGE_RATE_LIMIT_ANONYMOUS: GraphQL requests per minute per client address for
     requests without a valid API key; 0 turns it off."""
+    session_hours: float = 12.0
+    """LINEAGE_SESSION_HOURS: how long a browser session (signed in with an API key) lasts;
+    it ends sooner when its key is revoked or expires (graph/access/sessions.py)."""
 
     @property
     def base_url(self) -> str:
@@ -128,6 +131,7 @@ class Settings:
             allow_anonymous_read=_bool(env, "LINEAGE_ALLOW_ANONYMOUS_READ", False),
             rate_limit_per_key=_int(env, "LINEAGE_RATE_LIMIT_PER_KEY", 3000),
             rate_limit_anonymous=_int(env, "LINEAGE_RATE_LIMIT_ANONYMOUS", 300),
+            session_hours=_positive_float(env, "LINEAGE_SESSION_HOURS", 12.0),
         )
 
 
@@ -139,6 +143,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise SystemExit(f"{name} must be a positive number, got {raw!r}")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -10,5 +10,6 @@ from __future__ import annotations
 
 from api.web.headers import SecurityHeaders
 from api.web.pages import STATIC_DIR, WithGraphiQL, page_routes
+from api.web.sessions import session_routes
 
-__all__ = ["STATIC_DIR", "SecurityHeaders", "WithGraphiQL", "page_routes"]
+__all__ = ["STATIC_DIR", "SecurityHeaders", "WithGraphiQL", "page_routes", "session_routes"]

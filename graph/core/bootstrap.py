@@ -19,6 +19,7 @@ The model (labels and their natural keys):
 - Collection {id, registry_id, name}            (registry_id, name) unique
 - CollectionAlias {collection_id, name}         (collection_id, name) unique
 - User {id, name}, ApiKey {id, key_hash}        unique; AuditEvent {id} unique
+- BrowserSession {token_hash}                   unique (graph/access/sessions.py)
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "FOR (n:CollectionAlias) REQUIRE (n.collection_id, n.name) IS UNIQUE",
     "CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
     "CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.key_hash IS UNIQUE",
+    "CREATE CONSTRAINT browser_session_token IF NOT EXISTS "
+    "FOR (n:BrowserSession) REQUIRE n.token_hash IS UNIQUE",
     "CREATE CONSTRAINT run_client_key IF NOT EXISTS "
     "FOR (n:Run) REQUIRE (n.org_id, n.client_id) IS UNIQUE",
     # lookups and sorts the queries rely on
@@ -95,6 +98,7 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE CONSTRAINT collection_lock_key IF NOT EXISTS "
     "FOR (n:CollectionLock) REQUIRE n.collection_id IS UNIQUE",
     "CREATE INDEX audit_event_org IF NOT EXISTS FOR (n:AuditEvent) ON (n.org_id, n.at)",
+    "CREATE INDEX browser_session_user IF NOT EXISTS FOR (n:BrowserSession) ON (n.user_id)",
     # access: one first-use claim per organisation name (graph/access/facts.py)
     "CREATE CONSTRAINT org_claim_name IF NOT EXISTS FOR (n:OrgClaim) REQUIRE n.org_name IS UNIQUE",
     # artifacts: garbage-collection candidates, retention policies (graph/artifacts/gc.py,
