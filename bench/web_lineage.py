@@ -1,0 +1,517 @@
+"""Benchmark: the web app's lineage page in headless Chromium against a real `lineage serve`.
+
+    python bench/web_lineage.py --quick             # a ~10,000-node graph, few samples (< 2 min)
+    python bench/web_lineage.py                     # a ~100,000-node graph
+    python bench/web_lineage.py --nodes 1000000     # bench/lineage_traversal.py's graph (kept)
+
+Starts its own Neo4j (`.lineage/bench-neo4j-lineage`, the one bench/lineage_traversal.py uses, so
+the 1,000,000-node graph it built is reused, and built here once and kept when missing: expect
+tens of minutes), loads the blocks of `bench/lineage_ingest.py` for the size asked (two blocks of
+20 layers, width nodes/40, for sizes below 1,000,000; kept for the next run too), starts
+`lineage serve` (with the bundle in api/web/static), signs a server admin in through
+`POST /auth/session` and drives Debian's Chromium (Playwright, headless) to measure:
+- load: navigation to the lineage page of a block's seed at depth 3 until the page root carries
+  `data-layout-done="true"` (drawn and laid out; web/src/lineage/README-markers.md), p50/p95;
+- after growing the view to >= 2,000 visible items (depth and `items` in the URL, then expand
+  handles, as a person would), the response of pan (drag), zoom (wheel), select (click a node)
+  and hide (its eye button): from the input event's timestamp to the next painted frame after
+  the page shows the change, p50/p95;
+- cluster search: typing a member's name into a cluster's search box, then extracting the
+  result, until the member is drawn;
+- the app's own JavaScript gzipped: the chunks index.html reaches (statically or by dynamic
+  import), without GraphiQL's entry and the chunks only it reaches.
+Targets on 2 cores: load p95 <= 1.5 s, interactions p95 <= 100 ms, extract <= 300 ms,
+JavaScript <= 400 KiB gzipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+from bench.common import start_api  # noqa: E402
+from bench.lineage_ingest import (  # noqa: E402
+    ORG,
+    PROJECT,
+    Block,
+    block_loaded,
+    create_versions,
+    ensure_graph,
+    ingest_runs,
+)
+from graph.access.orgs import ensure_project  # noqa: E402
+from graph.access.users import create_user  # noqa: E402
+from graph.core.bootstrap import bootstrap  # noqa: E402
+from graph.core.driver import Graph, connect  # noqa: E402
+from services import neo4j_server  # noqa: E402
+
+FULL = 1_000_000
+TRAVERSAL_BLOCKS = 5  # bench/lineage_traversal.py's graph: 5 blocks x 20 layers x 10,000
+LAYERS = 20
+STATIC = REPO / "api" / "web" / "static"
+PAGE = '[data-testid="lineage-page"]'
+NODE = '[data-testid="lineage-node"]'
+MIN_ITEMS = 2_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    )
+
+
+def neo4j_config(port: int, memory: str) -> neo4j_server.Neo4jServerConfig:
+    return neo4j_server.Neo4jServerConfig(
+        home=REPO / ".lineage" / "bench-neo4j-lineage",
+        bolt_port=port,
+        heap=memory,
+        pagecache=memory,
+        jar_cache=REPO / ".lineage" / "neo4j-lib-5.26.30",
+    )
+
+
+def blocks_for(nodes: int) -> list[Block]:
+    """The blocks of a graph of about `nodes` lineage nodes: the traversal benchmark's at
+    1,000,000 and above, else two blocks of 20 layers (their numbers encode the width, so graphs
+    of several sizes live side by side in the benchmark database)."""
+    if nodes >= FULL:
+        return [Block(n) for n in range(TRAVERSAL_BLOCKS)]
+    width = max(50, nodes // (2 * LAYERS))
+    return [Block(7_000_000 + width * 10 + k, width=width, layers=LAYERS) for k in range(2)]
+
+
+async def ensure_blocks(graph: Graph, blocks: list[Block]) -> float:
+    """Load the blocks not loaded yet; seconds spent."""
+    began = time.monotonic()
+    await bootstrap(graph)
+    await ensure_project(graph, ORG, PROJECT)
+    if blocks[0].number == 0 and blocks[0].width == Block(0).width:
+        await ensure_graph(graph, len(blocks))
+        return time.monotonic() - began
+    for block in blocks:
+        if await block_loaded(graph, block):
+            continue
+        await create_versions(graph, block)
+        await ingest_runs(graph, block)
+    return time.monotonic() - began
+
+
+def seed_path(block: Block) -> str:
+    """The block's seed as a person would paste it: `org/project/raw-<n>:v0`."""
+    return f"{ORG}/{PROJECT}/raw-{block.number}:v0"
+
+
+def lineage_url(base: str, seed: str, **params: object) -> str:
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in params.items())
+    return f"{base}/lineage/{seed}?{query}"
+
+
+# In-page measurement: one input event's timestamp (event.timeStamp, same clock as
+# performance.now()) to the first frame painted after `until` holds. Armed before Playwright
+# sends the input; conditions are data (the page's CSP allows no eval).
+ARM = """
+(spec) => {
+  const state = (window.__bench ??= { done: 0, results: [] });
+  const holds = () => {
+    if (spec.until === "frame") return true;
+    if (spec.until === "gone") return !document.querySelector(spec.selector);
+    if (spec.until === "present") return !!document.querySelector(spec.selector);
+    if (spec.until === "attr") {
+      const element = document.querySelector(spec.selector);
+      return !!element && element.getAttribute(spec.attr) === spec.value;
+    }
+    if (spec.until === "transform") {
+      const element = document.querySelector(spec.selector);
+      return !!element && element.style.transform !== spec.value;
+    }
+    return false;
+  };
+  const listener = (event) => {
+    window.removeEventListener(spec.event, listener, true);
+    const start = event.timeStamp;
+    const poll = () => {
+      if (holds()) {
+        // the frame that shows the change: after the next rAF, once it is painted
+        requestAnimationFrame(() => setTimeout(() => {
+          state.results.push(performance.now() - start);
+          state.done += 1;
+        }, 0));
+      } else {
+        requestAnimationFrame(poll);
+      }
+    };
+    requestAnimationFrame(poll);
+  };
+  window.addEventListener(spec.event, listener, true);
+  return state.done;
+}
+"""
+
+
+def measure(page: Page, spec: dict[str, str], action: Callable[[], None]) -> float:
+    """Milliseconds from `spec['event']` (fired by `action`) to the frame showing the change."""
+    before = page.evaluate(ARM, spec)
+    action()
+    page.wait_for_function(
+        "(n) => window.__bench && window.__bench.done > n", arg=before, timeout=30_000
+    )
+    return float(page.evaluate("() => window.__bench.results[window.__bench.results.length - 1]"))
+
+
+def wait_laid_out(page: Page, timeout: float = 60_000) -> float:
+    """performance.now() (ms since navigation) when the page first shows layout done."""
+    handle = page.wait_for_function(
+        """() => {
+          const root = document.querySelector('[data-testid="lineage-page"]');
+          return root && root.getAttribute("data-layout-done") === "true" ? performance.now() : 0;
+        }""",
+        polling="raf",
+        timeout=timeout,
+    )
+    return float(handle.json_value())
+
+
+def visible_items(page: Page) -> int:
+    value = page.locator(PAGE).get_attribute("data-visible-items")
+    return int(value) if value and value.isdigit() else page.locator(NODE).count()
+
+
+@dataclass
+class Figures:
+    rows: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+    def add(self, what: str, values: list[float], target: str, note: str = "") -> None:
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        self.rows.append((what, f"{p50:8.1f}", f"{p95:8.1f}", target, f"n={len(values)} {note}"))
+
+    def text(self, what: str, value: str, target: str, note: str = "") -> None:
+        self.rows.append((what, "", value, target, note))
+
+    def print(self) -> None:
+        print(f"\n{'measure':<34} | {'p50 ms':>8} | {'p95 ms':>8} | {'target':<10} | note")
+        print("-" * 100)
+        for what, p50, p95, target, note in self.rows:
+            print(f"{what:<34} | {p50:>8} | {p95:>8} | {target:<10} | {note}")
+
+
+def sign_in(page: Page, base: str, key: str) -> None:
+    answer = page.request.post(
+        f"{base}/auth/session",
+        data=json.dumps({"apiKey": key}),
+        headers={"content-type": "application/json", "x-lineage-csrf": "1"},
+    )
+    if not answer.ok:
+        raise SystemExit(f"sign-in failed: HTTP {answer.status} {answer.text()}")
+
+
+def measure_load(page: Page, base: str, seeds: list[str], runs: int) -> list[float]:
+    times = []
+    for i in range(runs):
+        page.goto(lineage_url(base, seeds[i % len(seeds)], direction="DOWNSTREAM", depth=3))
+        times.append(wait_laid_out(page))
+    return times
+
+
+def grow(page: Page, base: str, seed: str, target: int, deepest: int) -> tuple[int, str]:
+    """Open the seed's view and grow it to `target` visible items: deeper levels and more items
+    per level through the URL, then expand handles; (items reached, how)."""
+    items, how = 0, ""
+    for depth in range(3, deepest + 1):
+        page.goto(lineage_url(base, seed, direction="DOWNSTREAM", depth=depth, items=500))
+        wait_laid_out(page, timeout=120_000)
+        items, how = visible_items(page), f"depth {depth}, 500 items per level"
+        if items >= target:
+            return items, how
+    clicks = 0
+    while items < target and clicks < 200:
+        handles = page.get_by_role("button", name=re.compile(r"^Expand "))
+        if handles.count() == 0:
+            break
+        count = page.locator(PAGE).get_attribute("data-layout-count")
+        handles.first.click(force=True)
+        clicks += 1
+        page.wait_for_function(
+            """(count) => {
+              const root = document.querySelector('[data-testid="lineage-page"]');
+              return root.getAttribute("data-layout-count") !== count
+                && root.getAttribute("data-layout-done") === "true";
+            }""",
+            arg=count,
+            timeout=60_000,
+        )
+        items = visible_items(page)
+    return items, f"{how}, then {clicks} expand clicks" if clicks else how
+
+
+def on_screen_node(page: Page, kind: str | None = None) -> str | None:
+    """The id of a node drawn near the middle of the viewport."""
+    selector = f'{NODE}[data-kind="{kind}"]' if kind else NODE
+    found = page.evaluate(
+        """(selector) => {
+          const w = window.innerWidth, h = window.innerHeight;
+          let best = null, bestDistance = Infinity;
+          for (const el of document.querySelectorAll(selector)) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 || r.right < 0 || r.bottom < 0 || r.left > w || r.top > h) continue;
+            const d = Math.hypot(r.x + r.width / 2 - w / 2, r.y + r.height / 2 - h / 2);
+            if (d < bestDistance) { best = el.getAttribute("data-node-id"); bestDistance = d; }
+          }
+          return best;
+        }""",
+        selector,
+    )
+    return str(found) if found else None
+
+
+def node_selector(node_id: str) -> str:
+    return f'{NODE}[data-node-id="{node_id}"]'
+
+
+def measure_interactions(page: Page, samples: int, figures: Figures, items: int) -> None:
+    viewport = ".react-flow__viewport"
+    pane = page.locator(".react-flow__pane")
+    box = pane.bounding_box()
+    if box is None:
+        raise SystemExit("no React Flow pane")
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    note = f"{items:,} visible items"
+
+    pans, zooms, selects, hides = [], [], [], []
+    for i in range(samples):
+        transform = page.evaluate(f"() => document.querySelector('{viewport}').style.transform")
+        page.mouse.move(cx + 40, cy + 200)
+        page.mouse.down()
+
+        def drag(i: int = i) -> None:
+            page.mouse.move(cx + 40 + (15 if i % 2 else -15), cy + 210, steps=1)
+
+        spec = {"event": "pointermove", "until": "transform", "selector": viewport}
+        pans.append(measure(page, {**spec, "value": transform}, drag))
+        page.mouse.up()
+
+        transform = page.evaluate(f"() => document.querySelector('{viewport}').style.transform")
+        page.mouse.move(cx, cy)
+        spec = {"event": "wheel", "until": "transform", "selector": viewport, "value": transform}
+        zooms.append(measure(page, spec, partial(page.mouse.wheel, 0, -120 if i % 2 else 120)))
+
+    page.keyboard.press("Escape")
+    for _ in range(samples):
+        node_id = on_screen_node(page)
+        if node_id is None:
+            raise SystemExit("no node on screen to select")
+        target = page.locator(node_selector(node_id)).first
+        spec = {"event": "click", "until": "attr", "selector": node_selector(node_id)}
+        spec |= {"attr": "aria-selected", "value": "true"}
+        selects.append(measure(page, spec, target.click))
+
+    for _ in range(samples):
+        node_id = on_screen_node(page, "version") or on_screen_node(page)
+        if node_id is None:
+            raise SystemExit("no node on screen to hide")
+        target = page.locator(node_selector(node_id)).first
+        target.hover()
+        button = target.get_by_role("button", name=re.compile(r"^Hide "))
+        spec = {"event": "click", "until": "gone", "selector": node_selector(node_id)}
+        hides.append(measure(page, spec, button.click))
+        wait_laid_out(page)
+
+    figures.add("pan (drag)", pans, "<= 100", note)
+    figures.add("zoom (wheel)", zooms, "<= 100", note)
+    figures.add("select (click a node)", selects, "<= 100", note)
+    figures.add("hide (eye button) until gone", hides, "<= 100", note)
+
+
+def measure_cluster_extract(page: Page, samples: int, figures: Figures) -> None:
+    """Search a cluster's members and extract one, until it is drawn."""
+    times, notes = [], ""
+    for _ in range(samples):
+        clusters = page.locator(f'{NODE}[data-kind="cluster"]')
+        if clusters.count() == 0:
+            notes = "no cluster in view"
+            break
+        cluster = clusters.first
+        cluster.click()
+        search = page.get_by_role("searchbox").first
+        search.fill("-")
+        extract = page.get_by_role("button", name=re.compile(r"^Extract ")).first
+        extract.wait_for(timeout=30_000)
+        name = (extract.get_attribute("aria-label") or "").removeprefix("Extract ")
+        spec = {"event": "click", "until": "present"}
+        spec["selector"] = f'{NODE}[aria-label*="{name}"]' if name else NODE
+        times.append(measure(page, spec, extract.click))
+        wait_laid_out(page)
+    if times:
+        figures.add("cluster search result: extract", times, "<= 300", notes)
+    else:
+        figures.text("cluster search result: extract", "n/a", "<= 300", notes)
+
+
+def app_javascript() -> tuple[int, int, list[str]]:
+    """(bytes, gzipped bytes, files) of the JavaScript index.html reaches, GraphiQL's excluded."""
+    assets = STATIC / "assets"
+    names = {p.name for p in assets.glob("*.js")}
+    pattern = re.compile(r"[\w.-]+\.js")
+
+    def reach(text: str) -> set[str]:
+        return {m for m in pattern.findall(text) if m in names}
+
+    seen: set[str] = set()
+    todo = reach((STATIC / "index.html").read_text())
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo |= reach((assets / name).read_text(errors="replace")) - seen
+    app = sorted(seen)  # GraphiQL is its own entry (graphiql.html): the app never loads it
+    raw = sum((assets / n).stat().st_size for n in app)
+    packed = sum(len(gzip.compress((assets / n).read_bytes(), 9)) for n in app)
+    return raw, packed, app
+
+
+def browse(
+    browser: Browser,
+    base: str,
+    key: str,
+    args: argparse.Namespace,
+    seeds: list[str],
+    figures: Figures,
+) -> None:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sign_in(page, base, key)
+    page.goto(lineage_url(base, seeds[0], direction="DOWNSTREAM", depth=3))
+    wait_laid_out(page)  # warm the server and the browser's caches
+    loads = measure_load(page, base, seeds, args.navigations)
+    figures.add("load: seed at depth 3, layout done", loads, "<= 1500", f"{len(seeds)} seeds")
+
+    items, how = grow(page, base, seeds[0], MIN_ITEMS, args.max_depth)
+    figures.text("visible items after growing", f"{items:,}", f">= {MIN_ITEMS:,}", how)
+    measure_interactions(page, args.samples, figures, items)
+    page.goto(lineage_url(base, seeds[0], direction="DOWNSTREAM", depth=3))
+    wait_laid_out(page)
+    measure_cluster_extract(page, max(3, args.samples // 4), figures)
+    context.close()
+
+
+async def prepare(uri: str, password: str | None, blocks: list[Block]) -> str:
+    """Load the graph's missing blocks and make a server admin; its API key."""
+    graph = connect(uri, neo4j_server.LOCAL_USER, password)
+    try:
+        seconds = await ensure_blocks(graph, blocks)
+        total = sum(b.width * b.layers + 1 for b in blocks)
+        print(f"graph ready in {seconds:.0f}s: {len(blocks)} blocks, {total:,} lineage nodes")
+        _, key = await create_user(
+            graph, f"web-bench-{uuid.uuid4().hex[:8]}", is_server_admin=True, with_key=True
+        )
+        assert key is not None
+        return key.secret
+    finally:
+        await graph.close()
+
+
+def run(args: argparse.Namespace) -> None:
+    if not (STATIC / "index.html").exists():
+        raise SystemExit("no web bundle: cd web && npm ci && npm run build")
+    config = neo4j_config(args.port, "4g" if args.nodes >= FULL else "1g")
+    began = time.monotonic()
+    neo4j_server.start(config)
+    print(f"benchmark Neo4j at {config.bolt_uri} ({time.monotonic() - began:.0f}s to start)")
+    password = neo4j_server.read_password(config.home)
+    api: subprocess.Popen[bytes] | None = None
+    figures = Figures()
+    try:
+        blocks = blocks_for(args.nodes)
+        key = asyncio.run(prepare(config.bolt_uri, password, blocks))
+        port = free_port()
+        os.environ["LINEAGE_RATE_LIMIT_PER_KEY"] = "0"
+        os.environ["LINEAGE_RATE_LIMIT_ANONYMOUS"] = "0"
+        api = start_api(
+            config.bolt_uri, port, Path(tempfile.mkdtemp(prefix="web-bench-")), password
+        )
+        base = f"http://127.0.0.1:{port}"
+        seeds = [seed_path(b) for b in blocks]
+        load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=args.chromium, headless=True, args=["--no-sandbox"]
+            )
+            try:
+                browse(browser, base, key, args, seeds, figures)
+            finally:
+                browser.close()
+        raw, packed, files = app_javascript()
+        figures.text(
+            "app JavaScript, gzipped",
+            f"{packed / 1024:.1f} KiB",
+            "<= 400 KiB",
+            f"{len(files)} chunks, {raw / 1024:.0f} KiB raw, GraphiQL excluded",
+        )
+        print(
+            f"\nload average before: {load_before}; now: "
+            + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+            + " (2 cores, shared with Neo4j, the API and Chromium)"
+        )
+        figures.print()
+    finally:
+        if api is not None:
+            api.terminate()
+            api.wait(timeout=30)
+        if not args.keep_neo4j:
+            neo4j_server.stop(config)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=100_000,
+        help="graph size (>= 1,000,000: bench/lineage_traversal.py's graph)",
+    )
+    parser.add_argument("--quick", action="store_true", help="a ~10,000-node graph, few samples")
+    parser.add_argument("--navigations", type=int, default=30, help="page loads measured")
+    parser.add_argument("--samples", type=int, default=20, help="samples per interaction")
+    parser.add_argument("--max-depth", type=int, default=20, help="deepest view tried to grow")
+    parser.add_argument("--port", type=int, default=17788, help="bolt port of the bench Neo4j")
+    parser.add_argument("--chromium", default="/usr/bin/chromium", help="Chromium executable")
+    parser.add_argument("--keep-neo4j", action="store_true", help="leave the Neo4j running")
+    args = parser.parse_args()
+    if args.quick:
+        args.nodes = min(args.nodes, 10_000)
+        args.navigations = min(args.navigations, 8)
+        args.samples = min(args.samples, 6)
+        args.max_depth = min(args.max_depth, 12)
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
