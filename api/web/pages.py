@@ -18,6 +18,8 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.web.headers import GRAPHIQL_CONTENT_SECURITY_POLICY
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """Vite's output (`web/vite.config.ts` writes here)."""
 
@@ -72,14 +74,16 @@ def asset_file(static_dir: Path, relative: str) -> Path | None:
     return candidate
 
 
-def html_page(static_dir: Path, name: str) -> Response:
-    """One of the built HTML pages, revalidated on every load; 503 when the app is not built."""
+def html_page(static_dir: Path, name: str, policy: str | None = None) -> Response:
+    """One of the built HTML pages, revalidated on every load; 503 when the app is not built.
+    `policy`: a Content-Security-Policy of its own instead of the app's."""
     path = static_dir / name
     if not path.is_file():
         return PlainTextResponse(NOT_BUILT, status_code=503)
-    return FileResponse(
-        path, media_type="text/html; charset=utf-8", headers={"cache-control": PAGE_CACHE}
-    )
+    headers = {"cache-control": PAGE_CACHE}
+    if policy is not None:
+        headers["content-security-policy"] = policy
+    return FileResponse(path, media_type="text/html; charset=utf-8", headers=headers)
 
 
 def not_found() -> Response:
@@ -118,7 +122,8 @@ class WithGraphiQL:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and wants_graphiql(scope):
-            await html_page(self.static_dir, "graphiql.html")(scope, receive, send)
+            page = html_page(self.static_dir, "graphiql.html", GRAPHIQL_CONTENT_SECURITY_POLICY)
+            await page(scope, receive, send)
             return
         await self.graphql(scope, receive, send)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.web.headers import CONTENT_SECURITY_POLICY
+from api.web.headers import CONTENT_SECURITY_POLICY, GRAPHIQL_CONTENT_SECURITY_POLICY
 from api.web.pages import STATIC_DIR, asset_file
 
 PAGE_PATHS = [
@@ -121,7 +121,6 @@ async def test_every_response_carries_the_security_headers(web: httpx.AsyncClien
         await web.get("/"),
         await web.get("/assets/app-abc123.js"),
         await web.get("/assets/missing.js"),
-        await web.get("/graphql", headers={"accept": "text/html"}),
         await web.post("/graphql", json={"query": "{ __typename }"}),
         await web.get("/auth/session"),
         await web.get("/healthz"),
@@ -136,9 +135,19 @@ async def test_every_response_carries_the_security_headers(web: httpx.AsyncClien
         part.strip().split(" ", 1) for part in CONTENT_SECURITY_POLICY.split(";") if part.strip()
     )
     assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
     assert policy["frame-ancestors"] == "'none'"
     assert policy["connect-src"] == "'self'"
     assert policy["object-src"] == "'none'"
+
+
+async def test_graphiql_alone_may_use_inline_styles(web: httpx.AsyncClient) -> None:
+    page = await web.get("/graphql", headers={"accept": "text/html"})
+    assert page.headers["content-security-policy"] == GRAPHIQL_CONTENT_SECURITY_POLICY
+    assert "style-src 'self' 'unsafe-inline';" in GRAPHIQL_CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in GRAPHIQL_CONTENT_SECURITY_POLICY
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_an_unbuilt_checkout_says_how_to_build(
