@@ -87,6 +87,24 @@ def web_server(web_api: ApiNode) -> WebServer:
 
 
 @pytest.fixture(scope="session")
+def anonymous_web_server(
+    web_api: ApiNode, web_server: WebServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebServer]:
+    """A second `lineage serve` on the same Neo4j and bucket with LINEAGE_ALLOW_ANONYMOUS_READ
+    =true (the admin's key of `web_server` works there too). Its origin differs from
+    `web_server`'s, so the `context` and `page` fixtures abort its requests: open pages on it
+    with a context guarded for its own origin."""
+    own = ("LINEAGE_PORT", "LINEAGE_DATA_DIR", "LINEAGE_BASE_URL")
+    settings = {k: v for k, v in web_api.env.items() if k not in own}
+    settings["LINEAGE_ALLOW_ANONYMOUS_READ"] = "true"
+    api = ApiNode.create("web-api-anonymous", tmp_path_factory.mktemp("web-api-anon"), settings)
+    api.env["LINEAGE_BASE_URL"] = api.url
+    api.start()
+    yield WebServer(url=api.url, admin_key=web_server.admin_key)
+    api.stop()
+
+
+@pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as running:
         yield running
