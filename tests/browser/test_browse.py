@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 import lineage
 
-from .support import WebServer, create_organization, sign_in
+from .support import WebServer, create_organization, graphql, sign_in
 
 XSS = "<img src=x onerror=window.__xss=1>"
 SMALL = b"hello, browser\n"
@@ -231,3 +231,56 @@ def test_markup_in_description_and_metadata_renders_as_text(
     _screenshot(page, tmp_path / "xss.png")
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("img").count() == 0
+
+
+CREATE_RUN = """
+mutation($input: CreateRunInput!) {
+  createRun(input: $input) { run { id } errors { code message } }
+}
+"""
+
+
+def test_runs_are_paged_with_totals_and_filtered_by_job_type(
+    page: Page, web_server: WebServer
+) -> None:
+    org = create_organization(web_server, "browse-runs")
+    for i in range(27):
+        job_type = "sweep" if i % 9 else "prepare"
+        run = {"organization": org, "project": "grid", "jobType": job_type, "name": f"r-{i}"}
+        data = graphql(web_server, CREATE_RUN, {"input": run})
+        assert not data["createRun"]["errors"], data
+    sign_in(page, web_server)
+    page.goto(f"{web_server.url}/orgs/{org}/projects/grid/runs")
+    rows = page.get_by_role("table", name="Runs").get_by_test_id("run-row")
+    pager = page.get_by_test_id("pager")
+    expect(pager).to_contain_text("1\u201325 of 27 runs")
+    expect(rows).to_have_count(25)
+    pager.get_by_role("button", name="Next").click()
+    expect(pager).to_contain_text("26\u201327 of 27 runs")
+    expect(rows).to_have_count(2)
+    page.reload()
+    expect(pager).to_contain_text("26\u201327 of 27 runs")
+    pager.get_by_role("button", name="Previous").click()
+    expect(pager).to_contain_text("1\u201325 of 27 runs")
+
+    page.get_by_label("Job type").fill("prepare")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    expect(pager).to_contain_text("of 3 runs")
+    expect(rows).to_have_count(3)
+    assert "jobType=prepare" in page.url
+    page.get_by_label("Job type").fill("nothing-like-this")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    expect(page.get_by_text("No runs match these filters")).to_be_visible()
+    page.get_by_role("button", name="Clear filters").click()
+    expect(pager).to_contain_text("of 27 runs")
+
+
+def test_missing_pages_and_empty_states_say_what_to_do(page: Page, web_server: WebServer) -> None:
+    org = create_organization(web_server, "browse-empty")
+    sign_in(page, web_server)
+    page.goto(f"{web_server.url}/orgs/{org}")
+    expect(page.get_by_text("No projects yet")).to_be_visible()
+    page.goto(f"{web_server.url}/orgs/{org}/projects/none/artifacts/nothing/v3")
+    expect(page.get_by_test_id("not-found")).to_contain_text("was not found")
+    page.goto(f"{web_server.url}/orgs/{org}/projects/none/artifacts/nothing/v3:x")
+    expect(page.get_by_role("alert")).to_contain_text("INVALID_PATH:")

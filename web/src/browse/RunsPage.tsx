@@ -80,17 +80,19 @@ export function RunsPage({ org, project }: { org: string; project: string }) {
         <span className="kind">Runs of</span> {org}/{project}
       </h1>
       <div className="filters" role="search" aria-label="Filter runs">
-        <label className="inline-form">
-          State
-          <select value={state ?? ""} onChange={(event) => navigate(withQuery(path, search, { state: event.target.value || null }))}>
-            <option value="">any</option>
-            {RUN_STATES.map((choice) => (
-              <option key={choice} value={choice}>
-                {choice.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
+        <div className="inline-form">
+          <label>
+            State
+            <select value={state ?? ""} onChange={(event) => navigate(withQuery(path, search, { state: event.target.value || null }))}>
+              <option value="">any</option>
+              {RUN_STATES.map((choice) => (
+                <option key={choice} value={choice}>
+                  {choice.toLowerCase()}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
         <JobTypeFilter value={jobType} onApply={(value) => navigate(withQuery(path, search, { jobType: value || null }))} />
         {filtered && (
           <button type="button" className="link" onClick={() => navigate(path)}>

@@ -338,7 +338,7 @@ function VersionBody({ org, project, name, version, reload }: { org: string; pro
       <section aria-labelledby="aliases-heading" className="card">
         <h2 id="aliases-heading">Aliases</h2>
         <AliasActions version={version} onChange={reload} />
-        <h3>History</h3>
+        <h3>Alias history of {version.artifact.name}</h3>
         <AliasHistory version={version} />
       </section>
 
