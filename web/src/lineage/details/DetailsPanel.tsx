@@ -163,7 +163,7 @@ export function DetailsPanel({ nodeId, kind, onClose }: { nodeId: string; kind: 
       <header className="details-header">
         <span className={`details-kind kind-${kind}`}>{kind === "run" ? "run" : "artifact version"}</span>
         <h2 data-field="title">{title}</h2>
-        <button type="button" className="details-close" onClick={onClose} aria-label="Close details" title="Close (Esc)">
+        <button type="button" className="details-close" onClick={onClose} aria-label="Close details" title="Close details">
           ×
         </button>
       </header>

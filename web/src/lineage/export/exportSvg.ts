@@ -32,8 +32,8 @@ export function escapeXml(value: string): string {
 }
 
 /** Shorten `text` to about what fits in `width` pixels at `fontSize` (the full text is in <title>). */
-function fit(text: string, width: number, fontSize: number): string {
-  const chars = Math.max(4, Math.floor(width / (fontSize * 0.58)));
+function fit(text: string, width: number, fontSize: number, bold: boolean): string {
+  const chars = Math.max(4, Math.floor(width / (fontSize * (bold ? 0.66 : 0.6))));
   const letters = Array.from(text);
   return letters.length <= chars ? text : `${letters.slice(0, chars - 1).join("")}…`;
 }
@@ -65,7 +65,7 @@ function nodeSvg(node: ViewNode): string {
     return (
       `<text x="${number(node.width / 2)}" y="${number(y - line.size * 0.3)}" text-anchor="middle" ` +
       `font-family="${FONT}" font-size="${line.size}"${line.bold ? ' font-weight="600"' : ""} ` +
-      `fill="${colours[line.colour]}">${escapeXml(fit(line.text, node.width - 12, line.size))}</text>`
+      `fill="${colours[line.colour]}">${escapeXml(fit(line.text, node.width - 16, line.size, line.bold))}</text>`
     );
   });
   const title = [node.kind === "version" ? node.sublabel : "", node.label, node.kind === "version" ? "" : node.sublabel, node.disambiguation]
