@@ -26,7 +26,12 @@ from api.context import Services
 from api.errors import RETRY_AFTER_SECONDS, ErrorCode
 from api.web.csrf import SESSION_COOKIE, csrf_refusal, csrf_rejected, session_token
 from graph.access.api_keys import KeyOwner
-from graph.access.sessions import close_session, open_session, session_owner
+from graph.access.sessions import (
+    close_session,
+    open_session,
+    prune_expired_sessions,
+    session_owner,
+)
 from graph.core.errors import Unavailable
 
 log = logging.getLogger("lineage.sessions")
@@ -104,11 +109,12 @@ async def sign_in(request: Request) -> Response:
     if opened is None:
         return _error(401, ErrorCode.UNAUTHENTICATED, "Invalid, revoked or expired API key")
     previous = session_token(request.scope)
-    if previous is not None:  # signing in again replaces the session, never leaves it live
-        try:
+    try:
+        if previous is not None:  # signing in again replaces the session, never leaves it live
             await close_session(services.graph, previous)
-        except Unavailable:
-            log.warning("could not close the previous session", exc_info=True)
+        await prune_expired_sessions(services.graph)
+    except Exception:  # housekeeping; the new session is open either way
+        log.warning("could not close the previous or expired sessions", exc_info=True)
     response = JSONResponse(_state(services, opened.owner), headers={"cache-control": "no-store"})
     response.set_cookie(
         SESSION_COOKIE,

@@ -98,7 +98,7 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE CONSTRAINT collection_lock_key IF NOT EXISTS "
     "FOR (n:CollectionLock) REQUIRE n.collection_id IS UNIQUE",
     "CREATE INDEX audit_event_org IF NOT EXISTS FOR (n:AuditEvent) ON (n.org_id, n.at)",
-    "CREATE INDEX browser_session_user IF NOT EXISTS FOR (n:BrowserSession) ON (n.user_id)",
+    "CREATE INDEX browser_session_expires IF NOT EXISTS FOR (n:BrowserSession) ON (n.expires_at)",
     # access: one first-use claim per organisation name (graph/access/facts.py)
     "CREATE CONSTRAINT org_claim_name IF NOT EXISTS FOR (n:OrgClaim) REQUIRE n.org_name IS UNIQUE",
     # artifacts: garbage-collection candidates, retention policies (graph/artifacts/gc.py,
