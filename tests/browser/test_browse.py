@@ -101,11 +101,14 @@ def test_navigate_to_a_version_and_download_a_file(
 ) -> None:
     sign_in(page, web_server)
     page.goto(web_server.url + "/")
+    expect(page.get_by_role("table", name="Organisations")).to_be_visible()
+    _screenshot(page, tmp_path / "organisations.png")
     page.get_by_role("link", name=seeded.org, exact=True).click()
     expect(page.get_by_role("link", name="Registries")).to_be_visible()
     page.get_by_role("link", name=seeded.project, exact=True).click()
     expect(page.get_by_role("region", name="Artifacts of type dataset")).to_be_visible()
     expect(page.get_by_role("region", name="Artifacts of type model")).to_be_visible()
+    _screenshot(page, tmp_path / "project.png")
     page.get_by_role("link", name="images", exact=True).click()
     page.get_by_role("table", name="Versions").get_by_role("link", name="v0").click()
 
@@ -118,6 +121,7 @@ def test_navigate_to_a_version_and_download_a_file(
     expect(page.get_by_label("metadata", exact=True)).to_contain_text('"source": "camera-7"')
     expect(page.locator("[data-field=manifest]")).to_contain_text(re.compile(r"[0-9a-f]{64}"))
     expect(page.get_by_role("region", name="Consumed by")).to_contain_text("train-1")
+    expect(page.get_by_test_id("link-version-form")).to_be_visible()
     expect(page.get_by_role("link", name="Lineage graph")).to_have_attribute(
         "href", f"/lineage/{seeded.org}/{seeded.project}/images:v0"
     )

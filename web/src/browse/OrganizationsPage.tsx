@@ -4,14 +4,19 @@ import { useState, type FormEvent } from "react";
 import { graphql } from "../graphql";
 import { Link, navigate } from "../router";
 import { useSession } from "../shell/SessionContext";
-import { Breadcrumbs, formatDate, paths, Show, useQuery } from "./common";
+import { Breadcrumbs, formatDate, Pager, paths, Show, useQuery } from "./common";
+import { PAGE_SIZE, usePaging } from "./paging";
 
 const MY_ORGANIZATIONS = graphql(`
-  query MyOrganizations {
+  query MyOrganizations($first: Int, $after: String) {
     me {
       name
-      memberships(first: 100) {
+      memberships(first: $first, after: $after) {
         totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
         edges {
           node {
             role
@@ -45,7 +50,8 @@ function OpenByName() {
 }
 
 function Memberships() {
-  const { result } = useQuery(MY_ORGANIZATIONS, {});
+  const paging = usePaging();
+  const { result } = useQuery(MY_ORGANIZATIONS, { first: PAGE_SIZE, after: paging.after });
   return (
     <Show result={result}>
       {({ me }) =>
@@ -55,28 +61,39 @@ function Memberships() {
             <a href="/graphql">GraphiQL</a>) or ask an organisation's admin to add you.
           </p>
         ) : (
-          <table className="table" aria-label="Organisations">
-            <thead>
-              <tr>
-                <th>Organisation</th>
-                <th>Your role</th>
-                <th>Member since</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {me.memberships.edges.map(({ node }) => (
-                <tr key={node.organization.name}>
-                  <td>
-                    <Link to={paths.org(node.organization.name)}>{node.organization.name}</Link>
-                  </td>
-                  <td>{node.role}</td>
-                  <td>{formatDate(node.since)}</td>
-                  <td>{formatDate(node.organization.createdAt)}</td>
+          <>
+            <table className="table" aria-label="Organisations">
+              <thead>
+                <tr>
+                  <th>Organisation</th>
+                  <th>Your role</th>
+                  <th>Member since</th>
+                  <th>Created</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {me.memberships.edges.map(({ node }) => (
+                  <tr key={node.organization.name}>
+                    <td>
+                      <Link to={paths.org(node.organization.name)}>{node.organization.name}</Link>
+                    </td>
+                    <td>{node.role}</td>
+                    <td>{formatDate(node.since)}</td>
+                    <td>{formatDate(node.organization.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <Pager
+              noun="organisations"
+              total={me.memberships.totalCount}
+              shown={me.memberships.edges.length}
+              offset={paging.offset}
+              hasNext={me.memberships.pageInfo.hasNextPage}
+              onNext={() => paging.next(me.memberships.pageInfo.endCursor)}
+              onPrevious={paging.previous}
+            />
+          </>
         )
       }
     </Show>

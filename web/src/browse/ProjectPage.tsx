@@ -32,6 +32,7 @@ const PROJECT_ARTIFACTS = graphql(`
             version
             createdAt
             size
+            description
           }
         }
       }
@@ -116,7 +117,7 @@ export function ProjectPage({ org, project }: { org: string; project: string }) 
                                   "—"
                                 )}
                               </td>
-                              <td className="description">{node.description ?? ""}</td>
+                              <td className="description">{node.description ?? node.latest?.description ?? ""}</td>
                               <td>
                                 {node.tags.map((tag) => (
                                   <span key={tag} className="chip">

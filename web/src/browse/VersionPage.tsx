@@ -18,6 +18,7 @@ import {
   useQuery,
 } from "./common";
 import { usePaging } from "./paging";
+import { LinkVersionForm } from "./registry/LinkVersionForm";
 import { AliasActions, TtlActions } from "./VersionActions";
 
 const FILES_PAGE = 100;
@@ -269,14 +270,6 @@ function Neighbourhood({ version }: { version: Version }) {
   );
 }
 
-function LinkToRegistry({ org, version }: { org: string; version: Version }) {
-  return (
-    <p className="muted" data-testid="link-version-placeholder" data-version-id={version.id} data-org={org}>
-      Linking to a registry collection is done from the <Link to={paths.registries(org)}>registries</Link> pages.
-    </p>
-  );
-}
-
 function VersionBody({ org, project, name, version, reload }: { org: string; project: string; name: string; version: Version; reload: () => void }) {
   return (
     <>
@@ -362,10 +355,7 @@ function VersionBody({ org, project, name, version, reload }: { org: string; pro
         <Neighbourhood version={version} />
       </section>
 
-      <section aria-labelledby="registry-heading" className="card">
-        <h2 id="registry-heading">Registries</h2>
-        <LinkToRegistry org={org} version={version} />
-      </section>
+      <LinkVersionForm org={org} versionId={version.id} versionPath={version.path} onLinked={reload} />
     </>
   );
 }
