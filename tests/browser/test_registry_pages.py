@@ -250,6 +250,9 @@ def test_link_a_version_through_the_form_then_unlink_it(
     link_form.get_by_label("Aliases (comma separated, optional)").fill("v7")
     link_form.get_by_role("button", name=f"Link {path}").click()
     expect(link_form.get_by_role("alert")).to_contain_text("INVALID_NAME")
+    row = page.get_by_test_id("collection-results").get_by_test_id("collection-row")
+    versions_cell = row.filter(has_text="Image classifier").locator("td").nth(2)
+    expect(versions_cell).to_have_text("4")  # the list follows the link
 
     page.goto(_collection_url(web_server, seeded, collection))
     row = page.get_by_test_id("version-v0")

@@ -118,8 +118,8 @@ export function LinkVersionForm({
 }) {
   const { result, reload } = useQuery(LINK_CHOICES, { org, versionId });
   return (
-    <section className="card link-version" aria-label="Link to a registry" data-testid="link-version-form">
-      <h2>Link to a registry</h2>
+    <section className="link-version" aria-label="Link to a registry" data-testid="link-version-form">
+      <h3>Link to a registry</h3>
       <Show result={result}>
         {(data) => {
           const version = data.node?.__typename === "ArtifactVersion" ? data.node : null;
@@ -186,6 +186,7 @@ function LinkChoices({
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<ApiError | null>(null);
   const [linked, setLinked] = useState<Linked | null>(null);
+  const [generation, setGeneration] = useState(0); // a link changes the collections' counts
   if (registries.length === 0) return <p className="empty">This organisation has no registries.</p>;
   if (accepting.length === 0)
     return <p className="empty">No registry of this organisation accepts the type {type}.</p>;
@@ -214,6 +215,7 @@ function LinkChoices({
           created: payload.created,
         });
         setAliases("");
+        setGeneration((n) => n + 1);
         onLinked();
       }
     } catch (thrown) {
@@ -247,7 +249,7 @@ function LinkChoices({
         </select>
       </label>
       {registry && (
-        <CollectionChoice org={org} registry={registry} type={type} value={collection} onChange={setCollection} />
+        <CollectionChoice key={generation} org={org} registry={registry} type={type} value={collection} onChange={setCollection} />
       )}
       {collection === NEW_COLLECTION && (
         <label>
@@ -316,7 +318,7 @@ const RESOLVE_VERSION = graphql(`
 `);
 
 /** On a registry page: name a version by its path (`org/project/name:vN` or `:alias`), then link it. */
-export function LinkByPath({ org, registry }: { org: string; registry: string }) {
+export function LinkByPath({ org, registry, onLinked }: { org: string; registry: string; onLinked?: () => void }) {
   const [text, setText] = useState("");
   const [found, setFound] = useState<{ id: string; path: string } | null>(null);
   const [failure, setFailure] = useState<ApiError | null>(null);
@@ -341,6 +343,7 @@ export function LinkByPath({ org, registry }: { org: string; registry: string })
           Version path
           <input
             name="versionPath"
+          className="version-path"
             placeholder={`${org}/project/name:v0`}
             value={text}
             onChange={(event) => setText(event.target.value)}
@@ -350,7 +353,7 @@ export function LinkByPath({ org, registry }: { org: string; registry: string })
         <button type="submit">Find version</button>
       </form>
       {failure && <ErrorMessage error={failure} />}
-      {found && <LinkVersionForm key={found.id} org={org} versionId={found.id} versionPath={found.path} registry={registry} />}
+      {found && <LinkVersionForm key={found.id} org={org} versionId={found.id} versionPath={found.path} registry={registry} onLinked={onLinked} />}
     </section>
   );
 }

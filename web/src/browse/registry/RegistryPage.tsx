@@ -146,7 +146,7 @@ export function RegistryPage({ org, registry }: { org: string; registry: string 
   // The cursors of the pages before this one, so "Previous" works after a reload too.
   const pages = (params.get("pages") ?? "").split(",").filter(Boolean);
   const base = registryPage(org, registry);
-  const { result } = useQuery(REGISTRY_SEARCH, {
+  const { result, reload } = useQuery(REGISTRY_SEARCH, {
     org,
     registry,
     filter: filterOf(search),
@@ -249,7 +249,7 @@ export function RegistryPage({ org, registry }: { org: string; registry: string 
                   </table>
                 )}
               </div>
-              <LinkByPath org={org} registry={found.name} />
+              <LinkByPath org={org} registry={found.name} onLinked={reload} />
             </>
           );
         }}
