@@ -390,7 +390,14 @@ export function CollectionPage({ org, registry, collection }: { org: string; reg
                       </tbody>
                     </table>
                   )}
-                  {versions.length > 0 && <AliasForm collectionPath={found.path} versions={versions} onDone={done} />}
+                  {versions.length > 0 && (
+                    <AliasForm
+                      collectionPath={found.path}
+                      versions={versions}
+                      protectedAliases={protectedAliases}
+                      onDone={done}
+                    />
+                  )}
                 </section>
                 <section aria-label="Alias history">
                   <h2>Alias history</h2>
@@ -490,10 +497,12 @@ function UnlinkButton({ versionPath, label, onDone }: { versionPath: string; lab
 function AliasForm({
   collectionPath: path,
   versions,
+  protectedAliases,
   onDone,
 }: {
   collectionPath: string;
   versions: readonly { index: number; version: string }[];
+  protectedAliases: readonly string[];
   onDone: (outcome: Outcome) => void;
 }) {
   const [alias, setAlias] = useState("");
@@ -531,6 +540,12 @@ function AliasForm({
       <button type="submit" disabled={busy}>
         Set alias
       </button>
+      <p className="muted hint">
+        {protectedAliases.length
+          ? `Only registry admins may set, move or remove ${protectedAliases.join(", ")}. `
+          : ""}
+        <code>latest</code> always names the most recently linked version.
+      </p>
     </form>
   );
 }
@@ -549,7 +564,7 @@ function LinkHistory({ org, collectionId }: { org: string; collectionId: string 
       <h2>Link history</h2>
       {result.state === "loading" && <p className="loading">Loading…</p>}
       {result.state === "error" &&
-        (result.error.code === "FORBIDDEN" ? (
+        (result.error.code === "FORBIDDEN" || result.error.code === "UNAUTHENTICATED" ? (
           <p className="muted" data-testid="link-history-forbidden">
             The full link and unlink history is in the organisation's audit trail, which only its admins may read;
             the versions above show when and by whom each was linked.
