@@ -78,7 +78,8 @@ def seeded(web_server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> I
         hostile = _artifact(
             tmp, "hostile", "dataset", {"x.txt": b"x"}, description=XSS, metadata={"note": XSS}
         )
-        lineage.log_artifact(hostile, project, client=sdk, progress=False)
+        with lineage.init(f"{org}/xss", "probe", name=XSS, config={XSS: XSS}, client=sdk) as run:
+            run.log_artifact(hostile, progress=False)
         yield Seeded(org=org, project="vision", train_run=train.id, eval_run=evaluation.id)
 
 
@@ -172,16 +173,29 @@ def test_set_move_and_remove_an_alias_and_see_refusals(
 def test_set_and_clear_a_ttl(page: Page, web_server: WebServer, seeded: Seeded) -> None:
     sign_in(page, web_server)
     page.goto(_version_url(web_server, seeded, "images", "v0"))
-    expect(page.get_by_test_id("ttl-now")).to_contain_text("does not expire")
+    now = page.get_by_test_id("ttl-now")
+    expect(now).to_contain_text("never expires")
+    expect(page.get_by_test_id("ttl-policy")).to_contain_text("none (never expires)")
     page.get_by_label("TTL", exact=True).fill("2")
     page.get_by_label("Unit").select_option("days")
     page.get_by_role("button", name="Set TTL").click()
-    expect(page.get_by_test_id("ttl-now")).to_contain_text("TTL 2 days")
-    expect(page.get_by_test_id("ttl-now")).to_contain_text("expires")
+    expect(now).to_contain_text("TTL 2 days")
+    expect(now).to_contain_text("expires")
     expect(page.locator("[data-field=expiresAt]")).not_to_have_text("never")
+    page.get_by_label("TTL", exact=True).fill("40000")
+    page.get_by_role("button", name="Set TTL").click()
+    expect(page.get_by_role("alert")).to_contain_text("INVALID_INPUT:")
+    expect(now).to_contain_text("TTL 2 days")
+    page.get_by_role("button", name="Never expire").click()
+    expect(now).to_contain_text("never expires")
+    expect(page.locator("[data-field=expiresAt]")).to_have_text("never")
+    page.get_by_label("Unit").select_option("hours")
+    page.get_by_label("TTL", exact=True).fill("5")
+    page.get_by_role("button", name="Set TTL").click()
+    expect(now).to_contain_text("TTL 5 h")
     page.get_by_role("button", name="Clear TTL").click()
-    expect(page.get_by_test_id("ttl-now")).to_contain_text("Inherits the organisation's default")
-    expect(page.get_by_test_id("ttl-now")).to_contain_text("does not expire")
+    expect(page.get_by_role("status")).to_contain_text("TTL cleared")
+    expect(now).to_contain_text("never expires")
 
 
 def test_runs_filtered_by_state_and_a_run_page(
@@ -223,16 +237,26 @@ def test_runs_filtered_by_state_and_a_run_page(
     expect(page.get_by_role("region", name="Consumed by")).to_contain_text("eval-1")
 
 
-def test_markup_in_description_and_metadata_renders_as_text(
+def test_markup_in_names_descriptions_and_metadata_renders_as_text(
     page: Page, web_server: WebServer, seeded: Seeded, tmp_path: Path
 ) -> None:
     sign_in(page, web_server)
-    page.goto(_version_url(web_server, seeded, "hostile", "v0"))
+    page.goto(f"{web_server.url}/orgs/{seeded.org}/projects/xss/artifacts/hostile/v0")
     expect(page.get_by_test_id("version-description")).to_have_text(XSS)
     expect(page.get_by_label("metadata", exact=True)).to_contain_text(XSS)
+    producer = page.get_by_role("region", name="Produced by")
+    expect(producer).to_contain_text(XSS)
+    _screenshot(page, tmp_path / "xss-version.png")
     page.get_by_role("link", name="All versions").click()
     expect(page.get_by_role("table", name="Versions")).to_contain_text(XSS)
-    _screenshot(page, tmp_path / "xss.png")
+    page.go_back()
+    producer.get_by_role("link", name=XSS).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(XSS)
+    expect(page.locator("[data-field=jobType]")).to_have_text("probe")
+    expect(page.get_by_label("config", exact=True)).to_contain_text(XSS)
+    page.get_by_role("link", name="Runs", exact=True).click()
+    expect(page.get_by_role("table", name="Runs")).to_contain_text(XSS)
+    _screenshot(page, tmp_path / "xss-runs.png")
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("img").count() == 0
 

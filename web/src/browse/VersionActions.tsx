@@ -152,7 +152,16 @@ const UNITS = [
   { label: "seconds", seconds: 1 },
 ];
 
-export function TtlActions({ version, onChange }: { version: ActionVersion; onChange: () => void }) {
+export function TtlActions({
+  version,
+  policy,
+  onChange,
+}: {
+  version: ActionVersion;
+  policy: { defaultTtlSeconds: number | null; adminsOnly: boolean } | null;
+  onChange: () => void;
+}) {
+  const orgDefault = policy?.defaultTtlSeconds ?? null;
   const [amount, setAmount] = useState("30");
   const [unit, setUnit] = useState("86400");
   const { busy, outcome, run } = useAction(onChange);
@@ -169,9 +178,9 @@ export function TtlActions({ version, onChange }: { version: ActionVersion; onCh
   return (
     <div className="ttl-actions">
       <p data-testid="ttl-now">
-        {version.ttlSeconds === null ? "Inherits the organisation's default TTL" : `TTL ${formatSeconds(version.ttlSeconds)}`}
-        {" · "}
-        {version.expiresAt ? `expires ${formatDate(version.expiresAt)}` : "does not expire"}
+        {version.ttlSeconds === null || !version.expiresAt
+          ? "No TTL: this version never expires."
+          : `TTL ${formatSeconds(version.ttlSeconds)} · expires ${formatDate(version.expiresAt)}`}
       </p>
       <form className="inline-form" onSubmit={submit}>
         <label>
@@ -194,11 +203,15 @@ export function TtlActions({ version, onChange }: { version: ActionVersion; onCh
         <button type="button" disabled={busy} onClick={() => apply(0, "The version never expires.")}>
           Never expire
         </button>
-        <button type="button" disabled={busy} onClick={() => apply(null, "TTL cleared: the organisation's default applies.")}>
+        <button type="button" disabled={busy} onClick={() => apply(null, orgDefault ? `TTL cleared: the organisation's default (${formatSeconds(orgDefault)}) applies.` : "TTL cleared.")}>
           Clear TTL
         </button>
       </form>
-      <p className="muted">Counted from the version's creation.</p>
+      <p className="muted" data-testid="ttl-policy">
+        Counted from the version's creation. Clear TTL applies the organisation's default:{" "}
+        {orgDefault ? formatSeconds(orgDefault) : "none (never expires)"}
+        {policy?.adminsOnly && "; only organisation admins may set TTLs"}.
+      </p>
       <OutcomeLine outcome={outcome} />
     </div>
   );

@@ -24,7 +24,11 @@ import { AliasActions, TtlActions } from "./VersionActions";
 const FILES_PAGE = 100;
 
 const VERSION_PAGE = graphql(`
-  query VersionPage($path: String!, $filesFirst: Int, $filesAfter: String) {
+  query VersionPage($org: String!, $path: String!, $filesFirst: Int, $filesAfter: String) {
+    organizationTtlPolicy(organization: $org) {
+      defaultTtlSeconds
+      adminsOnly
+    }
     artifactVersion(path: $path) {
       id
       version
@@ -119,6 +123,7 @@ const VERSION_NEIGHBOURS = graphql(`
 `);
 
 type Version = NonNullable<ResultOf<typeof VERSION_PAGE>["artifactVersion"]>;
+type TtlPolicy = ResultOf<typeof VERSION_PAGE>["organizationTtlPolicy"] & object;
 type Neighbours = NonNullable<ResultOf<typeof VERSION_NEIGHBOURS>["lineage"]>;
 
 function baseName(path: string): string {
@@ -211,7 +216,7 @@ function AliasHistory({ version }: { version: Version }) {
   );
 }
 
-function RunList({ levels, empty, label }: { levels: Neighbours["levels"]; empty: string; label: string }) {
+function RunList({ levels, empty, label, here }: { levels: Neighbours["levels"]; empty: string; label: string; here: string }) {
   const nodes = levels.flatMap((level) => level.nodes);
   const clusters = levels.flatMap((level) => level.clusters);
   const truncated = levels.some((level) => level.truncated);
@@ -228,7 +233,7 @@ function RunList({ levels, empty, label }: { levels: Neighbours["levels"]; empty
                 <span className="chip">{node.jobType}</span> <StateBadge state={node.state} />
               </>
             )}
-            {node.projectPath !== "" && <span className="muted"> in {node.projectPath}</span>}
+            {node.projectPath !== here && <span className="muted"> in {node.projectPath}</span>}
           </li>
         ))}
         {clusters.map((cluster) => (
@@ -248,6 +253,7 @@ function RunList({ levels, empty, label }: { levels: Neighbours["levels"]; empty
 
 function Neighbourhood({ version }: { version: Version }) {
   const { result } = useQuery(VERSION_NEIGHBOURS, { seed: version.id });
+  const projectPath = version.path.split("/", 2).join("/");
   return (
     <Show result={result}>
       {({ lineage }) => {
@@ -257,11 +263,11 @@ function Neighbourhood({ version }: { version: Version }) {
           <div className="two-columns">
             <section aria-labelledby="producer-heading">
               <h3 id="producer-heading">Produced by</h3>
-              <RunList levels={at("UPSTREAM")} empty="No run recorded producing it (logged outside a run)." label="Producer runs" />
+              <RunList levels={at("UPSTREAM")} empty="No run recorded producing it (logged outside a run)." label="Producer runs" here={projectPath} />
             </section>
             <section aria-labelledby="consumers-heading">
               <h3 id="consumers-heading">Consumed by</h3>
-              <RunList levels={at("DOWNSTREAM")} empty="No run has used it yet." label="Consumer runs" />
+              <RunList levels={at("DOWNSTREAM")} empty="No run has used it yet." label="Consumer runs" here={projectPath} />
             </section>
           </div>
         );
@@ -270,7 +276,21 @@ function Neighbourhood({ version }: { version: Version }) {
   );
 }
 
-function VersionBody({ org, project, name, version, reload }: { org: string; project: string; name: string; version: Version; reload: () => void }) {
+function VersionBody({
+  org,
+  project,
+  name,
+  version,
+  policy,
+  reload,
+}: {
+  org: string;
+  project: string;
+  name: string;
+  version: Version;
+  policy: TtlPolicy | null;
+  reload: () => void;
+}) {
   return (
     <>
       <header className="page-head">
@@ -323,7 +343,7 @@ function VersionBody({ org, project, name, version, reload }: { org: string; pro
               ))}
         </dd>
         <dt>TTL</dt>
-        <dd data-field="ttl">{version.ttlSeconds === null ? "organisation default" : formatSeconds(version.ttlSeconds)}</dd>
+        <dd data-field="ttl">{version.ttlSeconds === null ? "none" : formatSeconds(version.ttlSeconds)}</dd>
         <dt>Expires</dt>
         <dd data-field="expiresAt">{version.expiresAt ? formatDate(version.expiresAt) : "never"}</dd>
       </dl>
@@ -337,7 +357,7 @@ function VersionBody({ org, project, name, version, reload }: { org: string; pro
 
       <section aria-labelledby="ttl-heading" className="card">
         <h2 id="ttl-heading">Time to live</h2>
-        <TtlActions version={version} onChange={reload} />
+        <TtlActions version={version} policy={policy} onChange={reload} />
       </section>
 
       <section aria-labelledby="files-heading">
@@ -363,6 +383,7 @@ function VersionBody({ org, project, name, version, reload }: { org: string; pro
 export function VersionPage({ org, project, name, version }: { org: string; project: string; name: string; version: string }) {
   const paging = usePaging("files", FILES_PAGE);
   const { result, reload } = useQuery(VERSION_PAGE, {
+    org,
     path: `${org}/${project}/${name}:${version}`,
     filesFirst: FILES_PAGE,
     filesAfter: paging.after,
@@ -379,11 +400,11 @@ export function VersionPage({ org, project, name, version }: { org: string; proj
         ]}
       />
       <Show result={result}>
-        {({ artifactVersion }) =>
+        {({ artifactVersion, organizationTtlPolicy }) =>
           artifactVersion === null ? (
             <NotFound what={`The version “${org}/${project}/${name}:${version}”`} />
           ) : (
-            <VersionBody org={org} project={project} name={name} version={artifactVersion} reload={reload} />
+            <VersionBody org={org} project={project} name={name} version={artifactVersion} policy={organizationTtlPolicy} reload={reload} />
           )
         }
       </Show>
