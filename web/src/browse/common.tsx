@@ -98,6 +98,8 @@ export const paths = {
   runs: (org: string, project: string) => `${paths.project(org, project)}/runs`,
   run: (org: string, project: string, runId: string) => `${paths.runs(org, project)}/${encodeURIComponent(runId)}`,
   registries: (org: string) => `${paths.org(org)}/registries`,
+  /** The lineage page of a version path or node id; both stay readable (`/`, `:`, `+` and `=`
+   * are literal in a path, and the page decodes the rest). */
   lineage: (pathOrId: string) => `/lineage/${encodeURI(pathOrId)}`,
 };
 
