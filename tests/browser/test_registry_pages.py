@@ -279,3 +279,36 @@ def test_user_strings_on_registry_pages_render_as_text(
     expect(page.get_by_text(hostile)).to_be_visible()
     assert page.locator("img").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_a_member_links_a_version_from_its_page_and_a_protected_alias_is_refused(
+    page: Page, web_server: WebServer, seeded: Seeded
+) -> None:
+    _log(seeded.sdk, seeded.files, seeded.org, "weights from the version page", "page")
+    versions = graphql(
+        web_server,
+        "query($path: String!) { artifact(path: $path) { versionCount } }",
+        {"path": f"{seeded.org}/train/resnet"},
+    )
+    version = f"v{versions['artifact']['versionCount'] - 1}"
+    sign_in(page, web_server, seeded.member_key)
+    page.goto(f"{web_server.url}/orgs/{seeded.org}/projects/train/artifacts/resnet/{version}")
+    form = page.get_by_test_id("link-version-form")
+    expect(form.get_by_role("heading", name="Link to a registry")).to_be_visible()
+    form.get_by_label("Registry", exact=True).select_option("models")
+    form.get_by_label("Collection", exact=True).select_option("classifier")
+    form.get_by_label("Aliases (comma separated, optional)").fill("production")
+    button = form.get_by_role("button", name=f"Link {seeded.org}/train/resnet:{version}")
+    button.click()
+    expect(form.get_by_role("alert")).to_contain_text("PROTECTED_ALIAS")
+
+    form.get_by_label("Aliases (comma separated, optional)").fill("")
+    button.click()
+    result = form.get_by_test_id("link-result")
+    expect(result).to_contain_text(f"Linked as {seeded.org}/registry-models/classifier:v")
+    linked = result.get_by_role("link").inner_text().rsplit(":", 1)[1]
+    result.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("classifier")
+    row = page.get_by_test_id(f"version-{linked}")
+    expect(row.get_by_test_id("alias")).to_have_text(["latest"])
+    expect(row.get_by_role("link", name=f"{seeded.org}/train/resnet:{version}")).to_be_visible()

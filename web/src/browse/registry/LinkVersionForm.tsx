@@ -109,17 +109,25 @@ export function LinkVersionForm({
   versionPath,
   registry: preselected,
   onLinked,
+  nested = false,
 }: {
   org: string;
   versionId: string;
   versionPath: string;
+  /** The registry chosen first (when it accepts the version's type). */
   registry?: string;
   onLinked?: () => void;
+  /** Inside another card (a smaller heading, no card of its own). */
+  nested?: boolean;
 }) {
   const { result, reload } = useQuery(LINK_CHOICES, { org, versionId });
   return (
-    <section className="link-version" aria-label="Link to a registry" data-testid="link-version-form">
-      <h3>Link to a registry</h3>
+    <section
+      className={nested ? "link-version" : "card link-version"}
+      aria-label="Link to a registry"
+      data-testid="link-version-form"
+    >
+      {nested ? <h3>Link to a registry</h3> : <h2>Link to a registry</h2>}
       <Show result={result}>
         {(data) => {
           const version = data.node?.__typename === "ArtifactVersion" ? data.node : null;
@@ -353,7 +361,7 @@ export function LinkByPath({ org, registry, onLinked }: { org: string; registry:
         <button type="submit">Find version</button>
       </form>
       {failure && <ErrorMessage error={failure} />}
-      {found && <LinkVersionForm key={found.id} org={org} versionId={found.id} versionPath={found.path} registry={registry} onLinked={onLinked} />}
+      {found && <LinkVersionForm key={found.id} org={org} versionId={found.id} versionPath={found.path} registry={registry} onLinked={onLinked} nested />}
     </section>
   );
 }
