@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .lineage_seed import Training, seed_training
+from .lineage_seed import Training, seed_training, seed_wide
 from .support import WebServer, sign_in
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -117,3 +117,179 @@ def test_cluster_search_extract_keeps_layout_and_reload_restores_view(
     expect(page.get_by_test_id("details-panel")).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "lineage.png"))
+
+
+def selected_id(page: Page) -> str | None:
+    found: str | None = page.eval_on_selector(
+        '[data-testid="lineage-page"]',
+        "() => new URL(location.href).searchParams.get('select')",
+    )
+    return found
+
+
+def test_keyboard_moves_the_selection_along_edges(
+    page: Page, web_server: WebServer, training: Training
+) -> None:
+    sign_in(page, web_server)
+    train3 = training.train_runs["train-3"]
+    query = f"direction=BOTH&depth=2&select={quote(train3)}"
+    page.goto(lineage_url(web_server, train3, query))
+    wait_laid_out(page)
+    expect(node(page, "Run train-3")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("details-panel")).to_have_count(0)
+    node(page, "Run train-3").focus()
+
+    page.keyboard.press("ArrowRight")  # downstream: the model train-3 logged
+    expect(node(page, "Artifact version model:v3")).to_have_attribute("aria-selected", "true")
+    assert selected_id(page) == training.models["train-3"]
+    page.keyboard.press("ArrowRight")
+    expect(node(page, "Run evaluate")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")  # upstream again
+    page.keyboard.press("ArrowLeft")
+    expect(node(page, "Run train-3")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")  # the dataset train-3 consumed
+    expect(node(page, "Artifact version corpus:v0")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")  # opens its details
+    expect(page.get_by_test_id("details-panel")).to_be_visible()
+    expect(page.get_by_test_id("details-panel")).to_contain_text("corpus")
+
+    # Siblings: the extracted run sits below its cluster in the same column.
+    page.goto(
+        lineage_url(
+            web_server,
+            training.dataset_path,
+            f"direction=DOWNSTREAM&depth=2&extract=DOWNSTREAM:{quote(train3)}&select=c:d1:train",
+        )
+    )
+    wait_laid_out(page)
+    expect(node(page, "Cluster of 7 runs")).to_have_attribute("aria-selected", "true")
+    node(page, "Cluster of 7 runs").focus()
+    page.keyboard.press("ArrowDown")
+    expect(node(page, "Run train-3")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowUp")
+    expect(node(page, "Cluster of 7 runs")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("h")  # hides the selection, and what only it led to
+    expect(node(page, "Run train-3")).to_have_count(0)
+    assert "hide=" in page.url
+
+
+def test_hiding_a_node_stops_its_upstream_and_showing_brings_it_back(
+    page: Page, web_server: WebServer, training: Training
+) -> None:
+    sign_in(page, web_server)
+    page.goto(lineage_url(web_server, training.eval_run, "direction=UPSTREAM&depth=4"))
+    wait_laid_out(page)
+    root = page.get_by_test_id("lineage-page")
+    for label in ("Artifact version model:v3", "Run train-3", "Artifact version corpus:v0"):
+        expect(node(page, label)).to_be_visible()
+    before = layout_positions(page)
+    model = node(page, "Artifact version model:v3")
+    model.hover()
+    page.get_by_role("button", name="Hide model:v3").click()
+    expect(node(page, "Artifact version model:v3")).to_have_count(0)
+    expect(node(page, "Run train-3")).to_have_count(0)
+    expect(node(page, "Artifact version corpus:v0")).to_have_count(0)
+    expect(node(page, "Run prepare-corpus")).to_have_count(0)
+    expect(root).to_have_attribute("data-node-count", "1")  # the evaluation alone
+    assert layout_positions(page)[training.eval_run] == before[training.eval_run]
+
+    page.reload()  # hidden is part of the URL
+    wait_laid_out(page)
+    expect(root).to_have_attribute("data-node-count", "1")
+    page.get_by_role("button", name="Hidden (1)").click()
+    page.get_by_role("button", name="Show model:v3").click()
+    expect(root).to_have_attribute("data-node-count", str(len(before)))
+    page.get_by_role("button", name="Fit to screen").click()
+    expect(node(page, "Run train-3")).to_be_visible()
+    assert layout_positions(page) == before
+
+
+def test_expand_and_collapse_keep_the_layout(
+    page: Page, web_server: WebServer, training: Training
+) -> None:
+    sign_in(page, web_server)
+    train3 = training.train_runs["train-3"]
+    page.goto(
+        lineage_url(
+            web_server,
+            training.dataset_path,
+            f"direction=DOWNSTREAM&depth=2&extract=DOWNSTREAM:{quote(train3)}",
+        )
+    )
+    wait_laid_out(page)
+    page.get_by_role("button", name="Fit to screen").click()
+    before = layout_positions(page)
+    count = wait_laid_out(page)
+    node(page, "Run evaluate").hover()
+    page.get_by_role("button", name="Expand evaluate downstream").click()
+    wait_laid_out(page, after=count)
+    root = page.get_by_test_id("lineage-page")
+    expect(root).to_have_attribute("data-node-count", str(len(before) + 1))
+    assert {key: value for key, value in layout_positions(page).items() if key in before} == before
+    page.get_by_role("button", name="Fit to screen").click()
+    expect(node(page, "Artifact version report:v0")).to_have_count(1)
+    expanded = layout_positions(page)
+    assert {key: expanded[key] for key in before} == before
+    report = training.report_id
+    assert report in expanded
+
+    node(page, "Run evaluate").hover()
+    page.get_by_role("button", name="Collapse evaluate downstream").click()
+    expect(node(page, "Artifact version report:v0")).to_have_count(0)
+    expect(root).to_have_attribute("data-node-count", str(len(before)))
+    assert layout_positions(page) == before
+    node(page, "Run evaluate").hover()
+    page.get_by_role("button", name="Expand evaluate downstream").click()
+    expect(node(page, "Artifact version report:v0")).to_have_count(1)
+    assert layout_positions(page) == expanded  # collapse then expand: the same layout
+
+
+def test_drag_and_zoom_move_a_node_on_screen(
+    page: Page, web_server: WebServer, training: Training
+) -> None:
+    sign_in(page, web_server)
+    page.goto(lineage_url(web_server, training.dataset_path, "direction=DOWNSTREAM&depth=2"))
+    wait_laid_out(page)
+    seed = node(page, "Artifact version corpus:v0")
+    box = seed.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 40, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 90, box["y"] + box["height"] / 2 + 60, steps=8)
+    page.mouse.up()
+    dragged = seed.bounding_box()
+    assert dragged is not None
+    assert dragged["x"] - box["x"] > 30 and dragged["y"] - box["y"] > 40
+    assert float(seed.get_attribute("data-x") or "0") != 0.0  # the layout model moved too
+
+    page.get_by_role("button", name="Zoom In").click()
+    zoomed = seed.bounding_box()
+    assert zoomed is not None
+    assert zoomed["width"] > dragged["width"] + 5
+    canvas = page.locator(".react-flow__pane").bounding_box()
+    assert canvas is not None
+    start_x, start_y = canvas["x"] + 40, canvas["y"] + 40  # empty pane: a drag pans
+    page.mouse.move(start_x, start_y)
+    page.mouse.down()
+    page.mouse.move(start_x - 100, start_y - 50, steps=5)
+    page.mouse.up()
+    panned = seed.bounding_box()
+    assert panned is not None
+    assert abs(panned["x"] - zoomed["x"] + 100) < 2 and abs(panned["y"] - zoomed["y"] + 50) < 2
+
+
+def test_truncation_is_shown_on_a_level_of_10000_with_load_more(
+    page: Page, web_server: WebServer
+) -> None:
+    path, _ = seed_wide(web_server)
+    sign_in(page, web_server)
+    page.goto(lineage_url(web_server, path, "direction=DOWNSTREAM&depth=2"))
+    wait_laid_out(page)
+    expect(node(page, "Cluster of 10,000 runs")).to_be_visible()
+    note = page.get_by_test_id("truncation-note")
+    expect(note).to_contain_text("Level capped at 500 of 10,000")
+    expect(page.get_by_text(re.compile("truncated: level limit"))).to_be_visible()
+    note.get_by_role("button", name=re.compile("Load more")).click()
+    expect(note).to_contain_text("Level capped at 2,000 of 10,000")
+    assert "levelLimit=2000" in page.url

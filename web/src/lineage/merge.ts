@@ -197,7 +197,8 @@ function noun(kind: string, count: number): string {
 export function itemLabel(item: Item): string {
   if (item.cluster) {
     const c = item.cluster;
-    return c.grouping === "OTHER" ? `${c.count} other ${noun(c.kind, c.count)}` : `${c.count} ${noun(c.kind, c.count)} · ${c.label}`;
+    const count = c.count.toLocaleString("en");
+    return c.grouping === "OTHER" ? `${count} other ${noun(c.kind, c.count)}` : `${count} ${noun(c.kind, c.count)} · ${c.label}`;
   }
   return item.node?.name ?? item.id;
 }
