@@ -301,6 +301,9 @@ def test_runs_are_paged_with_totals_and_filtered_by_job_type(
     expect(page.get_by_text("No runs match these filters")).to_be_visible()
     page.get_by_role("button", name="Clear filters").click()
     expect(pager).to_contain_text("of 27 runs")
+    rows.get_by_role("button", name="prepare").first.click()
+    expect(pager).to_contain_text("of 3 runs")
+    expect(page.get_by_label("Job type")).to_have_value("prepare")
 
 
 def test_missing_pages_and_empty_states_say_what_to_do(page: Page, web_server: WebServer) -> None:
@@ -312,3 +315,7 @@ def test_missing_pages_and_empty_states_say_what_to_do(page: Page, web_server: W
     expect(page.get_by_test_id("not-found")).to_contain_text("was not found")
     page.goto(f"{web_server.url}/orgs/{org}/projects/none/artifacts/nothing/v3:x")
     expect(page.get_by_role("alert")).to_contain_text("INVALID_PATH:")
+    page.goto(f"{web_server.url}/orgs/{org}-missing/projects/p/artifacts/a/v0")
+    expect(page.get_by_test_id("not-found")).to_contain_text("was not found")
+    page.get_by_role("link", name="Back to the organisations").click()
+    expect(page.get_by_role("heading", name="Organisations")).to_be_visible()

@@ -131,7 +131,11 @@ export function RunsPage({ org, project }: { org: string; project: string }) {
                       <td>
                         <Link to={paths.run(org, project, node.id)}>{node.name}</Link>
                       </td>
-                      <td>{node.jobType}</td>
+                      <td>
+                        <button type="button" className="link" title={`Only ${node.jobType} runs`} onClick={() => navigate(withQuery(path, search, { jobType: node.jobType }))}>
+                          {node.jobType}
+                        </button>
+                      </td>
                       <td>
                         <StateBadge state={node.state} />
                       </td>

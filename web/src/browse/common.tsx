@@ -54,7 +54,18 @@ export function ErrorMessage({ error }: { error: ApiError }) {
 /** Loading, error or the page itself. */
 export function Show<T>({ result, children }: { result: Loaded<T>; children: (data: T) => ReactNode }) {
   if (result.state === "loading") return <p className="loading" aria-busy="true">Loading…</p>;
-  if (result.state === "error") return <ErrorMessage error={result.error} />;
+  if (result.state === "error") {
+    return (
+      <>
+        <ErrorMessage error={result.error} />
+        {(result.error.code === "NOT_FOUND" || result.error.code === "FORBIDDEN") && (
+          <p>
+            <Link to="/">Back to the organisations</Link>
+          </p>
+        )}
+      </>
+    );
+  }
   return <>{children(result.data)}</>;
 }
 
