@@ -115,6 +115,29 @@ def test_cluster_search_extract_keeps_layout_and_reload_restores_view(
     assert layout_positions(page) == after_layout
     expect(node(page, "Run train-3")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("details-panel")).to_be_visible()
+
+
+def test_screenshot_of_the_lineage_page(
+    page: Page, web_server: WebServer, training: Training
+) -> None:
+    """docs/screenshots/lineage.png, shown in the README: both directions, the clusters, the
+    extracted run with its own walk, and the cluster's search."""
+    page.set_viewport_size({"width": 1600, "height": 820})
+    sign_in(page, web_server)
+    train3 = quote(training.train_runs["train-3"])
+    page.goto(
+        lineage_url(
+            web_server,
+            training.dataset_path,
+            f"direction=BOTH&depth=2&extract=DOWNSTREAM:{train3}&select=c:d1:train",
+        )
+    )
+    wait_laid_out(page)
+    page.get_by_role("searchbox", name="Search train").fill("train-3")
+    expect(page.get_by_test_id("cluster-member")).to_have_count(1)
+    page.get_by_role("button", name="Preview train-3").click()
+    page.get_by_role("button", name="Fit to screen").click()
+    node(page, "Run train-3").hover()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "lineage.png"))
 

@@ -8,7 +8,7 @@ import { Graph, layout } from "@dagrejs/dagre";
 export const NODE_W = 220;
 export const NODE_H = 62;
 /** Column pitch: x = column * COL. */
-export const COL = 320;
+export const COL = 290;
 /** Row pitch of free slots (node height plus a gap). */
 export const ROW = 86;
 const DAGRE_MAX = 700;
