@@ -286,7 +286,7 @@ export function CollectionPage({ org, registry, collection }: { org: string; reg
               {versions.length === 0 ? (
                 <p className="empty">No version is linked to this collection.</p>
               ) : (
-                <table className="table registry-table" data-testid="collection-versions">
+                <table className="table registry-table" data-testid="collection-versions" aria-label="Linked versions">
                   <thead>
                     <tr>
                       <th>Version</th>
@@ -353,7 +353,7 @@ export function CollectionPage({ org, registry, collection }: { org: string; reg
                   {aliases.length === 0 ? (
                     <p className="empty">No aliases.</p>
                   ) : (
-                    <table className="table registry-table" data-testid="collection-aliases">
+                    <table className="table registry-table" data-testid="collection-aliases" aria-label="Collection aliases">
                       <tbody>
                         {aliases.map((alias) => (
                           <tr key={alias.name} data-testid={`alias-${alias.name}`}>

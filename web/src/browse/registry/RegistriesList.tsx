@@ -44,7 +44,7 @@ export function RegistriesList({ org }: { org: string }) {
                 Showing the first {registries.length} of {data.registries.totalCount} registries.
               </p>
             )}
-            <table className="table registry-table" data-testid="registries">
+            <table className="table registry-table" data-testid="registries" aria-label="Registries">
               <thead>
                 <tr>
                   <th>Registry</th>

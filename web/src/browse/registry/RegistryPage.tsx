@@ -213,7 +213,7 @@ export function RegistryPage({ org, registry }: { org: string; registry: string 
                     {filterOf(search) ? "No collection matches this search." : "This registry has no collections yet."}
                   </p>
                 ) : (
-                  <table className="table registry-table">
+                  <table className="table registry-table" aria-label="Collections">
                     <thead>
                       <tr>
                         <th>Collection</th>
