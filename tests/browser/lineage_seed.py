@@ -120,3 +120,17 @@ def seed_wide(server: WebServer, consumers: int = 10_000) -> tuple[str, str]:
     assert not data["ingestLineage"]["errors"], data
     assert data["ingestLineage"]["runsCreated"] == consumers
     return path, version_id
+
+
+def seed_twins(server: WebServer) -> tuple[str, str]:
+    """Two projects, each with a `train` run logging `model:v0`; the second run trained on the
+    first project's model. (The organisation, the first model's path.)"""
+    org = create_organization(server, "twins")
+    with _client(server) as client, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        with init(f"{org}/alpha", "train", name="train", client=client) as first:
+            alpha = first.log_artifact(_artifact(workdir, "model", "model", "alpha"))
+        with init(f"{org}/beta", "train", name="train", client=client) as second:
+            second.use_artifact(alpha.path)
+            second.log_artifact(_artifact(workdir, "model", "model", "beta"))
+    return org, alpha.path

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .lineage_seed import Training, seed_training, seed_wide
+from .lineage_seed import Training, seed_training, seed_twins, seed_wide
 from .support import WebServer, sign_in
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -316,3 +316,29 @@ def test_truncation_is_shown_on_a_level_of_10000_with_load_more(
     note.get_by_role("button", name=re.compile("Load more")).click()
     expect(note).to_contain_text("Level capped at 2,000 of 10,000")
     assert "levelLimit=2000" in page.url
+
+
+def test_same_names_are_told_apart_and_filters_prune(page: Page, web_server: WebServer) -> None:
+    org, alpha_model = seed_twins(web_server)
+    sign_in(page, web_server)
+    page.goto(lineage_url(web_server, alpha_model, "direction=BOTH&depth=2"))
+    wait_laid_out(page)
+    expect(page.get_by_test_id("lineage-page")).to_have_attribute("data-node-count", "4")
+    # Two runs named train and two versions model:v0: each shows the project it belongs to.
+    expect(node(page, f"Run train, job type train ({org}/alpha)")).to_be_visible()
+    expect(node(page, f"Run train, job type train ({org}/beta)")).to_be_visible()
+    expect(node(page, f"Artifact version model:v0, type model ({org}/beta)")).to_be_visible()
+    expect(node(page, f"Artifact version model:v0, type model ({org}/alpha)")).to_contain_text(
+        f"{org}/alpha"
+    )
+
+    page.get_by_label("Direction").select_option("DOWNSTREAM")
+    page.get_by_label("Job types").fill("eval")
+    page.get_by_label("Job types").press("Enter")
+    wait_laid_out(page)
+    assert "jobTypes=eval" in page.url and "direction=DOWNSTREAM" in page.url
+    expect(page.get_by_test_id("lineage-page")).to_have_attribute("data-node-count", "1")
+    page.reload()
+    wait_laid_out(page)
+    expect(page.get_by_label("Job types")).to_have_value("eval")
+    expect(page.get_by_test_id("lineage-page")).to_have_attribute("data-node-count", "1")
