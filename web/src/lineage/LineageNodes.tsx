@@ -79,20 +79,20 @@ function ItemNodeView({ id, data, selected }: NodeProps<ItemNode>) {
     body = (
       <>
         <div className="lnode-sub">{view.sublabel}</div>
-        <div className="lnode-name">{view.label}</div>
+        <div className="lnode-name" title={view.label}>{view.label}</div>
       </>
     );
   } else if (view.kind === "run") {
     body = (
       <>
-        <div className="lnode-name">{view.label}</div>
+        <div className="lnode-name" title={view.label}>{view.label}</div>
         <div className="lnode-sub">{view.sublabel}</div>
       </>
     );
   } else {
     body = (
       <>
-        <div className="lnode-name">{view.label}</div>
+        <div className="lnode-name" title={view.label}>{view.label}</div>
         <div className="lnode-sub">{view.sublabel === "other" ? "more of this level" : `cluster · ${view.sublabel}`}</div>
       </>
     );

@@ -405,6 +405,7 @@ function LineageView() {
         return;
       case "Escape":
         if (state.details) select(selected, false);
+        else if (here.kind === "cluster" && selected) select(null, false);
         event.preventDefault();
         return;
       case "h":

@@ -61,9 +61,6 @@ export const LineageWalk = graphql(
           label
           type
           count
-          preview {
-            ...LineageNodeFields
-          }
         }
         edges {
           source
