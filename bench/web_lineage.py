@@ -4,10 +4,10 @@
     python bench/web_lineage.py                     # a ~100,000-node graph
     python bench/web_lineage.py --nodes 1000000     # bench/lineage_traversal.py's graph (kept)
 
-Starts its own Neo4j (`.lineage/bench-neo4j-lineage`, the one bench/lineage_traversal.py uses, so
-the 1,000,000-node graph it built is reused, and built here once and kept when missing: expect
-tens of minutes), loads the blocks of `bench/lineage_ingest.py` for the size asked (two blocks of
-20 layers, width nodes/40, for sizes below 1,000,000; kept for the next run too), starts
+Starts its own Neo4j: at 1,000,000 nodes `.lineage/bench-neo4j-lineage`, the one
+bench/lineage_traversal.py uses, so the graph it built is reused (built here once and kept when
+missing: expect tens of minutes); below, `.lineage/bench-neo4j-web` with two blocks of
+`bench/lineage_ingest.py`'s shape (20 layers, width nodes/40; kept for the next run). Starts
 `lineage serve` (with the bundle in api/web/static), signs a server admin in through
 `POST /auth/session` and drives Debian's Chromium (Playwright, headless) to measure:
 - load: navigation to the lineage page of a block's seed at depth 3 until the page root carries
@@ -48,6 +48,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from bench.common import start_api  # noqa: E402
 from bench.lineage_ingest import (  # noqa: E402
@@ -74,6 +75,13 @@ NODE = '[data-testid="lineage-node"]'
 MIN_ITEMS = 2_000
 
 
+STARTED = time.monotonic()
+
+
+def progress(what: str) -> None:
+    print(f"[{time.monotonic() - STARTED:5.0f}s] {what}", flush=True)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -87,9 +95,10 @@ def percentile(values: list[float], q: float) -> float:
     )
 
 
-def neo4j_config(port: int, memory: str) -> neo4j_server.Neo4jServerConfig:
+def neo4j_config(port: int, memory: str, full: bool) -> neo4j_server.Neo4jServerConfig:
+    """The traversal benchmark's Neo4j for its graph; a database of their own for smaller ones."""
     return neo4j_server.Neo4jServerConfig(
-        home=REPO / ".lineage" / "bench-neo4j-lineage",
+        home=REPO / ".lineage" / ("bench-neo4j-lineage" if full else "bench-neo4j-web"),
         bolt_port=port,
         heap=memory,
         pagecache=memory,
@@ -239,35 +248,52 @@ def measure_load(page: Page, base: str, seeds: list[str], runs: int) -> list[flo
     return times
 
 
-def grow(page: Page, base: str, seed: str, target: int, deepest: int) -> tuple[int, str]:
-    """Open the seed's view and grow it to `target` visible items: deeper levels and more items
-    per level through the URL, then expand handles; (items reached, how)."""
+def grow(
+    page: Page, base: str, seed: str, target: int, deepest: int, clicks: int
+) -> tuple[int, str]:
+    """Open the seed's view and grow it to `target` visible items: deeper levels, 500 items per
+    level and no clustering through the URL (as a shared link would), then clicks on expand
+    handles on screen, as a person would; (items reached, how)."""
     items, how = 0, ""
-    for depth in range(3, deepest + 1):
-        page.goto(lineage_url(base, seed, direction="DOWNSTREAM", depth=depth, items=500))
+    for depth in sorted({min(4, deepest), min(8, deepest), min(16, deepest), deepest}):
+        url = lineage_url(base, seed, direction="DOWNSTREAM", depth=depth, items=500)
+        page.goto(f"{url}&cluster=1000000")
         wait_laid_out(page, timeout=120_000)
-        items, how = visible_items(page), f"depth {depth}, 500 items per level"
+        items, how = visible_items(page), f"depth {depth}, items=500, cluster=1000000"
         if items >= target:
             return items, how
-    clicks = 0
-    while items < target and clicks < 200:
-        handles = page.get_by_role("button", name=re.compile(r"^Expand "))
-        if handles.count() == 0:
+    done = 0
+    while items < target and done < clicks:
+        point = page.evaluate(
+            """() => {
+              const w = window.innerWidth, h = window.innerHeight;
+              for (const el of document.querySelectorAll('button[aria-label^="Expand "]')) {
+                const r = el.getBoundingClientRect();
+                if (r.width > 0 && r.left >= 0 && r.top >= 0 && r.right <= w && r.bottom <= h)
+                  return [r.x + r.width / 2, r.y + r.height / 2];
+              }
+              return null;
+            }"""
+        )
+        if point is None:
             break
         count = page.locator(PAGE).get_attribute("data-layout-count")
-        handles.first.click(force=True)
-        clicks += 1
-        page.wait_for_function(
-            """(count) => {
-              const root = document.querySelector('[data-testid="lineage-page"]');
-              return root.getAttribute("data-layout-count") !== count
-                && root.getAttribute("data-layout-done") === "true";
-            }""",
-            arg=count,
-            timeout=60_000,
-        )
+        page.mouse.click(point[0], point[1])
+        done += 1
+        try:
+            page.wait_for_function(
+                """(count) => {
+                  const root = document.querySelector('[data-testid="lineage-page"]');
+                  return root.getAttribute("data-layout-count") !== count
+                    && root.getAttribute("data-layout-done") === "true";
+                }""",
+                arg=count,
+                timeout=20_000,
+            )
+        except PlaywrightTimeout:
+            break
         items = visible_items(page)
-    return items, f"{how}, then {clicks} expand clicks" if clicks else how
+    return items, f"{how}, then {done} expand clicks" if done else how
 
 
 def on_screen_node(page: Page, kind: str | None = None) -> str | None:
@@ -301,16 +327,29 @@ def measure_interactions(page: Page, samples: int, figures: Figures, items: int)
     if box is None:
         raise SystemExit("no React Flow pane")
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # Drag from a spot of empty pane (pressing on a node would drag the node instead).
+    empty = page.evaluate(
+        """([x0, y0, w, h]) => {
+          for (let y = y0 + h - 20; y > y0 + 20; y -= 17)
+            for (let x = x0 + 20; x < x0 + w - 60; x += 23) {
+              const el = document.elementFromPoint(x, y);
+              if (el && el.classList.contains("react-flow__pane")) return [x, y];
+            }
+          return null;
+        }""",
+        [box["x"], box["y"], box["width"], box["height"]],
+    )
+    px, py = empty if empty else (cx, cy)
     note = f"{items:,} visible items"
 
     pans, zooms, selects, hides = [], [], [], []
     for i in range(samples):
         transform = page.evaluate(f"() => document.querySelector('{viewport}').style.transform")
-        page.mouse.move(cx + 40, cy + 200)
+        page.mouse.move(px, py)
         page.mouse.down()
 
         def drag(i: int = i) -> None:
-            page.mouse.move(cx + 40 + (15 if i % 2 else -15), cy + 210, steps=1)
+            page.mouse.move(px + (15 if i % 2 else -15), py + 5, steps=1)
 
         spec = {"event": "pointermove", "until": "transform", "selector": viewport}
         pans.append(measure(page, {**spec, "value": transform}, drag))
@@ -319,7 +358,8 @@ def measure_interactions(page: Page, samples: int, figures: Figures, items: int)
         transform = page.evaluate(f"() => document.querySelector('{viewport}').style.transform")
         page.mouse.move(cx, cy)
         spec = {"event": "wheel", "until": "transform", "selector": viewport, "value": transform}
-        zooms.append(measure(page, spec, partial(page.mouse.wheel, 0, -120 if i % 2 else 120)))
+        # zoom in, then out again (a fitted view of thousands of items is at the minimum zoom)
+        zooms.append(measure(page, spec, partial(page.mouse.wheel, 0, 120 if i % 2 else -120)))
 
     page.keyboard.press("Escape")
     for _ in range(samples):
@@ -349,28 +389,28 @@ def measure_interactions(page: Page, samples: int, figures: Figures, items: int)
 
 
 def measure_cluster_extract(page: Page, samples: int, figures: Figures) -> None:
-    """Search a cluster's members and extract one, until it is drawn."""
-    times, notes = [], ""
-    for _ in range(samples):
+    """Open a cluster, search its members for one by name (server-side), extract the result:
+    from the click on Extract until the member is drawn as its own node."""
+    times, note = [], ""
+    for i in range(samples):
         clusters = page.locator(f'{NODE}[data-kind="cluster"]')
-        if clusters.count() == 0:
-            notes = "no cluster in view"
+        if clusters.count() <= i:
+            note = f"only {clusters.count()} clusters in view"
             break
-        cluster = clusters.first
-        cluster.click()
-        search = page.get_by_role("searchbox").first
-        search.fill("-")
-        extract = page.get_by_role("button", name=re.compile(r"^Extract ")).first
-        extract.wait_for(timeout=30_000)
-        name = (extract.get_attribute("aria-label") or "").removeprefix("Extract ")
-        spec = {"event": "click", "until": "present"}
-        spec["selector"] = f'{NODE}[aria-label*="{name}"]' if name else NODE
-        times.append(measure(page, spec, extract.click))
+        clusters.nth(i).click()
+        extract = page.get_by_role("button", name=re.compile(r"^Extract "))
+        extract.first.wait_for()
+        name = (extract.first.get_attribute("aria-label") or "").removeprefix("Extract ")
+        page.get_by_role("searchbox").first.fill(name)
+        page.get_by_test_id("cluster-total").filter(has_text="matching").wait_for()
+        chosen = page.get_by_role("button", name=f"Extract {name}", exact=True).first
+        spec = {"event": "click", "until": "present", "selector": f'{NODE}[aria-label*="{name},"]'}
+        times.append(measure(page, spec, chosen.click))
         wait_laid_out(page)
     if times:
-        figures.add("cluster search result: extract", times, "<= 300", notes)
+        figures.add("cluster search result: extract", times, "<= 300", note)
     else:
-        figures.text("cluster search result: extract", "n/a", "<= 300", notes)
+        figures.text("cluster search result: extract", "n/a", "<= 300", note)
 
 
 def app_javascript() -> tuple[int, int, list[str]]:
@@ -410,14 +450,18 @@ def browse(
     sign_in(page, base, key)
     page.goto(lineage_url(base, seeds[0], direction="DOWNSTREAM", depth=3))
     wait_laid_out(page)  # warm the server and the browser's caches
+    progress("measuring page loads")
     loads = measure_load(page, base, seeds, args.navigations)
     figures.add("load: seed at depth 3, layout done", loads, "<= 1500", f"{len(seeds)} seeds")
 
-    items, how = grow(page, base, seeds[0], MIN_ITEMS, args.max_depth)
+    progress(f"growing the view to {MIN_ITEMS:,} items")
+    items, how = grow(page, base, seeds[0], MIN_ITEMS, args.max_depth, args.clicks)
+    progress(f"{items:,} items ({how}); measuring pan, zoom, select, hide")
     figures.text("visible items after growing", f"{items:,}", f">= {MIN_ITEMS:,}", how)
     measure_interactions(page, args.samples, figures, items)
     page.goto(lineage_url(base, seeds[0], direction="DOWNSTREAM", depth=3))
     wait_laid_out(page)
+    progress("measuring cluster search and extract")
     measure_cluster_extract(page, max(3, args.samples // 4), figures)
     context.close()
 
@@ -441,7 +485,8 @@ async def prepare(uri: str, password: str | None, blocks: list[Block]) -> str:
 def run(args: argparse.Namespace) -> None:
     if not (STATIC / "index.html").exists():
         raise SystemExit("no web bundle: cd web && npm ci && npm run build")
-    config = neo4j_config(args.port, "4g" if args.nodes >= FULL else "1g")
+    full = args.nodes >= FULL
+    config = neo4j_config(args.port or (17788 if full else 17789), "4g" if full else "1g", full)
     began = time.monotonic()
     neo4j_server.start(config)
     print(f"benchmark Neo4j at {config.bolt_uri} ({time.monotonic() - began:.0f}s to start)")
@@ -501,7 +546,10 @@ def main() -> None:
     parser.add_argument("--navigations", type=int, default=30, help="page loads measured")
     parser.add_argument("--samples", type=int, default=20, help="samples per interaction")
     parser.add_argument("--max-depth", type=int, default=20, help="deepest view tried to grow")
-    parser.add_argument("--port", type=int, default=17788, help="bolt port of the bench Neo4j")
+    parser.add_argument("--clicks", type=int, default=100, help="expand clicks at most")
+    parser.add_argument(
+        "--port", type=int, default=0, help="bolt port of the bench Neo4j (17788 / 17789)"
+    )
     parser.add_argument("--chromium", default="/usr/bin/chromium", help="Chromium executable")
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the Neo4j running")
     args = parser.parse_args()
@@ -509,7 +557,8 @@ def main() -> None:
         args.nodes = min(args.nodes, 10_000)
         args.navigations = min(args.navigations, 8)
         args.samples = min(args.samples, 6)
-        args.max_depth = min(args.max_depth, 12)
+        args.max_depth = min(args.max_depth, 16)
+        args.clicks = min(args.clicks, 20)
     run(args)
 
 
