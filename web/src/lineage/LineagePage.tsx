@@ -66,6 +66,7 @@ function wantedWalks(state: ViewState, budget: number): { main: WalkVars; growth
     jobTypes: state.jobTypes,
     levelLimit: state.levelLimit,
     items: state.items,
+    cluster: state.cluster,
     timeBudgetMs: budget,
   };
   const main: WalkVars = { ...base, seed: state.seed, direction: state.direction, depth: state.depth };
@@ -92,7 +93,7 @@ function LineageView() {
   const mainEntry = entries[0];
 
   // Positions live as long as the main walk's shape (not its bounds: loading more keeps them).
-  const layoutKey = JSON.stringify([state.seed, state.direction, state.depth, state.artifactTypes, state.jobTypes, state.items]);
+  const layoutKey = JSON.stringify([state.seed, state.direction, state.depth, state.artifactTypes, state.jobTypes, state.items, state.cluster]);
   const positionsRef = useRef<{ key: string; positions: Positions } | null>(null);
   if (positionsRef.current?.key !== layoutKey) positionsRef.current = { key: layoutKey, positions: new Positions() };
   const positions = positionsRef.current.positions;

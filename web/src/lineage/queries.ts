@@ -27,6 +27,7 @@ export const LineageWalk = graphql(
     $filter: LineageFilter
     $levelLimit: Int!
     $maxItemsPerLevel: Int!
+    $clusterThreshold: Int!
     $timeBudgetMs: Int!
   ) {
     lineage(
@@ -36,6 +37,7 @@ export const LineageWalk = graphql(
       filter: $filter
       levelLimit: $levelLimit
       maxItemsPerLevel: $maxItemsPerLevel
+      clusterThreshold: $clusterThreshold
       timeBudgetMs: $timeBudgetMs
     ) {
       walk

@@ -20,6 +20,8 @@ export interface ViewState {
   jobTypes: string[];
   levelLimit: number;
   items: number;
+  /** Cluster threshold: nodes of a level sharing a job type or artifact are grouped from this many. */
+  cluster: number;
   hidden: string[];
   growths: Growth[];
   select: string | null;
@@ -30,6 +32,7 @@ export const DEFAULT_DEPTH = 2;
 export const DEFAULT_LEVEL_LIMIT = 500;
 export const MAX_LEVEL_LIMIT = 10000;
 export const DEFAULT_ITEMS = 20;
+export const DEFAULT_CLUSTER = 5;
 
 function int(value: string | null, fallback: number, min: number, max: number): number {
   const parsed = value === null ? NaN : Number.parseInt(value, 10);
@@ -66,6 +69,7 @@ export function readViewState(path: string, search: URLSearchParams): ViewState 
     jobTypes: list(search.get("jobTypes")),
     levelLimit: int(search.get("levelLimit"), DEFAULT_LEVEL_LIMIT, 1, MAX_LEVEL_LIMIT),
     items: int(search.get("items"), DEFAULT_ITEMS, 2, 500),
+    cluster: int(search.get("cluster"), DEFAULT_CLUSTER, 2, 1000000),
     hidden: search.getAll("hide"),
     growths,
     select: search.get("select"),
@@ -94,5 +98,5 @@ export function removePair(params: URLSearchParams, key: string, value: string):
 
 /** The query that selects the main walk (everything but what is added or hidden on top of it). */
 export function walkKey(state: ViewState): string {
-  return JSON.stringify([state.seed, state.direction, state.depth, state.artifactTypes, state.jobTypes, state.levelLimit, state.items]);
+  return JSON.stringify([state.seed, state.direction, state.depth, state.artifactTypes, state.jobTypes, state.levelLimit, state.items, state.cluster]);
 }

@@ -13,6 +13,7 @@ export interface WalkVars {
   jobTypes: string[];
   levelLimit: number;
   items: number;
+  cluster: number;
   timeBudgetMs: number;
 }
 
@@ -39,6 +40,7 @@ function load(vars: WalkVars): void {
     },
     levelLimit: vars.levelLimit,
     maxItemsPerLevel: vars.items,
+    clusterThreshold: vars.cluster,
     timeBudgetMs: vars.timeBudgetMs,
   })
     .then((data) => cache.set(key, { state: "done", walk: data.lineage ?? null }))
