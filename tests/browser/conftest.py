@@ -65,7 +65,7 @@ def web_api(
             "LINEAGE_RATE_LIMIT_ANONYMOUS": "0",
         },
     )
-    api.env["LINEAGE_BASE_URL"] = api.url
+    api.env["LINEAGE_PUBLIC_URL"] = api.url
     api.start()
     yield api
     api.stop()
@@ -98,7 +98,7 @@ def anonymous_web_server(
     settings = {k: v for k, v in web_api.env.items() if k not in own}
     settings["LINEAGE_ALLOW_ANONYMOUS_READ"] = "true"
     api = ApiNode.create("web-api-anonymous", tmp_path_factory.mktemp("web-api-anon"), settings)
-    api.env["LINEAGE_BASE_URL"] = api.url
+    api.env["LINEAGE_PUBLIC_URL"] = api.url
     api.start()
     yield WebServer(url=api.url, admin_key=web_server.admin_key)
     api.stop()

@@ -22,8 +22,13 @@ export async function signIn(apiKey: string): Promise<Session> {
     headers,
     body: JSON.stringify({ apiKey }),
   });
-  const body = (await response.json()) as Session & { error?: { code: string; message: string } };
-  if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+  const body = (await response.json()) as Session & {
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  if (!response.ok) {
+    const first = body.errors?.[0];
+    throw new Error(first ? `${first.extensions?.code ?? "ERROR"}: ${first.message}` : `HTTP ${response.status}`);
+  }
   return body;
 }
 
