@@ -9,6 +9,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useStore,
   type Edge,
   type Node,
   type NodeChange,
@@ -36,10 +37,12 @@ import {
   type ViewState,
   type Way,
 } from "./viewState";
-import type { ViewModel, ViewNode } from "./viewTypes";
+import type { ViewEdge, ViewModel, ViewNode } from "./viewTypes";
 import { useWalks, type WalkVars } from "./walks";
 
 const DEFAULT_BUDGET = 5000;
+/** Fit padding with a side panel open (panels lie over the right of the canvas). */
+const PANEL_PADDING = { top: "40px", bottom: "40px", left: "40px", right: "420px" } as const;
 const MAX_BUDGET = 60000;
 
 export function LineagePage() {
@@ -75,7 +78,8 @@ function wantedWalks(state: ViewState, budget: number): { main: WalkVars; growth
       ? { growth, walk: { ...base, seed: growth.id, direction: growth.way, depth: 1 } }
       : {
           growth,
-          walk: { ...base, seed: growth.id, direction: growth.way, depth: Math.max(1, state.depth) },
+          // A modest walk on from the member (its outputs and their consumers); handles go further.
+          walk: { ...base, seed: growth.id, direction: growth.way, depth: Math.min(Math.max(1, state.depth), 2) },
           back: { ...base, seed: growth.id, direction: reverse(growth.way), depth: 1 },
         },
   );
@@ -87,6 +91,8 @@ function LineageView() {
   const state = useMemo(() => readViewState(path, search), [path, search]);
   const budget = budgetOf(search);
   const flow = useReactFlow();
+  // Far out, names cannot be read: nodes are drawn as coloured boxes (much less to paint).
+  const zoomedOut = useStore((store) => store.transform[2] < 0.4);
   const wanted = useMemo(() => wantedWalks(state, budget), [state, budget]);
   const flat = useMemo(() => [wanted.main, ...wanted.growths.flatMap((g) => (g.back ? [g.walk, g.back] : [g.walk]))], [wanted]);
   const entries = useWalks(flat);
@@ -140,8 +146,10 @@ function LineageView() {
   useEffect(() => {
     if (!done || !model || fitted.current === layoutKey) return;
     fitted.current = layoutKey;
-    const frame = window.requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.1, duration: 0 }));
+    const padding = panelOpen ? PANEL_PADDING : 0.15;
+    const frame = window.requestAnimationFrame(() => void flow.fitView({ padding, maxZoom: 1.1, duration: 0 }));
     return () => window.cancelAnimationFrame(frame);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [done, model, layoutKey, flow]);
 
   // Paths mode: the next two clicked nodes are the ends; the shortest paths between them light up.
@@ -172,6 +180,7 @@ function LineageView() {
 
   const selected = state.select && byId.has(state.select) ? state.select : null;
   const selectedItem = selected ? built?.assembled.items.get(selected) : undefined;
+  const panelOpen = selectedItem !== undefined && (selectedItem.kind === "cluster" || state.details);
 
   // React Flow nodes, reused per id while nothing they show changed (memoised node components).
   const nodeCache = useRef(new Map<string, { signature: string; node: ItemNode }>());
@@ -249,28 +258,21 @@ function LineageView() {
     return out;
   }, [model, built, expanded, sides, selected, paths, busy, byId, state.levelLimit, budget]);
 
+  // Edge objects are reused per id too: React Flow then redraws only the edges that changed.
+  const edgeCache = useRef(new Map<string, { signature: string; edge: Edge }>());
   const rfEdges = useMemo(() => {
     if (!model) return [];
+    const cache = edgeCache.current;
     return model.edges.map((edge): Edge => {
       const source = byId.get(edge.source);
       const target = byId.get(edge.target);
       const onPath = paths?.edgeKeys.has(edgeKey(edge.source, edge.target)) ?? false;
-      const color = onPath ? "#f59e0b" : edge.kind === "CONSUMED" ? "#60a5fa" : "#4ade80";
-      return {
-        id: edge.id,
-        source: edge.source,
-        target: edge.target,
-        className: `ledge ${edge.kind === "CONSUMED" ? "consumed" : "produced"}${onPath ? " path" : ""}`,
-        markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color },
-        style: { stroke: color, strokeWidth: onPath ? 3 : 1.6 },
-        focusable: false,
-        selectable: false,
-        ariaLabel:
-          edge.kind === "CONSUMED"
-            ? `${target?.label ?? "run"} consumed ${source?.label ?? "version"}`
-            : `${source?.label ?? "run"} produced ${target?.label ?? "version"}`,
-        domAttributes: onPath ? ({ "data-path": "true" } as Edge["domAttributes"]) : undefined,
-      };
+      const signature = `${onPath}|${source?.label}|${target?.label}`;
+      const cached = cache.get(edge.id);
+      if (cached && cached.signature === signature) return cached.edge;
+      const made = makeEdge(edge, source, target, onPath);
+      cache.set(edge.id, { signature, edge: made });
+      return made;
     });
   }, [model, byId, paths]);
 
@@ -458,7 +460,7 @@ function LineageView() {
         walkInfo={built ? { nodeCount: built.walk.nodeCount, truncation: built.walk.truncation, elapsedMs: built.walk.elapsedMs } : null}
         hidden={hiddenItems}
         onShow={(id) => go((params) => removePair(params, "hide", id))}
-        onFit={() => void flow.fitView({ padding: 0.15, maxZoom: 1.1, duration: 0 })}
+        onFit={() => void flow.fitView({ padding: panelOpen ? PANEL_PADDING : 0.15, maxZoom: 1.1, duration: 0 })}
         pathsMode={pathsMode}
         pathInfo={paths ? (paths.error ?? (paths.pathCount === 0 ? "No path between them" : `${paths.pathCount} shortest path${paths.pathCount > 1 ? "s" : ""}${paths.hasMore ? " (more exist)" : ""}`)) : pathsMode ? `Choose ${pathEnds.length === 0 ? "the first" : "the second"} node` : null}
         onPaths={() => {
@@ -479,7 +481,7 @@ function LineageView() {
         </p>
       )}
       <div className="lineage-body">
-        <div className="lineage-canvas" onKeyDown={onKeyDown} tabIndex={-1} aria-label={`Lineage graph of ${seedLabel}`} role="region">
+        <div className={`lineage-canvas${zoomedOut ? " zoomed-out" : ""}`} onKeyDown={onKeyDown} tabIndex={-1} aria-label={`Lineage graph of ${seedLabel}`} role="region">
           <ActionsContext.Provider value={actions}>
             <ReactFlow
               nodes={rfNodes}
@@ -526,6 +528,25 @@ function LineageView() {
       </div>
     </div>
   );
+}
+
+function makeEdge(edge: ViewEdge, source: ViewNode | undefined, target: ViewNode | undefined, onPath: boolean): Edge {
+  const color = onPath ? "#f59e0b" : edge.kind === "CONSUMED" ? "#60a5fa" : "#4ade80";
+  return {
+    id: edge.id,
+    source: edge.source,
+    target: edge.target,
+    className: `ledge ${edge.kind === "CONSUMED" ? "consumed" : "produced"}${onPath ? " path" : ""}`,
+    markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color },
+    style: { stroke: color, strokeWidth: onPath ? 3 : 1.6 },
+    focusable: false,
+    selectable: false,
+    ariaLabel:
+      edge.kind === "CONSUMED"
+        ? `${target?.label ?? "run"} consumed ${source?.label ?? "version"}`
+        : `${source?.label ?? "run"} produced ${target?.label ?? "version"}`,
+    domAttributes: onPath ? ({ "data-path": "true" } as Edge["domAttributes"]) : undefined,
+  };
 }
 
 interface ToolbarProps {
