@@ -37,6 +37,7 @@ from api.ratelimit import CALLER_STATE, RateLimit, RateLimits
 from api.schema import schema
 from api.settings import Settings
 from api.web import STATIC_DIR, SecurityHeaders, WithGraphiQL, page_routes, session_routes
+from api.web.downloads import download_routes
 from graph.core.bootstrap import bootstrap
 from graph.core.driver import connect
 from storage.factory import open_blob_store
@@ -174,6 +175,7 @@ def create_app(
         Route("/blobs/{digest}", upload_blob, methods=["PUT"]),
         Route("/blobs/{digest}", download_blob, methods=["GET", "HEAD"]),
         *session_routes(),
+        *download_routes(),  # /files/... and /manifests/...: same-origin downloads
         *page_routes(static_dir),  # last: every other GET path is a page of the app
     ]
     middleware = [

@@ -60,6 +60,15 @@ def csrf_refusal(scope: Scope, public_url: str) -> str | None:
         return "Requests signed in by the session cookie must send content-type: application/json"
     if headers.get(CSRF_HEADER, "").strip() != "1":
         return f"Requests signed in by the session cookie must send the header '{CSRF_HEADER}: 1'"
+    return cross_site_refusal(scope, public_url)
+
+
+def cross_site_refusal(scope: Scope, public_url: str) -> str | None:
+    """Why this cookie-authenticated request is refused as sent by another site's page (its
+    `Origin`, or `Sec-Fetch-Site` when the browser sends one), or None. A safe read that a
+    person starts from the app's own page (a download link) needs only this part of the rule:
+    it cannot send headers of its own."""
+    headers = Headers(scope=scope)
     origin = headers.get("origin")
     if origin is not None and origin_of(origin) not in own_origins(scope, public_url):
         return "Requests signed in by the session cookie must come from this server's own pages"

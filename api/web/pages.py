@@ -23,7 +23,7 @@ from api.web.headers import GRAPHIQL_CONTENT_SECURITY_POLICY
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """Vite's output (`web/vite.config.ts` writes here)."""
 
-API_PREFIXES = ("/graphql/", "/auth/", "/blobs/", "/assets/")
+API_PREFIXES = ("/graphql/", "/auth/", "/blobs/", "/assets/", "/files/", "/manifests/")
 """Paths below these are the API's (or missing assets): 404, never the app's page."""
 
 NOT_BUILT = (
