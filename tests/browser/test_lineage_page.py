@@ -342,3 +342,19 @@ def test_same_names_are_told_apart_and_filters_prune(page: Page, web_server: Web
     wait_laid_out(page)
     expect(page.get_by_label("Job types")).to_have_value("eval")
     expect(page.get_by_test_id("lineage-page")).to_have_attribute("data-node-count", "1")
+
+
+def test_a_missing_or_malformed_seed_says_so(
+    page: Page, web_server: WebServer, training: Training
+) -> None:
+    sign_in(page, web_server)
+    page.goto(lineage_url(web_server, f"{training.project}/no-such-artifact:v0"))
+    wait_laid_out(page)
+    expect(page.get_by_text("Nothing with this id or path")).to_be_visible()
+    page.goto(lineage_url(web_server, "a/b:c:d"))
+    wait_laid_out(page)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(re.compile("INVALID_(PATH|INPUT)"))
+    page.get_by_role("button", name="Retry").click()
+    wait_laid_out(page)
+    expect(alert).to_contain_text(re.compile("INVALID_(PATH|INPUT)"))

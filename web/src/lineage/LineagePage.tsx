@@ -38,7 +38,7 @@ import {
   type Way,
 } from "./viewState";
 import type { ViewEdge, ViewModel, ViewNode } from "./viewTypes";
-import { useWalks, type WalkVars } from "./walks";
+import { forgetFailures, useWalks, type WalkVars } from "./walks";
 
 const DEFAULT_BUDGET = 5000;
 /** Fit padding with a side panel open (panels lie over the right of the canvas). */
@@ -135,7 +135,8 @@ function LineageView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [built, hiddenKey, dragTick],
   );
-  const done = built !== null && !built.pending && entries.every((entry) => entry.state !== "loading");
+  // Done once nothing is loading: drawn, or the error shown (a failed walk is not waited for).
+  const done = entries.every((entry) => entry.state !== "loading") && (built === null || !built.pending);
   const [layoutCount, setLayoutCount] = useState(0);
   useEffect(() => {
     if (done && built) setLayoutCount((count) => count + 1);
@@ -477,7 +478,16 @@ function LineageView() {
       {mainEntry.state === "done" && !mainEntry.walk && <p className="lineage-message">Nothing with this id or path: no run or committed version “{state.seed}”.</p>}
       {error?.state === "failed" && (
         <p className="lineage-message error" role="alert">
-          {error.error.code}: {error.error.message}
+          {error.error.code}: {error.error.message}{" "}
+          <button
+            type="button"
+            onClick={() => {
+              forgetFailures();
+              go(() => undefined, true);
+            }}
+          >
+            Retry
+          </button>
         </p>
       )}
       <div className="lineage-body">

@@ -62,10 +62,10 @@ export function useWalks(wanted: WalkVars[]): Entry[] {
     };
   }, []);
   const keys = wanted.map(walkVarsKey);
+  // After every render: a Map lookup per walk, and a fetch for what is missing (also after a retry).
   useEffect(() => {
     wanted.forEach(load);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [keys.join("\n")]);
+  });
   return keys.map((key) => cache.get(key) ?? { state: "loading" });
 }
 
