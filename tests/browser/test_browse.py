@@ -128,10 +128,11 @@ def test_navigate_to_a_version_and_download_a_file(
     )
     _screenshot(page, tmp_path / "version.png")
 
-    # The link is the API's signed URL; fetched with the page's own context (its cookies).
+    # The link is the API's same-origin download; fetched with the page's own context (its
+    # session cookie).
     href = page.get_by_role("link", name="Download data/b.bin").get_attribute("href")
-    assert href
-    assert page.request.get(href).body() == LARGE
+    assert href and href.startswith("/files/")
+    assert page.request.get(web_server.url + href).body() == LARGE
 
 
 def test_set_move_and_remove_an_alias_and_see_refusals(

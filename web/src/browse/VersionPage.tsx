@@ -52,7 +52,6 @@ const VERSION_PAGE = graphql(`
         formatVersion
         digest
         size
-        url
       }
       files(first: $filesFirst, after: $filesAfter) {
         totalCount
@@ -66,7 +65,6 @@ const VERSION_PAGE = graphql(`
             size
             digest
             ref
-            url
           }
         }
       }
@@ -130,6 +128,16 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+/** The API's same-origin download of one stored file (`api/web/downloads.py`): the version id
+ * is one encoded segment (a global id may hold "/"), each segment of the path is encoded. */
+function fileUrl(versionId: string, path: string): string {
+  return `/files/${encodeURIComponent(versionId)}/${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+function manifestUrl(versionId: string): string {
+  return `/manifests/${encodeURIComponent(versionId)}`;
+}
+
 function Files({ version }: { version: Version }) {
   const paging = usePaging("files", FILES_PAGE);
   const files = version.files;
@@ -156,12 +164,16 @@ function Files({ version }: { version: Version }) {
                 {node.digest ? `${node.digest.slice(0, 16)}…` : node.ref ? <span title={node.ref}>reference</span> : "—"}
               </td>
               <td>
-                {node.url ? (
-                  <a href={node.url} download={baseName(node.path)} rel="noreferrer" aria-label={`Download ${node.path}`}>
+                {node.ref ? (
+                  // A reference's bytes stay at its own location: named as text, never a link
+                  // that would take the browser off this origin.
+                  <span className="muted" data-testid="file-reference">
+                    reference: {node.ref}
+                  </span>
+                ) : (
+                  <a href={fileUrl(version.id, node.path)} download={baseName(node.path)} aria-label={`Download ${node.path}`}>
                     Download
                   </a>
-                ) : (
-                  <span className="muted">{node.ref ?? "no download"}</span>
                 )}
               </td>
             </tr>
@@ -328,7 +340,7 @@ function VersionBody({
           <span className="muted">
             ({version.manifest.format} v{version.manifest.formatVersion}, {formatBytes(version.manifest.size)})
           </span>{" "}
-          <a href={version.manifest.url} rel="noreferrer">
+          <a href={manifestUrl(version.id)} download>
             Download manifest
           </a>
         </dd>
