@@ -28,6 +28,8 @@ export default defineConfig({
       "/graphql": { target: "http://127.0.0.1:8000", ws: true },
       "/auth": "http://127.0.0.1:8000",
       "/blobs": "http://127.0.0.1:8000",
+      "/files": "http://127.0.0.1:8000",
+      "/manifests": "http://127.0.0.1:8000",
     },
   },
 });
