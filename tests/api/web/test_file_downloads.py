@@ -22,6 +22,8 @@ from strawberry import relay
 
 import lineage
 from api.web.csrf import CSRF_HEADER, SESSION_COOKIE
+from graph.artifacts.versions import manifest_layouts
+from graph.core.driver import Graph
 from services.s3_server import S3Endpoint
 from tests.conftest import SessionUser, _free_port
 from tests.conftest import test_settings as settings_with
@@ -99,6 +101,7 @@ def seeded(
             patch.setenv("LINEAGE_PROGRESS", "0")
             artifact = lineage.Artifact("bundle", "dataset")
             for path, content in (
+                ("empty.txt", b""),
                 ("small.txt", SMALL),
                 ("big/model.bin", LARGE),
                 (NESTED, NESTED_BYTES),
@@ -156,7 +159,7 @@ def _graphql(server: str, key: str, query: str, variables: dict[str, Any]) -> di
 
 @pytest.mark.parametrize(
     ("path", "content"),
-    [("small.txt", SMALL), ("big/model.bin", LARGE), (NESTED, NESTED_BYTES)],
+    [("empty.txt", b""), ("small.txt", SMALL), ("big/model.bin", LARGE), (NESTED, NESTED_BYTES)],
 )
 def test_a_file_downloads_with_its_bytes_and_headers(
     seeded: Seeded, path: str, content: bytes
@@ -337,3 +340,55 @@ def test_a_reference_entry_answers_conflict_with_its_uri(seeded: Seeded) -> None
     error = response.json()["errors"][0]
     assert error["extensions"] == {"code": "CONFLICT", "reference": REFERENCE}
     assert "reference" in error["message"] and REFERENCE in error["message"]
+
+
+MANY = 5000
+"""References in the many-page version: over `PAGE_MAX_ENTRIES`, so it has several pages."""
+
+
+@pytest.fixture(scope="module")
+def many_pages(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
+    """A version of 5,000 https references with stored files before, among and after them; its
+    global id and the stored files' paths."""
+    tmp = tmp_path_factory.mktemp("many-pages")
+    stored = ["a-first.txt", "many/r02500-stored.txt", "zz-last.txt"]
+    artifact = lineage.Artifact("many", "dataset")
+    for path in stored:
+        local = tmp / path
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(path.encode())
+        artifact.add_file(local, path)
+    for i in range(MANY):
+        artifact.add_reference(
+            f"https://example.invalid/r/{i}", name=f"many/r{i:05d}.csv", checksum=False
+        )
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        lineage.Client(seeded.url, api_key=seeded.key) as sdk,
+    ):
+        patch.setenv("LINEAGE_CACHE_DIR", str(tmp / "cache"))
+        patch.setenv("LINEAGE_PROGRESS", "0")
+        org = seeded.version_path.split("/", 1)[0]
+        version = lineage.log_artifact(artifact, f"{org}/p", client=sdk)
+    return version.id, stored
+
+
+async def test_entries_are_found_on_every_page_of_a_large_manifest(
+    seeded: Seeded, many_pages: tuple[str, list[str]], graph: Graph
+) -> None:
+    version_id, stored = many_pages
+    [layout] = await manifest_layouts(graph, [_stored_id(version_id)])
+    assert layout is not None and layout.file_count == MANY + len(stored)
+    assert len(layout.page_digests) >= 2
+    async with httpx.AsyncClient(headers=_bearer(seeded.key), timeout=30) as client:
+        for path in stored:
+            response = await client.get(_file_url(seeded.url, version_id, path))
+            assert response.status_code == 200, (path, response.text)
+            assert response.content == path.encode()
+        for i in (0, 1, 2499, 2500, 4095, 4096, MANY - 1):
+            response = await client.get(_file_url(seeded.url, version_id, f"many/r{i:05d}.csv"))
+            assert response.status_code == 409, (i, response.text)
+            assert response.json()["errors"][0]["extensions"]["reference"].endswith(f"/r/{i}")
+        for missing in ("a.txt", "many/r02500.csv.bak", "many/r99999.csv", "zzz.txt", "many"):
+            response = await client.get(_file_url(seeded.url, version_id, missing))
+            assert response.status_code == 404, (missing, response.text)
