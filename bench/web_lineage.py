@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import math
 import os
 import re
 import socket
@@ -47,7 +48,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, FloatRect, Page, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from bench.common import start_api  # noqa: E402
@@ -147,7 +148,7 @@ def lineage_url(base: str, seed: str, **params: object) -> str:
 # sends the input; conditions are data (the page's CSP allows no eval).
 ARM = """
 (spec) => {
-  const state = (window.__bench ??= { done: 0, results: [] });
+  const state = (window.__bench ??= { results: {} });
   const holds = () => {
     if (spec.until === "frame") return true;
     if (spec.until === "gone") return !document.querySelector(spec.selector);
@@ -169,8 +170,7 @@ ARM = """
       if (holds()) {
         // the frame that shows the change: after the next rAF, once it is painted
         requestAnimationFrame(() => setTimeout(() => {
-          state.results.push(performance.now() - start);
-          state.done += 1;
+          state.results[spec.id] = performance.now() - start;
         }, 0));
       } else {
         requestAnimationFrame(poll);
@@ -179,31 +179,42 @@ ARM = """
     requestAnimationFrame(poll);
   };
   window.addEventListener(spec.event, listener, true);
-  return state.done;
 }
 """
 
 
 def measure(page: Page, spec: dict[str, str], action: Callable[[], None]) -> float:
-    """Milliseconds from `spec['event']` (fired by `action`) to the frame showing the change."""
-    before = page.evaluate(ARM, spec)
+    """Milliseconds from `spec['event']` (fired by `action`) to the frame showing the change;
+    NaN when nothing changed within 15 s."""
+    token = uuid.uuid4().hex
+    page.evaluate(ARM, {**spec, "id": token})
     action()
-    page.wait_for_function(
-        "(n) => window.__bench && window.__bench.done > n", arg=before, timeout=30_000
-    )
-    return float(page.evaluate("() => window.__bench.results[window.__bench.results.length - 1]"))
+    try:
+        page.wait_for_function(
+            "(id) => window.__bench.results[id] !== undefined", arg=token, timeout=15_000
+        )
+    except PlaywrightTimeout:
+        return math.nan
+    return float(page.evaluate("(id) => window.__bench.results[id]", token))
 
 
 def wait_laid_out(page: Page, timeout: float = 60_000) -> float:
     """performance.now() (ms since navigation) when the page first shows layout done."""
-    handle = page.wait_for_function(
-        """() => {
-          const root = document.querySelector('[data-testid="lineage-page"]');
-          return root && root.getAttribute("data-layout-done") === "true" ? performance.now() : 0;
-        }""",
-        polling="raf",
-        timeout=timeout,
-    )
+    try:
+        handle = page.wait_for_function(
+            """() => {
+              const root = document.querySelector('[data-testid="lineage-page"]');
+              const done = root && root.getAttribute("data-layout-done") === "true";
+              return done ? performance.now() : 0;
+            }""",
+            polling="raf",
+            timeout=timeout,
+        )
+    except PlaywrightTimeout:
+        shot = Path(tempfile.gettempdir()) / "web-bench-stuck.png"
+        page.screenshot(path=str(shot))
+        stuck = f"the page never finished its layout: {page.url} (screenshot {shot})"
+        raise SystemExit(stuck) from None
     return float(handle.json_value())
 
 
@@ -217,8 +228,16 @@ class Figures:
     rows: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     def add(self, what: str, values: list[float], target: str, note: str = "") -> None:
-        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
-        self.rows.append((what, f"{p50:8.1f}", f"{p95:8.1f}", target, f"n={len(values)} {note}"))
+        done = [v for v in values if not math.isnan(v)]
+        p50, p95 = percentile(done, 0.5), percentile(done, 0.95)
+        failed = (
+            f", {len(values) - len(done)} showed no change in 15 s"
+            if len(done) < len(values)
+            else ""
+        )
+        self.rows.append(
+            (what, f"{p50:8.1f}", f"{p95:8.1f}", target, f"n={len(done)}{failed}; {note}")
+        )
 
     def text(self, what: str, value: str, target: str, note: str = "") -> None:
         self.rows.append((what, "", value, target, note))
@@ -296,9 +315,9 @@ def grow(
     return items, f"{how}, then {done} expand clicks" if done else how
 
 
-def on_screen_node(page: Page, kind: str | None = None) -> str | None:
-    """The id of a node drawn near the middle of the viewport."""
-    selector = f'{NODE}[data-kind="{kind}"]' if kind else NODE
+def on_screen_node(page: Page, hideable: bool = False) -> str | None:
+    """The id of a node drawn near the middle of the viewport (one with a hide button)."""
+    selector = f'{NODE}:has(button[aria-label^="Hide "])' if hideable else NODE
     found = page.evaluate(
         """(selector) => {
           const w = window.innerWidth, h = window.innerHeight;
@@ -320,15 +339,31 @@ def node_selector(node_id: str) -> str:
     return f'{NODE}[data-node-id="{node_id}"]'
 
 
-def measure_interactions(page: Page, samples: int, figures: Figures, items: int) -> None:
-    viewport = ".react-flow__viewport"
-    pane = page.locator(".react-flow__pane")
-    box = pane.bounding_box()
-    if box is None:
-        raise SystemExit("no React Flow pane")
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    # Drag from a spot of empty pane (pressing on a node would drag the node instead).
-    empty = page.evaluate(
+def scale(page: Page) -> float:
+    transform = page.evaluate(
+        "() => document.querySelector('.react-flow__viewport').style.transform"
+    )
+    found = re.search(r"scale\(([\d.]+)\)", str(transform))
+    return float(found.group(1)) if found else 1.0
+
+
+def zoom_to_reading(page: Page) -> float:
+    """Zoom in with the wheel at the middle of the pane until nodes are full size; the scale."""
+    box = page.locator(".react-flow__pane").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(60):
+        if scale(page) >= 0.95:
+            break
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(60)
+    page.wait_for_timeout(300)
+    return scale(page)
+
+
+def empty_spot(page: Page, box: FloatRect) -> tuple[float, float] | None:
+    """A point of empty pane to drag from (pressing on a node would drag the node instead)."""
+    found = page.evaluate(
         """([x0, y0, w, h]) => {
           for (let y = y0 + h - 20; y > y0 + 20; y -= 17)
             for (let x = x0 + 20; x < x0 + w - 60; x += 23) {
@@ -339,16 +374,24 @@ def measure_interactions(page: Page, samples: int, figures: Figures, items: int)
         }""",
         [box["x"], box["y"], box["width"], box["height"]],
     )
-    px, py = empty if empty else (cx, cy)
-    note = f"{items:,} visible items"
+    return (float(found[0]), float(found[1])) if found else None
 
+
+def measure_interactions(page: Page, samples: int, figures: Figures, note: str) -> None:
+    viewport = ".react-flow__viewport"
+    pane = page.locator(".react-flow__pane")
+    box = pane.bounding_box()
+    if box is None:
+        raise SystemExit("no React Flow pane")
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     pans, zooms, selects, hides = [], [], [], []
     for i in range(samples):
         transform = page.evaluate(f"() => document.querySelector('{viewport}').style.transform")
+        px, py = empty_spot(page, box) or (cx, cy)
         page.mouse.move(px, py)
         page.mouse.down()
 
-        def drag(i: int = i) -> None:
+        def drag(i: int = i, px: float = px, py: float = py) -> None:
             page.mouse.move(px + (15 if i % 2 else -15), py + 5, steps=1)
 
         spec = {"event": "pointermove", "until": "transform", "selector": viewport}
@@ -358,8 +401,10 @@ def measure_interactions(page: Page, samples: int, figures: Figures, items: int)
         transform = page.evaluate(f"() => document.querySelector('{viewport}').style.transform")
         page.mouse.move(cx, cy)
         spec = {"event": "wheel", "until": "transform", "selector": viewport, "value": transform}
-        # zoom in, then out again (a fitted view of thousands of items is at the minimum zoom)
-        zooms.append(measure(page, spec, partial(page.mouse.wheel, 0, 120 if i % 2 else -120)))
+        # in then out when zoomed out (a fitted view of thousands of items is at the minimum
+        # zoom), out then in when zoomed in (the maximum may be near)
+        first = -120 if scale(page) < 0.5 else 120
+        zooms.append(measure(page, spec, partial(page.mouse.wheel, 0, -first if i % 2 else first)))
 
     page.keyboard.press("Escape")
     for _ in range(samples):
@@ -372,9 +417,9 @@ def measure_interactions(page: Page, samples: int, figures: Figures, items: int)
         selects.append(measure(page, spec, target.click))
 
     for _ in range(samples):
-        node_id = on_screen_node(page, "version") or on_screen_node(page)
+        node_id = on_screen_node(page, hideable=True)
         if node_id is None:
-            raise SystemExit("no node on screen to hide")
+            break  # only the seed is left
         target = page.locator(node_selector(node_id)).first
         target.hover()
         button = target.get_by_role("button", name=re.compile(r"^Hide "))
@@ -398,10 +443,16 @@ def measure_cluster_extract(page: Page, samples: int, figures: Figures) -> None:
             note = f"only {clusters.count()} clusters in view"
             break
         clusters.nth(i).click()
+        search = page.get_by_role("searchbox").first
+        search.fill("")  # a search of the previous cluster may linger
         extract = page.get_by_role("button", name=re.compile(r"^Extract "))
-        extract.first.wait_for()
+        try:
+            extract.first.wait_for(timeout=15_000)
+        except PlaywrightTimeout:
+            note = f"cluster {i}: no member to extract"
+            continue
         name = (extract.first.get_attribute("aria-label") or "").removeprefix("Extract ")
-        page.get_by_role("searchbox").first.fill(name)
+        search.fill(name)
         page.get_by_test_id("cluster-total").filter(has_text="matching").wait_for()
         chosen = page.get_by_role("button", name=f"Extract {name}", exact=True).first
         spec = {"event": "click", "until": "present", "selector": f'{NODE}[aria-label*="{name},"]'}
@@ -458,7 +509,19 @@ def browse(
     items, how = grow(page, base, seeds[0], MIN_ITEMS, args.max_depth, args.clicks)
     progress(f"{items:,} items ({how}); measuring pan, zoom, select, hide")
     figures.text("visible items after growing", f"{items:,}", f">= {MIN_ITEMS:,}", how)
-    measure_interactions(page, args.samples, figures, items)
+    drawn = page.locator(NODE).count()
+    measure_interactions(page, args.samples, figures, f"{items:,} items, fitted: {drawn:,} drawn")
+    progress("zooming to full size and measuring again")
+    zoomed = zoom_to_reading(page)
+    drawn = page.locator(NODE).count()
+    measure_interactions(
+        page, args.samples, figures, f"{items:,} items, zoom {zoomed:.2f}: {drawn:,} drawn"
+    )
+    page.goto(lineage_url(base, seeds[0], direction="DOWNSTREAM", depth=3))
+    wait_laid_out(page)
+    small = visible_items(page)
+    progress(f"baseline: the same interactions at depth 3 ({small} items)")
+    measure_interactions(page, args.samples, figures, f"baseline: {small} items at depth 3")
     page.goto(lineage_url(base, seeds[0], direction="DOWNSTREAM", depth=3))
     wait_laid_out(page)
     progress("measuring cluster search and extract")
