@@ -104,13 +104,16 @@ def anonymous_web_server(
     api.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
+    """Package-scoped: Playwright's sync API keeps an event loop running in this thread while it
+    is open, and the async tests collected after tests/browser cannot run their own until it
+    stops."""
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(
         executable_path=chromium_path(), headless=True, args=["--no-sandbox"]

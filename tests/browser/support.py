@@ -3,8 +3,10 @@ through the published API, as any client would) and signing in through the page.
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,3 +61,15 @@ def sign_in(page: Page, server: WebServer, key: str | None = None) -> None:
     page.get_by_label("API key").fill(key or server.admin_key)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot_path(name: str, scratch: Path) -> Path:
+    """Where a README screenshot goes: docs/screenshots/ only when LINEAGE_UPDATE_SCREENSHOTS=1,
+    so that a test run leaves the checkout clean; otherwise the test's own scratch folder."""
+    if os.environ.get("LINEAGE_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS / name
+    return scratch / name

@@ -12,9 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .lineage_seed import Training, seed_training, seed_twins, seed_wide
-from .support import WebServer, sign_in
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from .support import WebServer, screenshot_path, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +116,7 @@ def test_cluster_search_extract_keeps_layout_and_reload_restores_view(
 
 
 def test_screenshot_of_the_lineage_page(
-    page: Page, web_server: WebServer, training: Training
+    page: Page, web_server: WebServer, training: Training, tmp_path: Path
 ) -> None:
     """docs/screenshots/lineage.png, shown in the README: both directions, the clusters, the
     extracted run with its own walk, and the cluster's search."""
@@ -138,8 +136,7 @@ def test_screenshot_of_the_lineage_page(
     page.get_by_role("button", name="Preview train-3").click()
     page.get_by_role("button", name="Fit to screen").click()
     node(page, "Run train-3").hover()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "lineage.png"))
+    page.screenshot(path=str(screenshot_path("lineage.png", tmp_path)))
 
 
 def selected_id(page: Page) -> str | None:

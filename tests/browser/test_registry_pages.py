@@ -6,6 +6,7 @@ LinkVersionForm, unlinking it again. Data is seeded through the SDK and GraphQL 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,15 @@ from playwright.sync_api import Page, expect
 
 import lineage
 
-from .support import WebServer, create_organization, graphql, sign_in, unique_name
+from .support import (
+    WebServer,
+    create_organization,
+    graphql,
+    screenshot_path,
+    sign_in,
+    unique_name,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT = REPO / "docs" / "screenshots" / "registry-collection.png"
 DASH = "\u2013"  # the en dash of the pager's "1-2 of 2"
 
 CREATE_COLLECTION = """
@@ -81,7 +87,7 @@ def _collection(server: WebServer, org: str, name: str, tags: list[str], descrip
 
 
 @pytest.fixture(scope="module")
-def seeded(web_server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> Seeded:
+def seeded(web_server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     """A registry `models` (protected alias `production`) with four collections; `classifier`
     holds three versions: v0 `production`, v1 `staging`, v2 `latest`. A member (not an admin)."""
     org = create_organization(web_server, "reg")
@@ -113,7 +119,8 @@ def seeded(web_server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> S
     assert not created["errors"], created
     added = graphql(web_server, ADD_MEMBER, {"org": org, "user": member})
     assert not added["addOrganizationMember"]["errors"], added
-    return Seeded(org, "models", "classifier", created["secret"], sdk, files)
+    yield Seeded(org, "models", "classifier", created["secret"], sdk, files)
+    sdk.close()  # its pooled connections would otherwise be reported as unclosed sockets
 
 
 def _collection_url(server: WebServer, seeded: Seeded, name: str) -> str:
@@ -156,7 +163,7 @@ def test_search_finds_collections_by_name_prefix_and_tag_with_the_total(
 
 
 def test_collection_versions_show_aliases_with_the_protected_one_marked(
-    page: Page, web_server: WebServer, seeded: Seeded
+    page: Page, web_server: WebServer, seeded: Seeded, tmp_path: Path
 ) -> None:
     sign_in(page, web_server)
     page.goto(_collection_url(web_server, seeded, seeded.collection))
@@ -183,7 +190,7 @@ def test_collection_versions_show_aliases_with_the_protected_one_marked(
 
     expect(page.get_by_test_id("version-v1").get_by_role("link", name="train-1")).to_be_visible()
     page.set_viewport_size({"width": 1400, "height": 1180})
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(screenshot_path("registry-collection.png", tmp_path)), full_page=True)
 
 
 def test_a_member_sets_an_alias_and_a_protected_alias_is_refused_with_its_code(
