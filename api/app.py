@@ -178,16 +178,15 @@ def create_app(
         *download_routes(),  # /files/... and /manifests/...: same-origin downloads
         *page_routes(static_dir),  # last: every other GET path is a page of the app
     ]
+    limits = RateLimits(settings.rate_limit_per_key, settings.rate_limit_anonymous)
     middleware = [
         Middleware(AccessLog),
         Middleware(SecurityHeaders),
         Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
-        Middleware(
-            RateLimit,
-            limits=RateLimits(settings.rate_limit_per_key, settings.rate_limit_anonymous),
-        ),
+        Middleware(RateLimit, limits=limits),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.rate_limits = limits  # downloads spend the same buckets (api.web.downloads)
     if services is not None:
         app.state.services = services
     return app

@@ -18,7 +18,8 @@ through the request state; with Neo4j down that lookup is answered here with HTT
 UNAVAILABLE. A cookie-authenticated request that breaks the CSRF rule (`api.web.csrf`) is
 answered HTTP 403 CSRF_REJECTED before anything runs; a session's requests count against the
 bucket of the API key it was opened with. A browser opening the GraphiQL page is not a GraphQL
-request and passes untouched.
+request and passes untouched. Downloads (`api.web.downloads`) spend the same buckets through
+`admit`, so a file or manifest URL cannot be fetched faster than GraphQL may be called.
 """
 
 from __future__ import annotations
@@ -124,7 +125,9 @@ class RateLimit:
                 await csrf_rejected(refusal)(scope, receive, send)
                 return
         try:
-            caller = await self._admit(services, authorization, session, _client_address(scope))
+            caller = await admit(
+                self.limits, services, authorization, session, client_address(scope)
+            )
         except RateLimited as refused:
             await _refuse(429, refused, refused.retry_after)(scope, receive, send)
             return
@@ -134,33 +137,40 @@ class RateLimit:
         scope.setdefault("state", {})[CALLER_STATE] = caller
         await self.app(scope, receive, send)
 
-    async def _admit(
-        self, services: Services, authorization: str | None, session: str | None, address: str
-    ) -> Caller:
-        """The caller, once their bucket allowed the request; `RateLimited` otherwise."""
-        sent = bool(authorization and authorization.strip()) or session is not None
-        if not sent:
-            self._charge_address(address)  # nothing to look up: refused before any work
-        caller = await authenticate(
-            authorization,
-            services.graph,
-            anonymous_read=services.settings.allow_anonymous_read,
-            session=session,
-        )
-        if caller.key_id is not None:
-            keys = self.limits.keys
-            _allow(keys.take(caller.key_id), "per API key", keys.per_minute)
-        elif sent:
-            self._charge_address(address)
-        return caller
 
-    def _charge_address(self, address: str) -> None:
-        addresses = self.limits.addresses
-        _allow(
-            addresses.take(address),
-            "per client address for requests without a valid API key",
-            addresses.per_minute,
-        )
+async def admit(
+    limits: RateLimits,
+    services: Services,
+    authorization: str | None,
+    session: str | None,
+    address: str,
+) -> Caller:
+    """The caller, once their bucket allowed the request; `RateLimited` otherwise. A request
+    without credentials is charged before anything is looked up."""
+    sent = bool(authorization and authorization.strip()) or session is not None
+    if not sent:
+        _charge_address(limits, address)
+    caller = await authenticate(
+        authorization,
+        services.graph,
+        anonymous_read=services.settings.allow_anonymous_read,
+        session=session,
+    )
+    if caller.key_id is not None:
+        keys = limits.keys
+        _allow(keys.take(caller.key_id), "per API key", keys.per_minute)
+    elif sent:
+        _charge_address(limits, address)
+    return caller
+
+
+def _charge_address(limits: RateLimits, address: str) -> None:
+    addresses = limits.addresses
+    _allow(
+        addresses.take(address),
+        "per client address for requests without a valid API key",
+        addresses.per_minute,
+    )
 
 
 def _allow(wait: float, scope: str, per_minute: int) -> None:
@@ -172,7 +182,7 @@ def _allow(wait: float, scope: str, per_minute: int) -> None:
         )
 
 
-def _client_address(scope: Scope) -> str:
+def client_address(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 

@@ -59,11 +59,11 @@ class Settings:
     allow_anonymous_read: bool = False
     """LINEAGE_ALLOW_ANONYMOUS_READ=true lets callers without an API key read (never write)."""
     rate_limit_per_key: int = 3000
-    """LINEAGE_RATE_LIMIT_PER_KEY: GraphQL requests per minute per API key, in bursts of up to
-    as many; 0 turns it off. Kept per API process (api/ratelimit.py)."""
+    """LINEAGE_RATE_LIMIT_PER_KEY: GraphQL requests and downloads per minute per API key, in
+    bursts of up to as many; 0 turns it off. Kept per API process (api/ratelimit.py)."""
     rate_limit_anonymous: int = 300
-    """LINEAGE_RATE_LIMIT_ANONYMOUS: GraphQL requests per minute per client address for
-    requests without a valid API key; 0 turns it off."""
+    """LINEAGE_RATE_LIMIT_ANONYMOUS: GraphQL requests and downloads per minute per client
+    address for requests without a valid API key; 0 turns it off."""
     session_hours: float = 12.0
     """LINEAGE_SESSION_HOURS: how long a browser session (signed in with an API key) lasts;
     it ends sooner when its key is revoked or expires (graph/access/sessions.py)."""

@@ -23,6 +23,8 @@ like the API's (`{"errors": [{"message", "extensions": {"code"}}]}`):
 - 403 CSRF_REJECTED: a cookie request from another site;
 - 400 INVALID_PATH: a file path that escapes the root or is not normalised (`..`, `.`, empty
   segments, `\\`), or that is not UTF-8 once decoded;
+- 429 RATE_LIMITED (with `Retry-After`): the caller's key (or, without a valid key, address)
+  spent its allowance; downloads and GraphQL requests share one bucket (`api.ratelimit`);
 - 404 NOT_FOUND: no such version, a version the caller may not read (the same answer), or no entry
   at that path;
 - 409 CONFLICT: the entry is a reference (its bytes stay at its `s3://`, `file://` or `http(s)://`
@@ -45,14 +47,22 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from api.artifacts.ids import SAME_OBJECT, typed_node_id
-from api.authz import AUTHENTICATION_REQUIRED, Action, Caller, authenticate, decide
+from api.authz import AUTHENTICATION_REQUIRED, Action, Caller, decide
 from api.context import Services
 from api.errors import RETRY_AFTER_SECONDS, ErrorCode
+from api.ratelimit import RateLimits, admit, client_address
 from api.web.csrf import cross_site_refusal, csrf_rejected, has_bearer, session_token
 from graph.artifacts.manifests import ManifestEntry, sort_key, validate_path
 from graph.artifacts.records import ManifestLayout, VersionRecord
 from graph.artifacts.versions import manifest_layouts, versions_by_ids
-from graph.core.errors import DomainError, Forbidden, NotFound, Unauthenticated, Unavailable
+from graph.core.errors import (
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from storage.base import BlobNotFound, BlobStore, BlobStoreError
 from storage.disposition import content_disposition
 from workflows.pages import read_page
@@ -112,12 +122,19 @@ async def _caller(request: Request, services: Services) -> Caller:
         refusal = cross_site_refusal(scope, services.settings.public_url)
         if refusal is not None:
             raise Refusal(csrf_rejected(refusal))
-    caller = await authenticate(
-        request.headers.get("authorization"),
-        services.graph,
-        anonymous_read=services.settings.allow_anonymous_read,
-        session=session,
-    )
+    limits: RateLimits = request.app.state.rate_limits
+    try:
+        caller = await admit(
+            limits,
+            services,
+            request.headers.get("authorization"),
+            session,
+            client_address(scope),
+        )
+    except RateLimited as refused:
+        response = _error(429, ErrorCode.RATE_LIMITED, refused.message)
+        response.headers["retry-after"] = str(refused.retry_after)
+        raise Refusal(response) from None
     if caller.user_id is None and (caller.refused is not None or not caller.anonymous_read):
         raise Refusal(
             _error(401, ErrorCode.UNAUTHENTICATED, caller.refused or AUTHENTICATION_REQUIRED)

@@ -333,3 +333,28 @@ async def test_the_app_learns_that_anonymous_read_is_on(
         token = await sign_in(client, web_user.key)
         state = await client.get("/auth/session", headers={"cookie": f"{SESSION_COOKIE}={token}"})
         assert state.json()["anonymousRead"] is True and state.json()["signedIn"] is True
+
+
+async def test_downloads_spend_the_same_rate_limit_as_graphql(
+    web_app: Callable[..., httpx.AsyncClient], web_user: WebUser
+) -> None:
+    """A file URL cannot be fetched faster than GraphQL may be called: one bucket per key, and
+    one per address without a valid key, both answered 429 with Retry-After."""
+    async with web_app(
+        rate_limit_per_key=3, rate_limit_anonymous=1, allow_anonymous_read=True
+    ) as client:
+        token = await sign_in(client, web_user.key)
+        bearer = {"authorization": f"Bearer {web_user.key}"}
+        query = await client.post("/graphql", json={"query": ME}, headers=bearer)
+        missing = await client.get("/files/no-such-version/a.txt", headers=with_cookie(token))
+        manifest = await client.get("/manifests/no-such-version", headers=bearer)
+        refused = await client.get("/files/no-such-version/a.txt", headers=bearer)
+        statuses = [query.status_code, missing.status_code, manifest.status_code]
+        assert statuses == [200, 404, 404]
+        assert refused.status_code == 429, refused.text
+        assert code_of(refused.json()) == "RATE_LIMITED"
+        assert int(refused.headers["retry-after"]) >= 1
+        # Anonymous callers share their address's bucket before anything is looked up.
+        first = await client.get("/files/no-such-version/a.txt")
+        second = await client.get("/manifests/no-such-version")
+        assert [first.status_code, second.status_code] == [404, 429]
