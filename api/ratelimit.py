@@ -102,6 +102,15 @@ class RateLimits:
         self.keys = TokenBuckets(per_key)
         self.addresses = TokenBuckets(anonymous)
 
+    def charge_address(self, address: str) -> None:
+        """Spend one request of `address`'s allowance (requests without a valid API key, and
+        sign-in attempts); `RateLimited` when it is spent."""
+        _allow(
+            self.addresses.take(address),
+            "per client address for requests without a valid API key",
+            self.addresses.per_minute,
+        )
+
 
 class RateLimit:
     """Authenticate each /graphql request (CSRF rule first for the session cookie) and charge it
@@ -149,7 +158,7 @@ async def admit(
     without credentials is charged before anything is looked up."""
     sent = bool(authorization and authorization.strip()) or session is not None
     if not sent:
-        _charge_address(limits, address)
+        limits.charge_address(address)
     caller = await authenticate(
         authorization,
         services.graph,
@@ -160,17 +169,8 @@ async def admit(
         keys = limits.keys
         _allow(keys.take(caller.key_id), "per API key", keys.per_minute)
     elif sent:
-        _charge_address(limits, address)
+        limits.charge_address(address)
     return caller
-
-
-def _charge_address(limits: RateLimits, address: str) -> None:
-    addresses = limits.addresses
-    _allow(
-        addresses.take(address),
-        "per client address for requests without a valid API key",
-        addresses.per_minute,
-    )
 
 
 def _allow(wait: float, scope: str, per_minute: int) -> None:

@@ -29,7 +29,8 @@ like the API's (`{"errors": [{"message", "extensions": {"code"}}]}`):
   at that path;
 - 409 CONFLICT: the entry is a reference (its bytes stay at its `s3://`, `file://` or `http(s)://`
   location, which the server does not fetch); `extensions.reference` holds that URI;
-- 503 UNAVAILABLE: Neo4j or the blob store cannot be reached.
+- 503 UNAVAILABLE: Neo4j cannot be reached; 503 STORAGE_ERROR: the blob store cannot (the codes
+  GraphQL answers for the same outages), both with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -253,7 +254,7 @@ async def _answer(request: Request, prefix: str) -> Response:
         return _error(503, ErrorCode.UNAVAILABLE, down.message)
     except (BlobStoreError, BotoCoreError, S3ClientError) as failed:
         log.warning("blob store unavailable for a download", extra={"error": repr(failed)})
-        return _error(503, ErrorCode.UNAVAILABLE, "The blob store cannot be reached; retry")
+        return _error(503, ErrorCode.STORAGE_ERROR, "The blob store cannot be reached; retry")
 
 
 async def download_file(request: Request) -> Response:

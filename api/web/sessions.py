@@ -5,7 +5,9 @@ signed in, and signs out.
   cookie whose session has ended is cleared.
 - POST `{"apiKey": "..."}`: opens a session (graph/access/sessions.py) and sets the cookie
   `lineage_session` (HttpOnly, SameSite=Strict, Path=/, Secure over https) for
-  LINEAGE_SESSION_HOURS; a wrong key is HTTP 401 UNAUTHENTICATED and sets nothing.
+  LINEAGE_SESSION_HOURS; a wrong key is HTTP 401 UNAUTHENTICATED and sets nothing. Each attempt
+  spends one request of the client address's anonymous rate limit (`api.ratelimit`), so keys
+  cannot be tried here faster than anywhere else (HTTP 429 RATE_LIMITED with Retry-After).
 - DELETE: deletes the session and clears the cookie.
 
 POST and DELETE follow the CSRF rule of cookie requests (`api.web.csrf`), so another site can
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,7 +34,10 @@ from graph.access.sessions import (
     prune_expired_sessions,
     session_owner,
 )
-from graph.core.errors import Unavailable
+from graph.core.errors import RateLimited, Unavailable
+
+if TYPE_CHECKING:  # a runtime import would cycle: api.ratelimit imports api.web
+    from api.ratelimit import RateLimits
 
 log = logging.getLogger("lineage.sessions")
 
@@ -100,6 +105,13 @@ async def sign_in(request: Request) -> Response:
     key = payload.get("apiKey") if isinstance(payload, dict) else None
     if not isinstance(key, str) or not key.strip():
         return _error(400, ErrorCode.INVALID_INPUT, 'Send a JSON object {"apiKey": "<API key>"}')
+    limits: RateLimits = request.app.state.rate_limits
+    try:
+        limits.charge_address(request.client.host if request.client else "unknown")
+    except RateLimited as refused:
+        answer = _error(429, ErrorCode.RATE_LIMITED, refused.message)
+        answer.headers["retry-after"] = str(refused.retry_after)
+        return answer
     try:
         opened = await open_session(
             services.graph, key.strip(), hours=services.settings.session_hours

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -261,6 +262,13 @@ async def test_s3_down_is_storage_error_commits_nothing_and_recovers(
         with pytest.raises(lineage.LineageError) as download:
             await asyncio.to_thread(kept.download, tmp_path / "out", progress=False)
         assert download.value.code == "STORAGE_ERROR"
+        # The same-origin download route answers the same code, with Retry-After.
+        same_origin = await http.get(
+            f"/files/{quote(kept.id, safe='')}/kept", headers=outage.headers
+        )
+        assert same_origin.status_code == 503, same_origin.text
+        assert codes(same_origin.json()) == ["STORAGE_ERROR"]
+        assert int(same_origin.headers["retry-after"]) >= 1
         with pytest.raises(lineage.LineageError) as upload:
             await asyncio.to_thread(log, "fresh", f"fresh in {org}".encode())
         assert upload.value.code == "STORAGE_ERROR"

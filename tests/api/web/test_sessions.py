@@ -341,7 +341,7 @@ async def test_downloads_spend_the_same_rate_limit_as_graphql(
     """A file URL cannot be fetched faster than GraphQL may be called: one bucket per key, and
     one per address without a valid key, both answered 429 with Retry-After."""
     async with web_app(
-        rate_limit_per_key=3, rate_limit_anonymous=1, allow_anonymous_read=True
+        rate_limit_per_key=3, rate_limit_anonymous=2, allow_anonymous_read=True
     ) as client:
         token = await sign_in(client, web_user.key)
         bearer = {"authorization": f"Bearer {web_user.key}"}
@@ -354,7 +354,22 @@ async def test_downloads_spend_the_same_rate_limit_as_graphql(
         assert refused.status_code == 429, refused.text
         assert code_of(refused.json()) == "RATE_LIMITED"
         assert int(refused.headers["retry-after"]) >= 1
-        # Anonymous callers share their address's bucket before anything is looked up.
+        # Anonymous callers share their address's bucket (signing in spent one of its two)
+        # before anything is looked up.
         first = await client.get("/files/no-such-version/a.txt")
         second = await client.get("/manifests/no-such-version")
         assert [first.status_code, second.status_code] == [404, 429]
+
+
+async def test_sign_in_attempts_spend_the_address_rate_limit(
+    web_app: Callable[..., httpx.AsyncClient], web_user: WebUser
+) -> None:
+    """Keys cannot be tried through /auth/session faster than anonymous GraphQL requests."""
+    async with web_app(rate_limit_anonymous=2) as client:
+        wrong = await client.post("/auth/session", json={"apiKey": "lin_nope"}, headers=BROWSER)
+        right = await client.post("/auth/session", json={"apiKey": web_user.key}, headers=BROWSER)
+        third = await client.post("/auth/session", json={"apiKey": web_user.key}, headers=BROWSER)
+        assert [wrong.status_code, right.status_code, third.status_code] == [401, 200, 429]
+        assert code_of(third.json()) == "RATE_LIMITED"
+        assert int(third.headers["retry-after"]) >= 1
+        assert "set-cookie" not in third.headers
