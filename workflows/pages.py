@@ -1,10 +1,11 @@
 """Manifest pages: a version's entries read from its page blobs, through a per-store cache.
 
-Owns the page cache and reading entries by position (`entries_slice`) or page by page
-(`read_page`, which the commit uses uncached for a base version's pages). Pages are immutable
-and named by their sha256, so a parsed page can be kept for as long as memory allows; the cache
-holds at most `CACHE_BYTES` of page bytes per blob store (least recently used pages go first).
-Listing files at any offset of a 100k-entry version reads one or two pages.
+Owns the page cache and reading entries by position (`entries_slice`), by path (`entry_at`, a
+binary search over the pages) or page by page (`read_page`, which the commit uses uncached for a
+base version's pages). Pages are immutable and named by their sha256, so a parsed page can be
+kept for as long as memory allows; the cache holds at most `CACHE_BYTES` of page bytes per blob
+store (least recently used pages go first). Listing files at any offset of a 100k-entry version
+reads one or two pages.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import itertools
 import weakref
 from collections import OrderedDict
 
-from graph.artifacts.manifests import ManifestEntry, decode_entry
+from graph.artifacts.manifests import ManifestEntry, decode_entry, sort_key
 from graph.artifacts.records import ManifestLayout
 from storage.base import BlobStore
 
@@ -94,3 +95,22 @@ async def entries_slice(
         skip = 0
         page += 1
     return result
+
+
+async def entry_at(blobs: BlobStore, layout: ManifestLayout, path: str) -> ManifestEntry | None:
+    """The entry at exactly `path`, or None. Pages hold entries in canonical order (`sort_key`),
+    so this reads about log2(pages) pages, each through the page cache."""
+    key = sort_key(path)
+    low, high = 0, len(layout.page_digests) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        entries = await read_page(blobs, layout.page_digests[middle])
+        if not entries or key < sort_key(entries[0].path):
+            high = middle - 1
+        elif key > sort_key(entries[-1].path):
+            low = middle + 1
+        else:
+            index = bisect.bisect_left(entries, key, key=lambda entry: sort_key(entry.path))
+            found = entries[index] if index < len(entries) else None
+            return found if found is not None and found.path == path else None
+    return None

@@ -35,7 +35,6 @@ like the API's (`{"errors": [{"message", "extensions": {"code"}}]}`):
 
 from __future__ import annotations
 
-import bisect
 import logging
 import posixpath
 from collections.abc import AsyncIterator
@@ -53,8 +52,8 @@ from api.context import Services
 from api.errors import RETRY_AFTER_SECONDS, ErrorCode
 from api.ratelimit import RateLimits, admit, client_address
 from api.web.csrf import cross_site_refusal, csrf_rejected, has_bearer, session_token
-from graph.artifacts.manifests import ManifestEntry, sort_key, validate_path
-from graph.artifacts.records import ManifestLayout, VersionRecord
+from graph.artifacts.manifests import validate_path
+from graph.artifacts.records import VersionRecord
 from graph.artifacts.versions import manifest_layouts, versions_by_ids
 from graph.core.errors import (
     DomainError,
@@ -66,7 +65,7 @@ from graph.core.errors import (
 )
 from storage.base import BlobNotFound, BlobStore, BlobStoreError
 from storage.disposition import content_disposition
-from workflows.pages import read_page
+from workflows.pages import entry_at
 
 log = logging.getLogger("lineage.downloads")
 
@@ -157,25 +156,6 @@ async def _readable_version(services: Services, caller: Caller, given: str) -> V
     except (Forbidden, NotFound, Unauthenticated):
         raise Refusal(_error(404, ErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE)) from None
     return record
-
-
-async def entry_at(blobs: BlobStore, layout: ManifestLayout, path: str) -> ManifestEntry | None:
-    """The entry at exactly `path`, or None. Pages hold entries in canonical order (`sort_key`),
-    so this reads about log2(pages) pages, each through the page cache."""
-    key = sort_key(path)
-    low, high = 0, len(layout.page_digests) - 1
-    while low <= high:
-        middle = (low + high) // 2
-        entries = await read_page(blobs, layout.page_digests[middle])
-        if not entries or key < sort_key(entries[0].path):
-            high = middle - 1
-        elif key > sort_key(entries[-1].path):
-            low = middle + 1
-        else:
-            index = bisect.bisect_left(entries, key, key=lambda entry: sort_key(entry.path))
-            found = entries[index] if index < len(entries) else None
-            return found if found is not None and found.path == path else None
-    return None
 
 
 async def _stream(blobs: BlobStore, digest: str, size: int, filename: str) -> StreamingResponse:
