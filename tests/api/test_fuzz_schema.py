@@ -11,8 +11,9 @@ callers outside the organisation may never change it, its admin only by a mutati
 not refused.
 
 Problems are collected rather than shrunk, so one run reports every distinct failing root field
-with its first document. CI runs a fixed seed per caller and kind (`hypothesis.seed` of a crc32) and a bounded count;
-`bench/fuzz_api.py` runs the same machinery longer and prints the counts.
+with its first document. CI runs a fixed seed per caller and kind (`hypothesis.seed` of a
+crc32) and a bounded count; `bench/fuzz_api.py` runs the same machinery longer and prints the
+counts.
 """
 
 from __future__ import annotations
