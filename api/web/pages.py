@@ -23,6 +23,9 @@ from api.web.headers import GRAPHIQL_CONTENT_SECURITY_POLICY
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """Vite's output (`web/vite.config.ts` writes here)."""
 
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+"""The fallback route takes every method, so that a wrong path is a 404 whatever the method."""
+
 API_PREFIXES = ("/graphql/", "/auth/", "/blobs/", "/assets/", "/files/", "/manifests/")
 """Paths below these are the API's (or missing assets): 404, never the app's page."""
 
@@ -102,13 +105,15 @@ def page_routes(static_dir: Path = STATIC_DIR) -> list[BaseRoute]:
         )
 
     async def app_page(request: Request) -> Response:
-        if request.url.path.startswith(API_PREFIXES):
+        # Any other method on a path that is no route is a 404 like an unknown API path (a
+        # client POSTing to a wrong base URL learns that nothing is there, not "use GET").
+        if request.method not in ("GET", "HEAD") or request.url.path.startswith(API_PREFIXES):
             return not_found()
         return html_page(static_dir, "index.html")
 
     return [
         Route("/assets/{path:path}", asset, methods=["GET", "HEAD"]),
-        Route("/{path:path}", app_page, methods=["GET", "HEAD"]),
+        Route("/{path:path}", app_page, methods=ANY_METHOD),
     ]
 
 
