@@ -13,6 +13,8 @@ interface Props {
   /** Members already drawn as their own node. */
   inGraph: Set<string>;
   onExtract(member: LineageNodeInfo): void;
+  /** The members on show after each search or page (the page may fetch ahead for them). */
+  onResults?(members: LineageNodeInfo[]): void;
   onShow(id: string): void;
   onClose(): void;
 }
@@ -24,7 +26,7 @@ interface Found {
   next: string | null;
 }
 
-export function ClusterPanel({ cluster, label, inGraph, onExtract, onShow, onClose }: Props) {
+export function ClusterPanel({ cluster, label, inGraph, onExtract, onResults, onShow, onClose }: Props) {
   const [search, setSearch] = useState("");
   const [found, setFound] = useState<Found | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -49,6 +51,7 @@ export function ClusterPanel({ cluster, label, inGraph, onExtract, onShow, onClo
         .then((page) => {
           setFound(page);
           setError(null);
+          if (page && search) onResults?.(page.members);
         })
         .catch((failure: unknown) => {
           if (controller.signal.aborted) return;

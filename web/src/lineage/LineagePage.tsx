@@ -38,9 +38,11 @@ import {
   type Way,
 } from "./viewState";
 import type { ViewEdge, ViewModel, ViewNode } from "./viewTypes";
-import { forgetFailures, useWalks, type WalkVars } from "./walks";
+import { forgetFailures, prefetchWalks, useWalks, type WalkVars } from "./walks";
 
 const DEFAULT_BUDGET = 5000;
+/** Search results of a cluster whose extraction walks are fetched ahead. */
+const PREFETCHED_RESULTS = 3;
 /** Fit padding with a side panel open (panels lie over the right of the canvas). */
 const PANEL_PADDING = { top: "40px", bottom: "40px", left: "40px", right: "420px" } as const;
 const MAX_BUDGET = 60000;
@@ -76,14 +78,26 @@ function wantedWalks(state: ViewState, budget: number): { main: WalkVars; growth
   const growths = state.growths.map((growth) =>
     growth.op === "expand"
       ? { growth, walk: { ...base, seed: growth.id, direction: growth.way, depth: 1 } }
-      : {
-          growth,
-          // A modest walk on from the member (its outputs and their consumers); handles go further.
-          walk: { ...base, seed: growth.id, direction: growth.way, depth: Math.min(Math.max(1, state.depth), 2) },
-          back: { ...base, seed: growth.id, direction: reverse(growth.way), depth: 1 },
-        },
+      : { growth, ...extractionWalks(state, budget, growth.id, growth.way) },
   );
   return { main, growths };
+}
+
+/** The two walks extracting `id` needs: a modest one on from the member (its outputs and their
+ * consumers; handles go further) and one step back to the level it was clustered in. */
+function extractionWalks(state: ViewState, budget: number, id: string, way: Way): { walk: WalkVars; back: WalkVars } {
+  const base = {
+    artifactTypes: state.artifactTypes,
+    jobTypes: state.jobTypes,
+    levelLimit: state.levelLimit,
+    items: state.items,
+    cluster: state.cluster,
+    timeBudgetMs: budget,
+  };
+  return {
+    walk: { ...base, seed: id, direction: way, depth: Math.min(Math.max(1, state.depth), 2) },
+    back: { ...base, seed: id, direction: reverse(way), depth: 1 },
+  };
 }
 
 function LineageView() {
@@ -168,16 +182,23 @@ function LineageView() {
     }
     return { outgoing, incoming };
   }, [model]);
-  const expanded = useMemo(() => new Set(state.growths.filter((g) => g.op === "expand").map((g) => `${g.way}:${g.id}`)), [state.growths]);
-  const busy = useMemo(() => {
-    const loading = new Set<string>();
+  // Keyed by their contents, so that a render which changes neither (a walk fetched ahead
+  // arriving, a selection) hands React Flow the same node objects and array.
+  const expandedKey = state.growths
+    .filter((g) => g.op === "expand")
+    .map((g) => `${g.way}:${g.id}`)
+    .join("\n");
+  const expanded = useMemo(() => new Set(expandedKey ? expandedKey.split("\n") : []), [expandedKey]);
+  const busyIds: string[] = [];
+  {
     let at = 1;
     for (const { growth, back } of wanted.growths) {
       const states = [entries[at++], back ? entries[at++] : undefined];
-      if (states.some((entry) => entry?.state === "loading")) loading.add(growth.id);
+      if (states.some((entry) => entry?.state === "loading")) busyIds.push(growth.id);
     }
-    return loading;
-  }, [wanted, entries]);
+  }
+  const busyKey = busyIds.join("\n");
+  const busy = useMemo(() => new Set(busyKey ? busyKey.split("\n") : []), [busyKey]);
 
   const selected = state.select && byId.has(state.select) ? state.select : null;
   const selectedItem = selected ? built?.assembled.items.get(selected) : undefined;
@@ -268,14 +289,14 @@ function LineageView() {
       const source = byId.get(edge.source);
       const target = byId.get(edge.target);
       const onPath = paths?.edgeKeys.has(edgeKey(edge.source, edge.target)) ?? false;
-      const signature = `${onPath}|${source?.label}|${target?.label}`;
+      const signature = `${onPath}|${source?.label}|${target?.label}|${zoomedOut}`;
       const cached = cache.get(edge.id);
       if (cached && cached.signature === signature) return cached.edge;
-      const made = makeEdge(edge, source, target, onPath);
+      const made = makeEdge(edge, source, target, onPath, zoomedOut);
       cache.set(edge.id, { signature, edge: made });
       return made;
     });
-  }, [model, byId, paths]);
+  }, [model, byId, paths, zoomedOut]);
 
   const go = useCallback((change: (params: URLSearchParams) => void, replace = false) => navigate(withParams(change), replace), []);
 
@@ -501,6 +522,10 @@ function LineageView() {
               onNodeClick={onNodeClick}
               onPaneClick={() => selected && select(null, false)}
               onlyRenderVisibleElements
+              // The selection is the URL's (`select=`), passed in as each node's `selected`;
+              // React Flow's own would add a store update, and a run of every node's and edge's
+              // selectors, to each click.
+              elementsSelectable={false}
               disableKeyboardA11y
               deleteKeyCode={null}
               selectionKeyCode={null}
@@ -523,6 +548,14 @@ function LineageView() {
             label={itemLabel(selectedItem)}
             inGraph={new Set(byId.keys())}
             onExtract={(member) => extract(member, selectedItem.cluster!.way)}
+            onResults={(members) => {
+              // Fetch ahead what extracting the first results would need, so that a click on
+              // Extract finds its walks answered (the click is then layout alone).
+              for (const member of members.slice(0, PREFETCHED_RESULTS)) {
+                const { walk, back } = extractionWalks(state, budget, member.id, selectedItem.cluster!.way);
+                prefetchWalks([walk, back]);
+              }
+            }}
             onShow={(id) => {
               select(id, true);
               focusNode(id);
@@ -540,17 +573,21 @@ function LineageView() {
   );
 }
 
-function makeEdge(edge: ViewEdge, source: ViewNode | undefined, target: ViewNode | undefined, onPath: boolean): Edge {
+function makeEdge(edge: ViewEdge, source: ViewNode | undefined, target: ViewNode | undefined, onPath: boolean, zoomedOut: boolean): Edge {
   const color = onPath ? "#f59e0b" : edge.kind === "CONSUMED" ? "#60a5fa" : "#4ade80";
+  // Far out an arrowhead is under a pixel: edges are drawn without markers, which are costly
+  // to paint and hit-test on a thousand paths (the direction is still left to right).
+  const markerEnd = zoomedOut && !onPath ? undefined : { type: MarkerType.ArrowClosed, width: 18, height: 18, color };
   return {
     id: edge.id,
     source: edge.source,
     target: edge.target,
     className: `ledge ${edge.kind === "CONSUMED" ? "consumed" : "produced"}${onPath ? " path" : ""}`,
-    markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color },
+    markerEnd,
     style: { stroke: color, strokeWidth: onPath ? 3 : 1.6 },
     focusable: false,
     selectable: false,
+    interactionWidth: 0, // edges take no pointer input: no second, wide path per edge to draw and hit-test
     ariaLabel:
       edge.kind === "CONSUMED"
         ? `${target?.label ?? "run"} consumed ${source?.label ?? "version"}`

@@ -75,3 +75,8 @@ export function forgetFailures(): void {
 }
 
 export type { Entry as WalkEntry };
+
+/** Start fetching walks a likely next step will want (answers are kept like any other). */
+export function prefetchWalks(wanted: WalkVars[]): void {
+  wanted.forEach(load);
+}
