@@ -134,3 +134,23 @@ def seed_twins(server: WebServer) -> tuple[str, str]:
             second.use_artifact(alpha.path)
             second.log_artifact(_artifact(workdir, "model", "model", "beta"))
     return org, alpha.path
+
+
+def seed_crowded(server: WebServer) -> str:
+    """A dataset `base` consumed by run `wide-out`, which logs four tables `t0..t3`, and by run
+    `narrow-out`, which logs one table `single`: expanding `wide-out` downstream fills the rows
+    around it, where `narrow-out`'s output would otherwise go. The dataset's path."""
+    org = create_organization(server, "crowded")
+    project = f"{org}/etl"
+    with _client(server) as client, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        with init(project, job_type="ingest", name="maker", client=client) as maker:
+            base = maker.log_artifact(_artifact(workdir, "base", "dataset", "x\n1\n"))
+        with init(project, job_type="split", name="wide-out", client=client) as wide:
+            wide.use_artifact(base.path)
+            for i in range(4):
+                wide.log_artifact(_artifact(workdir, f"t{i}", "table", f"part {i}"))
+        with init(project, job_type="copy", name="narrow-out", client=client) as narrow:
+            narrow.use_artifact(base.path)
+            narrow.log_artifact(_artifact(workdir, "single", "table", "all"))
+    return base.path

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .lineage_seed import Training, seed_training, seed_twins, seed_wide
+from .lineage_seed import Training, seed_crowded, seed_training, seed_twins, seed_wide
 from .support import WebServer, screenshot_path, sign_in
 
 
@@ -263,6 +263,42 @@ def test_expand_and_collapse_keep_the_layout(
     page.get_by_role("button", name="Expand evaluate downstream").click()
     expect(node(page, "Artifact version report:v0")).to_have_count(1)
     assert layout_positions(page) == expanded  # collapse then expand: the same layout
+
+
+def _toggle(page: Page, run: str, action: str) -> None:
+    count = wait_laid_out(page)
+    node(page, f"Run {run}").hover()
+    page.get_by_role("button", name=f"{action} {run} downstream").click()
+    wait_laid_out(page, after=count)
+
+
+def test_a_collapse_between_expansions_survives_a_reload(page: Page, web_server: WebServer) -> None:
+    """Expand A, expand B, collapse A: B stays put, a reload draws the same picture, and
+    expanding A again (after the reload) brings back the layout of A and B together. A's four
+    outputs fill the rows where B's one output would go without them, so a reload that forgot
+    A's collapsed level would place B's output elsewhere."""
+    base = seed_crowded(web_server)
+    sign_in(page, web_server)
+    page.goto(lineage_url(web_server, base, "direction=DOWNSTREAM&depth=1"))
+    wait_laid_out(page)
+    _toggle(page, "wide-out", "Expand")
+    _toggle(page, "narrow-out", "Expand")
+    both = layout_positions(page)
+    assert len(both) == 1 + 2 + 4 + 1, both
+
+    _toggle(page, "wide-out", "Collapse")
+    after_collapse = layout_positions(page)
+    assert len(after_collapse) == 1 + 2 + 1
+    assert after_collapse == {key: both[key] for key in after_collapse}  # nothing moved
+    assert "expand=%7E" in page.url or "expand=~" in page.url  # kept in its place, collapsed
+
+    page.reload()
+    wait_laid_out(page)
+    expect(node(page, "Artifact version single:v0")).to_have_count(1)
+    assert layout_positions(page) == after_collapse  # the same picture after a reload
+
+    _toggle(page, "wide-out", "Expand")
+    assert layout_positions(page) == both  # where it was, the rest unmoved
 
 
 def test_drag_and_zoom_move_a_node_on_screen(

@@ -28,6 +28,8 @@ import { ariaLabel, assemble, itemLabel, visibleModel, type LoadedGrowth } from 
 import type { LineageNodeInfo } from "./queries";
 import {
   MAX_LEVEL_LIMIT,
+  collapseGrowth,
+  expandGrowth,
   growthValue,
   readViewState,
   removePair,
@@ -119,7 +121,8 @@ function LineageView() {
   const positions = positionsRef.current.positions;
 
   // Growths apply in order; one still loading holds back the ones after it (reload = same layout).
-  const signature = entries.map((entry) => entry.state).join(",") + "|" + flat.map((vars) => JSON.stringify(vars)).join("|");
+  const collapsedKey = state.growths.map((growth) => (growth.collapsed ? "~" : "")).join(",");
+  const signature = entries.map((entry) => entry.state).join(",") + "|" + collapsedKey + "|" + flat.map((vars) => JSON.stringify(vars)).join("|");
   const built = useMemo(() => {
     if (mainEntry.state !== "done" || !mainEntry.walk) return null;
     const loaded: LoadedGrowth[] = [];
@@ -185,7 +188,7 @@ function LineageView() {
   // Keyed by their contents, so that a render which changes neither (a walk fetched ahead
   // arriving, a selection) hands React Flow the same node objects and array.
   const expandedKey = state.growths
-    .filter((g) => g.op === "expand")
+    .filter((g) => g.op === "expand" && !g.collapsed)
     .map((g) => `${g.way}:${g.id}`)
     .join("\n");
   const expanded = useMemo(() => new Set(expandedKey ? expandedKey.split("\n") : []), [expandedKey]);
@@ -324,7 +327,7 @@ function LineageView() {
       },
       expand(id, way, side) {
         const value = growthValue({ way, id });
-        go((params) => (side === "collapse" ? removePair(params, "expand", value) : params.append("expand", value)));
+        go((params) => (side === "collapse" ? collapseGrowth(params, value) : expandGrowth(params, value)));
       },
       loadMore(kind) {
         go((params) => {

@@ -153,6 +153,16 @@ export function assemble(main: WalkResult, depth: number, growths: LoadedGrowth[
     if (growth.op === "expand") {
       const anchor = out.items.get(growth.id);
       if (!anchor) continue;
+      if (growth.collapsed) {
+        // Placed as when it was open (so what came after lands the same), then left out.
+        const items = new Set(out.items.keys());
+        const edges = new Set(out.edges.keys());
+        addWalk(out, walk, anchor.column, 1, placing, false, growthKey(growth));
+        positions.placeNew(placing);
+        for (const id of [...out.items.keys()]) if (!items.has(id)) out.items.delete(id);
+        for (const id of [...out.edges.keys()]) if (!edges.has(id)) out.edges.delete(id);
+        continue;
+      }
       addWalk(out, walk, anchor.column, 1, placing, true, growthKey(growth));
     } else {
       // The member's own incoming edges: back one level, to items already in the view.

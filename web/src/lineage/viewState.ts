@@ -5,12 +5,19 @@
 export type Direction = "UPSTREAM" | "DOWNSTREAM" | "BOTH";
 export type Way = "UPSTREAM" | "DOWNSTREAM";
 
-/** An expansion from a node, or a cluster member extracted into the graph. */
+/** An expansion from a node, or a cluster member extracted into the graph. A collapsed
+ * expansion stays in the URL in its place (`expand=~WAY:id`): its level is still placed, then
+ * left out of the view, so that the growths after it land where they landed before the collapse,
+ * on this page and after a reload, and expanding it again brings back the same layout. */
 export interface Growth {
   op: "expand" | "extract";
   way: Way;
   id: string;
+  collapsed?: boolean;
 }
+
+/** The mark of a collapsed expansion's value in the URL. */
+export const COLLAPSED = "~";
 
 export interface ViewState {
   seed: string;
@@ -56,10 +63,12 @@ export function readViewState(path: string, search: URLSearchParams): ViewState 
   const growths: Growth[] = [];
   for (const [key, value] of search.entries()) {
     if (key !== "expand" && key !== "extract") continue;
-    const colon = value.indexOf(":");
-    const way = value.slice(0, colon);
+    const collapsed = key === "expand" && value.startsWith(COLLAPSED);
+    const given = collapsed ? value.slice(COLLAPSED.length) : value;
+    const colon = given.indexOf(":");
+    const way = given.slice(0, colon);
     if (colon < 0 || (way !== "UPSTREAM" && way !== "DOWNSTREAM")) continue;
-    growths.push({ op: key, way, id: value.slice(colon + 1) });
+    growths.push(collapsed ? { op: key, way, id: given.slice(colon + 1), collapsed } : { op: key, way, id: given.slice(colon + 1) });
   }
   return {
     seed,
@@ -87,6 +96,27 @@ export function withParams(change: (params: URLSearchParams) => void): string {
 
 export function growthValue(growth: Pick<Growth, "way" | "id">): string {
   return `${growth.way}:${growth.id}`;
+}
+
+/** Replace the first `key=from` pair by `key=to` where it stands; false when there is none. */
+export function replacePair(params: URLSearchParams, key: string, from: string, to: string): boolean {
+  const entries = [...params.entries()];
+  const at = entries.findIndex(([k, v]) => k === key && v === from);
+  if (at < 0) return false;
+  entries[at] = [key, to];
+  for (const k of [...new Set([...params.keys()])]) params.delete(k);
+  for (const [k, v] of entries) params.append(k, v);
+  return true;
+}
+
+/** Collapse an expansion: it keeps its place, marked collapsed (see `Growth`). */
+export function collapseGrowth(params: URLSearchParams, value: string): void {
+  replacePair(params, "expand", value, COLLAPSED + value);
+}
+
+/** Expand: a collapsed expansion comes back where it stood, a new one goes last. */
+export function expandGrowth(params: URLSearchParams, value: string): void {
+  if (!replacePair(params, "expand", COLLAPSED + value, value)) params.append("expand", value);
 }
 
 /** Remove one `key=value` pair, keeping the others in order. */
