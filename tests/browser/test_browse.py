@@ -114,6 +114,7 @@ def test_navigate_to_a_version_and_download_a_file(
     page.get_by_role("table", name="Versions").get_by_role("link", name="v0").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("images:v0")
+    expect(page).to_have_title("v0 · images · Lineage")  # tabs tell pages apart
     files = page.get_by_role("table", name="Files")
     expect(files.get_by_role("row")).to_have_count(3)
     expect(files.get_by_role("row", name=re.compile(r"a\.txt"))).to_contain_text("15 B")

@@ -10,6 +10,8 @@ from .support import WebServer, sign_in
 def test_signed_out_visitor_is_asked_for_a_key(page: Page, web_server: WebServer) -> None:
     page.goto(web_server.url + "/")
     expect(page.get_by_label("API key")).to_be_visible()
+    # A new user is told where the first key is.
+    expect(page.get_by_role("form", name="Sign in")).to_contain_text(".lineage/admin_api_key")
 
 
 def test_a_pasted_key_becomes_an_http_only_cookie(page: Page, web_server: WebServer) -> None:

@@ -34,6 +34,10 @@ export function SignIn({ next }: { next: string }) {
         />
       </label>
       <button type="submit">Sign in</button>
+      <p className="hint">
+        The first start of <code>lineage serve</code> writes the server admin&apos;s key to{" "}
+        <code>.lineage/admin_api_key</code>; <code>lineage admin-key --name NAME</code> makes another.
+      </p>
       {error && (
         <p role="alert" className="error">
           {error}
