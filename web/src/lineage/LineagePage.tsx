@@ -66,9 +66,9 @@ function reverse(way: Way): Way {
   return way === "DOWNSTREAM" ? "UPSTREAM" : "DOWNSTREAM";
 }
 
-/** The walks a view needs: the main one, then per growth its walk (and an extraction's way back). */
-function wantedWalks(state: ViewState, budget: number): { main: WalkVars; growths: { growth: Growth; walk: WalkVars; back?: WalkVars }[] } {
-  const base = {
+/** What every walk of a view shares: the filters, bounds and time budget of the URL. */
+function walkBase(state: ViewState, budget: number): Omit<WalkVars, "seed" | "direction" | "depth"> {
+  return {
     artifactTypes: state.artifactTypes,
     jobTypes: state.jobTypes,
     levelLimit: state.levelLimit,
@@ -76,6 +76,11 @@ function wantedWalks(state: ViewState, budget: number): { main: WalkVars; growth
     cluster: state.cluster,
     timeBudgetMs: budget,
   };
+}
+
+/** The walks a view needs: the main one, then per growth its walk (and an extraction's way back). */
+function wantedWalks(state: ViewState, budget: number): { main: WalkVars; growths: { growth: Growth; walk: WalkVars; back?: WalkVars }[] } {
+  const base = walkBase(state, budget);
   const main: WalkVars = { ...base, seed: state.seed, direction: state.direction, depth: state.depth };
   const growths = state.growths.map((growth) =>
     growth.op === "expand"
@@ -88,14 +93,7 @@ function wantedWalks(state: ViewState, budget: number): { main: WalkVars; growth
 /** The two walks extracting `id` needs: a modest one on from the member (its outputs and their
  * consumers; handles go further) and one step back to the level it was clustered in. */
 function extractionWalks(state: ViewState, budget: number, id: string, way: Way): { walk: WalkVars; back: WalkVars } {
-  const base = {
-    artifactTypes: state.artifactTypes,
-    jobTypes: state.jobTypes,
-    levelLimit: state.levelLimit,
-    items: state.items,
-    cluster: state.cluster,
-    timeBudgetMs: budget,
-  };
+  const base = walkBase(state, budget);
   return {
     walk: { ...base, seed: id, direction: way, depth: Math.min(Math.max(1, state.depth), 2) },
     back: { ...base, seed: id, direction: reverse(way), depth: 1 },
