@@ -102,11 +102,11 @@ class RateLimits:
         self.keys = TokenBuckets(per_key)
         self.addresses = TokenBuckets(anonymous)
 
-    def charge_address(self, address: str) -> None:
-        """Spend one request of `address`'s allowance (requests without a valid API key, and
-        sign-in attempts); `RateLimited` when it is spent."""
+    def charge_address(self, scope: Scope) -> None:
+        """Spend one request of the allowance of the address `scope` came from (requests without
+        a valid API key, and sign-in attempts); `RateLimited` when it is spent."""
         _allow(
-            self.addresses.take(address),
+            self.addresses.take(_client_address(scope)),
             "per client address for requests without a valid API key",
             self.addresses.per_minute,
         )
@@ -134,9 +134,7 @@ class RateLimit:
                 await csrf_rejected(refusal)(scope, receive, send)
                 return
         try:
-            caller = await admit(
-                self.limits, services, authorization, session, client_address(scope)
-            )
+            caller = await admit(self.limits, services, authorization, session, scope)
         except RateLimited as refused:
             await _refuse(429, refused, refused.retry_after)(scope, receive, send)
             return
@@ -152,13 +150,13 @@ async def admit(
     services: Services,
     authorization: str | None,
     session: str | None,
-    address: str,
+    scope: Scope,
 ) -> Caller:
     """The caller, once their bucket allowed the request; `RateLimited` otherwise. A request
     without credentials is charged before anything is looked up."""
     sent = bool(authorization and authorization.strip()) or session is not None
     if not sent:
-        limits.charge_address(address)
+        limits.charge_address(scope)
     caller = await authenticate(
         authorization,
         services.graph,
@@ -169,7 +167,7 @@ async def admit(
         keys = limits.keys
         _allow(keys.take(caller.key_id), "per API key", keys.per_minute)
     elif sent:
-        limits.charge_address(address)
+        limits.charge_address(scope)
     return caller
 
 
@@ -182,7 +180,7 @@ def _allow(wait: float, scope: str, per_minute: int) -> None:
         )
 
 
-def client_address(scope: Scope) -> str:
+def _client_address(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 

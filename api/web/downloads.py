@@ -50,7 +50,7 @@ from api.artifacts.ids import SAME_OBJECT, typed_node_id
 from api.authz import AUTHENTICATION_REQUIRED, Action, Caller, decide
 from api.context import Services
 from api.errors import RETRY_AFTER_SECONDS, ErrorCode
-from api.ratelimit import RateLimits, admit, client_address
+from api.ratelimit import RateLimits, admit
 from api.web.csrf import cross_site_refusal, csrf_rejected, has_bearer, session_token
 from graph.artifacts.manifests import validate_path
 from graph.artifacts.records import VersionRecord
@@ -129,7 +129,7 @@ async def _caller(request: Request, services: Services) -> Caller:
             services,
             request.headers.get("authorization"),
             session,
-            client_address(scope),
+            scope,
         )
     except RateLimited as refused:
         response = _error(429, ErrorCode.RATE_LIMITED, refused.message)

@@ -107,7 +107,7 @@ async def sign_in(request: Request) -> Response:
         return _error(400, ErrorCode.INVALID_INPUT, 'Send a JSON object {"apiKey": "<API key>"}')
     limits: RateLimits = request.app.state.rate_limits
     try:
-        limits.charge_address(request.client.host if request.client else "unknown")
+        limits.charge_address(request.scope)
     except RateLimited as refused:
         answer = _error(429, ErrorCode.RATE_LIMITED, refused.message)
         answer.headers["retry-after"] = str(refused.retry_after)
