@@ -100,6 +100,15 @@ function extractionWalks(state: ViewState, budget: number, id: string, way: Way)
   };
 }
 
+/** A set of `ids` that stays the same object while its contents do, so that a render which
+ * changes neither (a walk fetched ahead arriving, a selection) hands React Flow the same node
+ * objects and array. */
+function useSetOf(ids: string[]): Set<string> {
+  const key = ids.join("\n");
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => new Set(ids), [key]);
+}
+
 function LineageView() {
   const { path, search } = usePlace();
   const state = useMemo(() => readViewState(path, search), [path, search]);
@@ -183,13 +192,7 @@ function LineageView() {
     }
     return { outgoing, incoming };
   }, [model]);
-  // Keyed by their contents, so that a render which changes neither (a walk fetched ahead
-  // arriving, a selection) hands React Flow the same node objects and array.
-  const expandedKey = state.growths
-    .filter((g) => g.op === "expand" && !g.collapsed)
-    .map((g) => `${g.way}:${g.id}`)
-    .join("\n");
-  const expanded = useMemo(() => new Set(expandedKey ? expandedKey.split("\n") : []), [expandedKey]);
+  const expanded = useSetOf(state.growths.filter((g) => g.op === "expand" && !g.collapsed).map((g) => `${g.way}:${g.id}`));
   const busyIds: string[] = [];
   {
     let at = 1;
@@ -198,8 +201,7 @@ function LineageView() {
       if (states.some((entry) => entry?.state === "loading")) busyIds.push(growth.id);
     }
   }
-  const busyKey = busyIds.join("\n");
-  const busy = useMemo(() => new Set(busyKey ? busyKey.split("\n") : []), [busyKey]);
+  const busy = useSetOf(busyIds);
 
   const selected = state.select && byId.has(state.select) ? state.select : null;
   const selectedItem = selected ? built?.assembled.items.get(selected) : undefined;
@@ -576,8 +578,8 @@ function LineageView() {
 
 function makeEdge(edge: ViewEdge, source: ViewNode | undefined, target: ViewNode | undefined, onPath: boolean, zoomedOut: boolean): Edge {
   const color = onPath ? "#f59e0b" : edge.kind === "CONSUMED" ? "#60a5fa" : "#4ade80";
-  // Far out an arrowhead is under a pixel: edges are drawn without markers, which are costly
-  // to paint and hit-test on a thousand paths (the direction is still left to right).
+  // Far out an arrowhead is under a pixel: edges are drawn without markers, a thousand fewer
+  // elements to draw (the direction is still left to right).
   const markerEnd = zoomedOut && !onPath ? undefined : { type: MarkerType.ArrowClosed, width: 18, height: 18, color };
   return {
     id: edge.id,
@@ -588,7 +590,7 @@ function makeEdge(edge: ViewEdge, source: ViewNode | undefined, target: ViewNode
     style: { stroke: color, strokeWidth: onPath ? 3 : 1.6 },
     focusable: false,
     selectable: false,
-    interactionWidth: 0, // edges take no pointer input: no second, wide path per edge to draw and hit-test
+    interactionWidth: 0, // edges take no pointer input: no second, wide path per edge to draw
     ariaLabel:
       edge.kind === "CONSUMED"
         ? `${target?.label ?? "run"} consumed ${source?.label ?? "version"}`

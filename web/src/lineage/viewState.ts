@@ -68,7 +68,7 @@ export function readViewState(path: string, search: URLSearchParams): ViewState 
     const colon = given.indexOf(":");
     const way = given.slice(0, colon);
     if (colon < 0 || (way !== "UPSTREAM" && way !== "DOWNSTREAM")) continue;
-    growths.push(collapsed ? { op: key, way, id: given.slice(colon + 1), collapsed } : { op: key, way, id: given.slice(colon + 1) });
+    growths.push({ op: key, way, id: given.slice(colon + 1), collapsed });
   }
   return {
     seed,
@@ -104,8 +104,7 @@ export function replacePair(params: URLSearchParams, key: string, from: string, 
   const at = entries.findIndex(([k, v]) => k === key && v === from);
   if (at < 0) return false;
   entries[at] = [key, to];
-  for (const k of [...new Set([...params.keys()])]) params.delete(k);
-  for (const [k, v] of entries) params.append(k, v);
+  setEntries(params, entries);
   return true;
 }
 
@@ -121,9 +120,16 @@ export function expandGrowth(params: URLSearchParams, value: string): void {
 
 /** Remove one `key=value` pair, keeping the others in order. */
 export function removePair(params: URLSearchParams, key: string, value: string): void {
-  const kept = [...params.entries()].filter(([k, v]) => !(k === key && v === value));
+  setEntries(
+    params,
+    [...params.entries()].filter(([k, v]) => !(k === key && v === value)),
+  );
+}
+
+/** Make `params` hold exactly `entries`, in their order. */
+function setEntries(params: URLSearchParams, entries: [string, string][]): void {
   for (const k of [...new Set([...params.keys()])]) params.delete(k);
-  for (const [k, v] of kept) params.append(k, v);
+  for (const [k, v] of entries) params.append(k, v);
 }
 
 /** The query that selects the main walk (everything but what is added or hidden on top of it). */
