@@ -29,7 +29,7 @@ from api.access.safe_json import SafeJsonParsing
 from api.authz import Caller, authenticate
 from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
-from api.context import Context, Services
+from api.context import Context, Services, webhook_settings
 from api.errors import RETRY_AFTER_SECONDS, retry_later, with_codes
 from api.limits import BodySizeLimit
 from api.logs import AccessLog
@@ -43,6 +43,7 @@ from graph.core.driver import connect
 from storage.factory import open_blob_store
 from storage.signing import UrlSigner
 from workflows.sweeper import run_sweeper
+from workflows.webhooks.worker import run_webhook_worker
 
 log = logging.getLogger("lineage.app")
 
@@ -140,10 +141,16 @@ async def readyz(request: Request) -> Response:
 
 
 def create_app(
-    settings: Settings, services: Services | None = None, *, static_dir: Path = STATIC_DIR
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    static_dir: Path = STATIC_DIR,
+    run_webhook_deliveries: bool = False,
 ) -> Starlette:
     """Build the app; pass `services` to share already-open connections (tests do), and
-    `static_dir` to serve another build of the web app."""
+    `static_dir` to serve another build of the web app. An app that opens its own services
+    also runs the sweeper and the webhook worker; with shared services, only the worker and
+    only when `run_webhook_deliveries` asks for it."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -151,19 +158,26 @@ def create_app(
         app.state.services = services if services is not None else await open_services(settings)
         if owned:  # zero-configuration first start: a server admin key in the data folder
             await first_start(settings, app.state.services.graph)
-        sweeper: asyncio.Task[None] | None = None
+        running: Services = app.state.services
+        background: list[asyncio.Task[None]] = []
         if owned and settings.sweep_interval_seconds > 0:
-            running: Services = app.state.services
-            sweeper = asyncio.create_task(
-                run_sweeper(running.graph, running.blobs, running.workflow_settings)
+            background.append(
+                asyncio.create_task(
+                    run_sweeper(running.graph, running.blobs, running.workflow_settings)
+                )
+            )
+        if owned or run_webhook_deliveries:  # every replica delivers; leases keep it once
+            background.append(
+                asyncio.create_task(run_webhook_worker(running.graph, webhook_settings(settings)))
             )
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
+            for task in background:
+                task.cancel()
+            for task in background:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                    await task
             if owned:
                 await close_services(app.state.services)
 

@@ -14,6 +14,7 @@ from api.settings import Settings
 from graph.core.driver import Graph
 from storage.base import BlobStore
 from workflows.settings import WorkflowSettings
+from workflows.webhooks.settings import WebhookSettings
 
 
 def workflow_settings(settings: Settings) -> WorkflowSettings:
@@ -21,6 +22,21 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
     return WorkflowSettings(
         signed_url_ttl_seconds=settings.signed_url_ttl_seconds,
         sweep_interval_seconds=settings.sweep_interval_seconds,
+        event_retention_days=settings.event_retention_days,
+    )
+
+
+def webhook_settings(settings: Settings) -> WebhookSettings:
+    """The part of the service settings the webhook worker and URL guard read."""
+    return WebhookSettings(
+        allow_http=settings.webhook_allow_http,
+        allow_private_addresses=settings.webhook_allow_private_addresses,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        retry_seconds=settings.webhook_retry_seconds,
+        backoff_seconds=settings.webhook_backoff_seconds,
+        disable_after_failures=settings.webhook_disable_after_failures,
+        poll_seconds=settings.event_poll_seconds,
+        secret_key=settings.secret_key.value,
     )
 
 
@@ -35,6 +51,10 @@ class Services:
     @property
     def workflow_settings(self) -> WorkflowSettings:
         return workflow_settings(self.settings)
+
+    @property
+    def webhook_settings(self) -> WebhookSettings:
+        return webhook_settings(self.settings)
 
 
 @dataclass
@@ -55,6 +75,10 @@ class Context:
     @property
     def workflow_settings(self) -> WorkflowSettings:
         return self.services.workflow_settings
+
+    @property
+    def webhook_settings(self) -> WebhookSettings:
+        return self.services.webhook_settings
 
     @property
     def graph(self) -> Graph:

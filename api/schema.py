@@ -24,24 +24,33 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import get_object_definition
 
-from api import access, artifacts, lineage, registry  # noqa: F401  (feature packages)
+from api import access, artifacts, events, lineage, registry, webhooks  # noqa: F401  (features)
 from api.access import schema as access_schema
 from api.access.claims import SettleClaims
 from api.access.query_limits import QueryCostLimiter
 from api.artifacts import schema as artifacts_schema
 from api.context import Context
 from api.errors import MaskInternalErrors
+from api.events import schema as events_schema
 from api.limits import ResponseSizeLimit
 from api.lineage import schema as lineage_schema
 from api.nodes import ObjectIdsOnly
 from api.orgs import OrgMutation, OrgQuery
 from api.registry import schema as registry_schema
 from api.timestamps import DATETIME
+from api.webhooks import schema as webhooks_schema
 from graph.core.bootstrap import LATEST_SCHEMA_VERSION
 
 SERVICE_VERSION = "0.1.0"
 
-_FEATURES = (artifacts_schema, lineage_schema, registry_schema, access_schema)
+_FEATURES = (
+    artifacts_schema,
+    lineage_schema,
+    registry_schema,
+    access_schema,
+    events_schema,
+    webhooks_schema,
+)
 
 
 @strawberry.type(description="What this server is.")

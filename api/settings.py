@@ -67,6 +67,28 @@ class Settings:
     session_hours: float = 12.0
     """LINEAGE_SESSION_HOURS: how long a browser session (signed in with an API key) lasts;
     it ends sooner when its key is revoked or expires (graph/access/sessions.py)."""
+    event_retention_days: float = 30.0
+    """LINEAGE_EVENT_RETENTION_DAYS: how long the event log keeps an event (the sweeper removes
+    older ones); subscribers and webhooks resume from a cursor within that time."""
+    event_poll_seconds: float = 0.05
+    """LINEAGE_EVENT_POLL_SECONDS: how often each API process reads the event log for its
+    subscribers (one query per poll for all of them); the floor of subscription latency."""
+    webhook_allow_http: bool = False
+    """LINEAGE_WEBHOOK_ALLOW_HTTP=true accepts http:// webhook URLs (https only otherwise)."""
+    webhook_allow_private_addresses: bool = False
+    """LINEAGE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true lets webhooks reach loopback, private,
+    link-local and metadata addresses (refused by default: SSRF)."""
+    webhook_timeout_seconds: float = 10.0
+    """LINEAGE_WEBHOOK_TIMEOUT_SECONDS: a delivery attempt that takes longer has failed."""
+    webhook_retry_seconds: float = 24 * 3600.0
+    """LINEAGE_WEBHOOK_RETRY_SECONDS: how long a failing delivery is retried, with exponential
+    backoff and jitter, before it is given up."""
+    webhook_backoff_seconds: float = 1.0
+    """LINEAGE_WEBHOOK_BACKOFF_SECONDS: the first retry's delay; each later one doubles it, up
+    to an hour, with full jitter."""
+    webhook_disable_after_failures: int = 50
+    """LINEAGE_WEBHOOK_DISABLE_AFTER: consecutive failed attempts after which a webhook is
+    disabled (audited); an admin enables it again."""
 
     @property
     def base_url(self) -> str:
@@ -132,6 +154,16 @@ class Settings:
             rate_limit_per_key=_int(env, "LINEAGE_RATE_LIMIT_PER_KEY", 3000),
             rate_limit_anonymous=_int(env, "LINEAGE_RATE_LIMIT_ANONYMOUS", 300),
             session_hours=_positive_float(env, "LINEAGE_SESSION_HOURS", 12.0),
+            event_retention_days=_positive_float(env, "LINEAGE_EVENT_RETENTION_DAYS", 30.0),
+            event_poll_seconds=_positive_float(env, "LINEAGE_EVENT_POLL_SECONDS", 0.05),
+            webhook_allow_http=_bool(env, "LINEAGE_WEBHOOK_ALLOW_HTTP", False),
+            webhook_allow_private_addresses=_bool(
+                env, "LINEAGE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False
+            ),
+            webhook_timeout_seconds=_positive_float(env, "LINEAGE_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+            webhook_retry_seconds=_positive_float(env, "LINEAGE_WEBHOOK_RETRY_SECONDS", 86400.0),
+            webhook_backoff_seconds=_positive_float(env, "LINEAGE_WEBHOOK_BACKOFF_SECONDS", 1.0),
+            webhook_disable_after_failures=_int(env, "LINEAGE_WEBHOOK_DISABLE_AFTER", 50),
         )
 
 

@@ -11,3 +11,5 @@ class WorkflowSettings:
     """How long an upload or download URL handed to a client stays valid."""
     sweep_interval_seconds: float
     """Seconds between two background sweeps."""
+    event_retention_days: float = 30.0
+    """Events older than this are swept from the log."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from graph.artifacts import retention, ttl
 from graph.artifacts.gc import collect_garbage
 from graph.core.driver import Graph
 from graph.core.values import now
+from graph.events.log import sweep_events
 from storage.base import BlobStore
 from workflows.settings import WorkflowSettings
 from workflows.uploads import discard_draft
@@ -28,11 +30,19 @@ class SweepReport:
     expired_drafts: int
     retention_deleted: int
     deleted_blobs: int
+    swept_events: int = 0
 
 
-async def sweep(graph: Graph, blobs: BlobStore, *, org: str | None = None) -> SweepReport:
+async def sweep(
+    graph: Graph,
+    blobs: BlobStore,
+    *,
+    org: str | None = None,
+    event_retention_days: float | None = None,
+) -> SweepReport:
     """One pass; `org` limits expiry and retention to one organisation (GC is always global:
-    it only ever deletes blobs nothing uses)."""
+    it only ever deletes blobs nothing uses). With `event_retention_days`, events older than
+    that leave the log."""
     at = now()
     expired = await ttl.expire_versions(graph, at, org=org)
     drafts = await ttl.expire_drafts(
@@ -40,11 +50,15 @@ async def sweep(graph: Graph, blobs: BlobStore, *, org: str | None = None) -> Sw
     )
     retained = await retention.apply_all_retention(graph, org=org)
     report = await collect_garbage(graph, blobs)
+    swept_events = 0
+    if event_retention_days is not None:
+        swept_events = await sweep_events(graph, at - timedelta(days=event_retention_days))
     return SweepReport(
         expired_versions=len(expired),
         expired_drafts=drafts,
         retention_deleted=retained,
         deleted_blobs=len(report.deleted),
+        swept_events=swept_events,
     )
 
 
@@ -52,7 +66,7 @@ async def run_sweeper(graph: Graph, blobs: BlobStore, settings: WorkflowSettings
     """Sweep every `settings.sweep_interval_seconds` until cancelled."""
     while True:
         try:
-            report = await sweep(graph, blobs)
+            report = await sweep(graph, blobs, event_retention_days=settings.event_retention_days)
             if any(vars(report).values()):
                 log.info("artifact sweep", extra=vars(report))
         except asyncio.CancelledError:

@@ -105,6 +105,24 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     # retention.py)
     "CREATE INDEX blob_gc_candidate IF NOT EXISTS FOR (n:Blob) ON (n.gc_candidate)",
     "CREATE INDEX artifact_keep_last IF NOT EXISTS FOR (n:Artifact) ON (n.keep_last)",
+    # events (graph/core/events.py, graph/events/): one sequence per organisation, the log read
+    # by cursor, swept by age; webhooks and their delivery queue, one delivery per event each
+    "CREATE CONSTRAINT event_sequence_org IF NOT EXISTS "
+    "FOR (n:EventSequence) REQUIRE n.org_id IS UNIQUE",
+    "CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT event_cursor IF NOT EXISTS "
+    "FOR (n:Event) REQUIRE (n.org_id, n.seq) IS UNIQUE",
+    "CREATE INDEX event_at IF NOT EXISTS FOR (n:Event) ON (n.at)",
+    "CREATE CONSTRAINT webhook_id IF NOT EXISTS FOR (n:Webhook) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX webhook_org IF NOT EXISTS FOR (n:Webhook) ON (n.org_id)",
+    "CREATE CONSTRAINT webhook_delivery_id IF NOT EXISTS "
+    "FOR (n:WebhookDelivery) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT webhook_delivery_key IF NOT EXISTS "
+    "FOR (n:WebhookDelivery) REQUIRE (n.webhook_id, n.event_id) IS UNIQUE",
+    "CREATE INDEX webhook_delivery_due IF NOT EXISTS "
+    "FOR (n:WebhookDelivery) ON (n.state, n.next_attempt_at)",
+    "CREATE INDEX webhook_delivery_log IF NOT EXISTS "
+    "FOR (n:WebhookDelivery) ON (n.webhook_id, n.created_at)",
 ]
 
 Migration = Callable[[AsyncManagedTransaction], Awaitable[None]]
