@@ -155,18 +155,20 @@ async def commit(
                 pass  # deleted meanwhile: commit as new content
             else:
                 await discard_staged(blobs, draft.id, [need.digest for need in unclaimed])
-                return await _reproduced(graph, draft, result)
+                return await _reproduced(graph, draft, result, actor)
         await verify_blobs(graph, blobs, draft.id)
         await store_manifest(graph, blobs, draft.id, spool)
         result = await commit_draft(graph, draft.id, manifest, actor, allow_create=True)
     if result.created:
         await apply_retention(graph, result.version.artifact_id)
         return result
-    return await _reproduced(graph, draft, result)
+    return await _reproduced(graph, draft, result, actor)
 
 
-async def _reproduced(graph: Graph, draft: DraftRecord, result: CommitResult) -> CommitResult:
+async def _reproduced(
+    graph: Graph, draft: DraftRecord, result: CommitResult, actor: str
+) -> CommitResult:
     """A draft that deduplicated to an existing version: its run produced that version too."""
     if draft.run_id is not None:
-        await record_reproduced(graph, draft.run_id, result.version.id)
+        await record_reproduced(graph, draft.run_id, result.version.id, actor=actor)
     return result

@@ -159,7 +159,14 @@ class IngestMutation:
         if input.compact_edges is not None:
             edges += compact_edges(input.compact_edges)
         edges = await _batch_ids(info.context, input.organization, runs, edges)
-        result = await ingest(info.context.graph, input.organization, input.project, runs, edges)
+        result = await ingest(
+            info.context.graph,
+            input.organization,
+            input.project,
+            runs,
+            edges,
+            actor=info.context.caller.name,
+        )
         return IngestLineagePayload(
             runs_created=result.runs_created,
             runs_existing=result.runs_existing,

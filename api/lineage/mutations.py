@@ -192,7 +192,12 @@ class LineageMutation:
             id=input.id,
         ).validated()
         record = await runs.create_run(
-            info.context.graph, input.organization, input.project, new, create_project=True
+            info.context.graph,
+            input.organization,
+            input.project,
+            new,
+            create_project=True,
+            actor=info.context.caller.name,
         )
         return RunPayload(run=Run.from_record(record))
 
@@ -231,6 +236,7 @@ class LineageMutation:
                 state=input.state,
                 finished_at=input.finished_at,
             ),
+            actor=info.context.caller.name,
         )
         return RunPayload(run=Run.from_record(updated))
 
@@ -264,7 +270,12 @@ class LineageMutation:
             assert input.version is not None
             version_id = node_id(input.version, field="version")
         edge = await lineage_edges.use_artifact(
-            info.context.graph, record.id, ref=ref, version_id=version_id, named=named
+            info.context.graph,
+            record.id,
+            ref=ref,
+            version_id=version_id,
+            named=named,
+            actor=info.context.caller.name,
         )
         return await _edge_payload(info, edge)
 
@@ -278,6 +289,9 @@ class LineageMutation:
     ) -> LineageEdgePayload:
         record = await _run_for_write(info, input.run, field="run")
         edge = await lineage_edges.record_produced(
-            info.context.graph, record.id, node_id(input.version, field="version")
+            info.context.graph,
+            record.id,
+            node_id(input.version, field="version"),
+            actor=info.context.caller.name,
         )
         return await _edge_payload(info, edge)

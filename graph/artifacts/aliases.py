@@ -13,6 +13,7 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.artifacts.events import record_alias_event_tx
 from graph.artifacts.records import AliasEventRecord, alias_event_record
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
@@ -135,6 +136,13 @@ async def point_alias_tx(
     if record is None:
         return None
     event = alias_event_record(record["event"])
+    await record_alias_event_tx(
+        tx,
+        alias=alias,
+        from_version_id=event.from_version_id,
+        to_version_id=version_id,
+        actor=actor,
+    )
     if audit:
         await record_audit_tx(
             tx,
@@ -170,6 +178,9 @@ async def remove_alias_tx(
     if record is None:
         return None
     event = alias_event_record(record["event"])
+    await record_alias_event_tx(
+        tx, alias=alias, from_version_id=event.from_version_id, to_version_id=None, actor=actor
+    )
     if audit:
         await record_audit_tx(
             tx,

@@ -20,10 +20,12 @@ from neo4j import AsyncManagedTransaction
 
 from graph.artifacts.aliases import point_alias_tx, refresh_latest_tx
 from graph.artifacts.drafts import DELETE_DRAFT
+from graph.artifacts.events import EdgeKey, record_edge_events_tx, record_version_events_tx
 from graph.artifacts.records import VERSION_FIELDS, VersionRecord, version_record
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, MissingBlob, NotFound
+from graph.core.events import EventType
 from graph.core.retry import write_retrying
 from graph.core.values import new_id, now
 
@@ -240,6 +242,18 @@ async def _commit_tx(
         ).single()
         if produced is None:
             raise NotFound(f"Run {head['run_id']!r} not found in this organisation", field="runId")
+    # recorded before the aliases move, so a follower sees the version before `latest` names it
+    await record_version_events_tx(
+        tx,
+        type=EventType.VERSION_CREATED,
+        version_ids=[draft_id],
+        actor=actor,
+        payload={"size": manifest.size, "files": manifest.file_count},
+    )
+    if head["run_id"] is not None:
+        await record_edge_events_tx(
+            tx, edges=[EdgeKey(head["run_id"], draft_id, "PRODUCED")], actor=actor
+        )
     await refresh_latest_tx(tx, artifact_id=artifact_id, org_id=org_id, actor=actor)
     await _apply_aliases_tx(
         tx,

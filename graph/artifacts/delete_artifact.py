@@ -37,9 +37,11 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.artifacts.drafts import DELETE_DRAFT
+from graph.artifacts.events import record_version_events_tx
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import HasAliases, HasLinkedVersions, NotFound
+from graph.core.events import EventType
 from graph.core.refs import LATEST, collection_path
 from graph.core.tx import fetch_all, fetch_one, fetch_single
 from graph.core.values import now
@@ -106,7 +108,8 @@ MARK_VERSIONS_DELETED: LiteralString = """
 MATCH (:Artifact {id: $artifact_id})-[:HAS_VERSION]->(v:ArtifactVersion)
 WHERE v.state = 'COMMITTED'
 SET v.state = 'DELETED', v.deleted_at = $now, v.deleted_by = $actor, v.expires_at = null
-RETURN count(v) AS deleted
+WITH v ORDER BY v.index
+RETURN count(v) AS deleted, collect(v.id) AS ids
 """
 
 # DETACH removes HAS_ARTIFACT and the HAS_VERSION edges of the tombstones, which keep their
@@ -178,6 +181,13 @@ async def _delete_tx(
         tx, MARK_VERSIONS_DELETED, artifact_id=artifact_id, now=now(), actor=actor
     )
     await tx.run(DELETE_ARTIFACT, artifact_id=artifact_id)
+    await record_version_events_tx(
+        tx,
+        type=EventType.VERSION_DELETED,
+        version_ids=marked["ids"],
+        actor=actor,
+        payload={"reason": "artifact.delete"},
+    )
     deleted = DeletedArtifact(
         artifact_id=artifact_id,
         path=path,

@@ -13,9 +13,11 @@ from typing import LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.artifacts.aliases import refresh_latest_tx, remove_alias_tx
+from graph.artifacts.events import record_version_events_tx
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, HasAliases, NotFound
+from graph.core.events import EventType
 from graph.core.refs import LATEST
 from graph.core.values import now
 
@@ -29,6 +31,9 @@ RETURN a.id AS artifact_id, a.org_id AS org_id, v.index AS index,
        v.org_name + '/' + v.project_name + '/' + v.artifact_name + ':v' + toString(v.index)
          AS path
 """
+
+EXPIRING = frozenset({"artifact_version.expire", "artifact_version.retention"})
+"""Deletions by the TTL sweep or a retention policy: VERSION_EXPIRED events, not VERSION_DELETED."""
 
 MARK_DELETED: LiteralString = """
 MATCH (v:ArtifactVersion {id: $version_id})
@@ -62,6 +67,13 @@ async def delete_version_tx(
     for alias in sorted(aliases):
         await remove_alias_tx(tx, artifact_id=artifact_id, org_id=org_id, alias=alias, actor=actor)
     await tx.run(MARK_DELETED, version_id=version_id, now=now(), actor=actor)
+    await record_version_events_tx(
+        tx,
+        type=EventType.VERSION_EXPIRED if action in EXPIRING else EventType.VERSION_DELETED,
+        version_ids=[version_id],
+        actor=actor,
+        payload={"reason": action.removeprefix("artifact_version.")},
+    )
     if LATEST in record["aliases"]:
         await refresh_latest_tx(tx, artifact_id=artifact_id, org_id=org_id, actor=actor)
     await record_audit_tx(

@@ -14,8 +14,10 @@ writes, so every wing can record without importing another.
 
 from __future__ import annotations
 
+import base64
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, LiteralString
 
@@ -40,6 +42,12 @@ class EventType(StrEnum):
     LINEAGE_EDGE_ADDED = "LINEAGE_EDGE_ADDED"
 
 
+def global_id(type_name: str, node_id: str) -> str:
+    """The Relay global id GraphQL answers for this object (base64 of `Type:id`, as strawberry
+    encodes it; tests/api/events checks the two agree). Payloads name objects by it."""
+    return base64.b64encode(f"{type_name}:{node_id}".encode()).decode()
+
+
 @dataclass(frozen=True)
 class EventSubject:
     """Which object an event is about, and where it lives: the fields subscribers filter on and
@@ -56,21 +64,73 @@ class EventSubject:
     alias: str | None = None
 
 
-RECORD_EVENT: LiteralString = """
+@dataclass(frozen=True)
+class NewEvent:
+    """One event to record: what happened, to what, and its typed payload."""
+
+    type: EventType
+    subject: EventSubject
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "type": self.type.value,
+            "object_kind": self.subject.kind,
+            "object_id": self.subject.id,
+            "path": self.subject.path,
+            "project": self.subject.project,
+            "artifact": self.subject.artifact,
+            "registry": self.subject.registry,
+            "collection": self.subject.collection,
+            "alias": self.subject.alias,
+            "payload": json.dumps(self.payload, sort_keys=True, default=str),
+        }
+
+
+# The lock is taken with a write before the counter is read, so the read sees the last committed
+# value (Neo4j's documented cure for lost updates); events get consecutive seqs after it.
+RECORD_EVENTS: LiteralString = """
 MATCH (o:Organization {id: $org_id})
 MERGE (s:EventSequence {org_id: $org_id})
 SET s._lock = true
 WITH o, s
-SET s.last = coalesce(s.last, 0) + 1
+SET s.last = coalesce(s.last, 0) + size($events)
 REMOVE s._lock
+WITH o, s.last - size($events) AS base
+UNWIND range(0, size($events) - 1) AS i
+WITH o, base, i, $events[i] AS ev
 CREATE (e:Event {
-  id: $id, org_id: $org_id, org: o.name, seq: s.last, at: $at, type: $type, actor: $actor,
-  object_kind: $object_kind, object_id: $object_id, path: $path,
-  project: $project, artifact: $artifact, registry: $registry, collection: $collection,
-  alias: $alias, payload: $payload
+  id: ev.id, org_id: o.id, org: o.name, seq: base + i + 1, at: $at, type: ev.type,
+  actor: $actor, object_kind: ev.object_kind, object_id: ev.object_id, path: ev.path,
+  project: ev.project, artifact: ev.artifact, registry: ev.registry,
+  collection: ev.collection, alias: ev.alias, payload: ev.payload
 })
-RETURN e.seq AS seq
+RETURN max(e.seq) AS last
 """
+
+
+async def record_events_tx(
+    tx: AsyncManagedTransaction, *, org_id: str, actor: str, events: Sequence[NewEvent]
+) -> int | None:
+    """Append `events` (one organisation's, in this order) with consecutive seqs; the last seq,
+    or None when there was nothing to record or the organisation is gone.
+
+    Call it after the change it records, as late in the transaction as possible: the sequence
+    lock it takes serialises the organisation's event-writing transactions until they commit.
+    """
+    if not events:
+        return None
+    record = await (
+        await tx.run(
+            RECORD_EVENTS,
+            org_id=org_id,
+            actor=actor,
+            at=now(),
+            events=[event.row() for event in events],
+        )
+    ).single()
+    return None if record is None or record["last"] is None else int(record["last"])
 
 
 async def record_event_tx(
@@ -82,28 +142,7 @@ async def record_event_tx(
     subject: EventSubject,
     payload: dict[str, Any] | None = None,
 ) -> int | None:
-    """Append one event of organisation `org_id`; its `seq`, or None if the organisation is gone.
-
-    Call it after the change it records, as late in the transaction as possible: the sequence
-    lock it takes serialises the organisation's event-writing transactions until they commit.
-    """
-    record = await (
-        await tx.run(
-            RECORD_EVENT,
-            id=new_id(),
-            org_id=org_id,
-            at=now(),
-            type=type.value,
-            actor=actor,
-            object_kind=subject.kind,
-            object_id=subject.id,
-            path=subject.path,
-            project=subject.project,
-            artifact=subject.artifact,
-            registry=subject.registry,
-            collection=subject.collection,
-            alias=subject.alias,
-            payload=json.dumps(payload or {}, sort_keys=True, default=str),
-        )
-    ).single()
-    return None if record is None else int(record["seq"])
+    """Append one event (see `record_events_tx`); its seq."""
+    return await record_events_tx(
+        tx, org_id=org_id, actor=actor, events=[NewEvent(type, subject, payload or {})]
+    )

@@ -23,7 +23,7 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.artifacts import require_version_tx
+from graph.artifacts import EdgeKey, record_edge_events_tx, require_version_tx
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, CycleError, InvalidInput, NotFound
 from graph.core.refs import VersionRef
@@ -142,6 +142,7 @@ async def _add_edge_tx(
     version_id: str | None,
     at: datetime,
     named: str | None = None,
+    actor: str = "",
 ) -> EdgeRecord:
     org_id = await lock_org_of_run_tx(tx, run_id)
     if ref is not None:
@@ -176,6 +177,7 @@ async def _add_edge_tx(
         raise cycle_error(kind, run_id, version_id, hops)
     shown = named if ref is None else str(ref)
     await tx.run(CREATE_EDGE[kind], run=run_id, version=version_id, at=at, ref=shown)
+    await record_edge_events_tx(tx, edges=[EdgeKey(run_id, version_id, kind.value)], actor=actor)
     return EdgeRecord(run_id, version_id, kind, at, True, shown)
 
 
@@ -186,6 +188,7 @@ async def use_artifact(
     ref: VersionRef | None = None,
     version_id: str | None = None,
     named: str | None = None,
+    actor: str = "",
 ) -> EdgeRecord:
     """Record that the run consumed a version, named by `ref` (resolved now) or by id (which the
     caller may have resolved from `named`, e.g. a registry path, kept as the edge's `ref`).
@@ -195,11 +198,13 @@ async def use_artifact(
     """
     if (ref is None) == (version_id is None):
         raise InvalidInput("Give either an artifact reference or a version id", field="artifact")
-    return await graph.write(_add_edge_tx, EdgeKind.CONSUMED, run_id, ref, version_id, now(), named)
+    return await graph.write(
+        _add_edge_tx, EdgeKind.CONSUMED, run_id, ref, version_id, now(), named, actor
+    )
 
 
 async def _reproduced_tx(
-    tx: AsyncManagedTransaction, run_id: str, version_id: str, at: datetime
+    tx: AsyncManagedTransaction, run_id: str, version_id: str, at: datetime, actor: str
 ) -> bool:
     rows = await (await tx.run(LOCK_ORG_OF_RUN, run=run_id)).single()
     if rows is None:
@@ -212,25 +217,34 @@ async def _reproduced_tx(
     if await cycle_hops_tx(tx, EdgeKind.PRODUCED, run_id, version_id) is not None:
         return False
     created = await (await tx.run(REPRODUCED, run=run_id, version=version_id, at=at)).single()
-    return created is not None
+    if created is None:
+        return False
+    await record_edge_events_tx(
+        tx, edges=[EdgeKey(run_id, version_id, EdgeKind.PRODUCED.value)], actor=actor
+    )
+    return True
 
 
-async def record_reproduced(graph: Graph, run_id: str, version_id: str) -> bool:
+async def record_reproduced(graph: Graph, run_id: str, version_id: str, *, actor: str = "") -> bool:
     """Record that the run logged content identical to the committed version (see the module
     doc); idempotent. False, recording nothing, when the run is gone, the version is not a
     committed one of the run's organisation, or the run already leads to the version (it read
     that version and wrote it back unchanged: an edge back would close a cycle).
     """
-    return await graph.write(_reproduced_tx, run_id, version_id, now())
+    return await graph.write(_reproduced_tx, run_id, version_id, now(), actor)
 
 
-async def record_produced(graph: Graph, run_id: str, version_id: str) -> EdgeRecord:
+async def record_produced(
+    graph: Graph, run_id: str, version_id: str, *, actor: str = ""
+) -> EdgeRecord:
     """Record that the run produced the version (after the fact; idempotent).
 
     `Conflict` when another run already produced it; `CycleError` when the version already
     leads to the run.
     """
-    return await graph.write(_add_edge_tx, EdgeKind.PRODUCED, run_id, None, version_id, now())
+    return await graph.write(
+        _add_edge_tx, EdgeKind.PRODUCED, run_id, None, version_id, now(), None, actor
+    )
 
 
 COUNT_IO: dict[EdgeKind, LiteralString] = {

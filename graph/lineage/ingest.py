@@ -23,14 +23,16 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.artifacts import RESOLVE_MANY, ref_row
+from graph.artifacts import RESOLVE_MANY, EdgeKey, record_edge_events_tx, ref_row
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from graph.core.events import EventType
 from graph.core.names import validate_name
 from graph.core.refs import parse_version_path
 from graph.core.validation import validate_tags
 from graph.core.values import new_id, now
 from graph.lineage.edges import cycle_error
+from graph.lineage.events import record_run_events_tx
 from graph.lineage.ingest_cypher import (
     CONSUMED_VERSIONS,
     CREATE_EDGES,
@@ -44,8 +46,10 @@ from graph.lineage.ingest_cypher import (
 )
 from graph.lineage.model import EdgeKind
 from graph.lineage.runs import (
+    RUNS_BY_ID,
     TERMINAL_STATES,
     RunState,
+    collected_tx,
     encode_json,
     validate_run_id,
     validate_text,
@@ -277,12 +281,37 @@ async def _check_cycles_tx(
                 raise cycle_error(kind, found["run"], found["version"], int(found["hops"]))
 
 
+async def _record_events_tx(
+    tx: AsyncManagedTransaction,
+    new_run_ids: list[str],
+    fresh: dict[EdgeKind, list[dict[str, Any]]],
+    actor: str,
+) -> None:
+    """RUN_STARTED for each new run (and RUN_FINISHED for one imported as ended), then
+    LINEAGE_EDGE_ADDED for each new edge, after the batch passed its cycle check."""
+    if new_run_ids:
+        rows = await collected_tx(tx, RUNS_BY_ID, ids=new_run_ids)
+        await record_run_events_tx(tx, type=EventType.RUN_STARTED, runs=rows, actor=actor)
+        ended = [row for row in rows if row["state"] != RunState.RUNNING.value]
+        await record_run_events_tx(tx, type=EventType.RUN_FINISHED, runs=ended, actor=actor)
+    await record_edge_events_tx(
+        tx,
+        edges=[
+            EdgeKey(row["run"], row["version"], kind.value)
+            for kind, rows in fresh.items()
+            for row in rows
+        ],
+        actor=actor,
+    )
+
+
 async def _ingest_tx(
     tx: AsyncManagedTransaction,
     org: str,
     project: str,
     runs: list[IngestRun],
     edges: list[IngestEdge],
+    actor: str,
 ) -> IngestResult:
     locked = await (await tx.run(LOCK_PROJECT, org=org, project=project)).single()
     if locked is None:
@@ -317,6 +346,7 @@ async def _ingest_tx(
             created = set(record["created"])
             fresh[kind] += [row for row in stored if row["i"] in created]
     await _check_cycles_tx(tx, fresh)
+    await _record_events_tx(tx, list(created_runs), fresh, actor)
     edges_created = sum(len(rows) for rows in fresh.values())
     edges_total = sum(len(rows) for rows in by_kind.values())
     return IngestResult(
@@ -329,8 +359,14 @@ async def _ingest_tx(
 
 
 async def ingest(
-    graph: Graph, org: str, project: str, runs: list[IngestRun], edges: list[IngestEdge]
+    graph: Graph,
+    org: str,
+    project: str,
+    runs: list[IngestRun],
+    edges: list[IngestEdge],
+    *,
+    actor: str = "",
 ) -> IngestResult:
     """Import one batch into `org/project` atomically; safe to retry (see the module doc)."""
     _validate(runs, edges)
-    return await graph.write(_ingest_tx, org, project, runs, edges)
+    return await graph.write(_ingest_tx, org, project, runs, edges, actor)

@@ -24,10 +24,12 @@ from neo4j.exceptions import ConstraintError
 
 from graph.core.driver import Graph
 from graph.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from graph.core.events import EventType
 from graph.core.names import validate_name
 from graph.core.tx import fetch_one, fetch_page
 from graph.core.validation import encode_json_object, validate_tags
 from graph.core.values import from_micros, new_id, now
+from graph.lineage.events import record_run_events_tx
 
 MAX_JSON_BYTES = 256 * 1024
 MAX_TEXT = 256
@@ -257,8 +259,23 @@ def run_record(row: dict[str, Any]) -> RunRecord:
     )
 
 
+async def _create_run_tx(
+    tx: AsyncManagedTransaction, query: LiteralString, actor: str, **params: Any
+) -> dict[str, Any] | None:
+    row = await fetch_one(tx, query, **params)
+    if row is not None:
+        await record_run_events_tx(tx, type=EventType.RUN_STARTED, runs=[row["run"]], actor=actor)
+    return row
+
+
 async def create_run(
-    graph: Graph, org: str, project: str, new: NewRun, *, create_project: bool = False
+    graph: Graph,
+    org: str,
+    project: str,
+    new: NewRun,
+    *,
+    create_project: bool = False,
+    actor: str | None = None,
 ) -> RunRecord:
     """Create a RUNNING run in a project; with `create_project`, the project and organisation
     are created on first use in the same transaction (a refused run leaves neither).
@@ -276,8 +293,9 @@ async def create_run(
     created = now()
     try:
         row = await graph.write(
-            fetch_one,
+            _create_run_tx,
             CREATE_RUN_AND_PROJECT if create_project else CREATE_RUN,
+            actor or new.author or "",
             org=org,
             project=project,
             org_id=new_id(),
@@ -345,7 +363,7 @@ class RunChange:
 
 
 async def _change_run_tx(
-    tx: AsyncManagedTransaction, run_id: str, change: RunChange
+    tx: AsyncManagedTransaction, run_id: str, change: RunChange, actor: str
 ) -> dict[str, Any]:
     locked = await (await tx.run(LOCK_RUN, id=run_id)).single()
     if locked is None:
@@ -378,10 +396,13 @@ async def _change_run_tx(
             now=now(),
         )
     ).single(strict=True)
-    return dict(record["run"])
+    updated = dict(record["run"])
+    if state is not current.state:
+        await record_run_events_tx(tx, type=EventType.RUN_FINISHED, runs=[updated], actor=actor)
+    return updated
 
 
-async def update_run(graph: Graph, run_id: str, change: RunChange) -> RunRecord:
+async def update_run(graph: Graph, run_id: str, change: RunChange, *, actor: str = "") -> RunRecord:
     """Rename, retag, merge config/summary keys, and/or end the run, in one transaction.
 
     Ending is allowed once: ending an ended run with the same state is a no-op (safe retries),
@@ -398,7 +419,7 @@ async def update_run(graph: Graph, run_id: str, change: RunChange) -> RunRecord:
     for value, field in ((change.config, "config"), (change.summary, "summary")):
         if value is not None:
             encode_json(value, field=field)
-    row = await graph.write(_change_run_tx, run_id, change)
+    row = await graph.write(_change_run_tx, run_id, change, actor)
     return run_record(row)
 
 

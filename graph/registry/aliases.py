@@ -22,6 +22,7 @@ from graph.core.refs import RegistryPath
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.validation import alias_key, is_latest, validate_alias
 from graph.core.values import native_datetime, new_id, now
+from graph.registry.events import record_collection_alias_event_tx
 from graph.registry.records import MembershipRecord
 from graph.registry.targets import LockedCollection, Selected, lock_collection_tx, select_version_tx
 from graph.registry.versions import membership_tx
@@ -214,6 +215,20 @@ async def _record_move_tx(
         to_version_id=None if target is None else target.version_id,
         to_index=None if target is None else target.index,
         now=stamp,
+        actor=actor,
+    )
+    await record_collection_alias_event_tx(
+        tx,
+        org_id=collection.org_id,
+        org=collection.org_name,
+        registry=collection.registry_name,
+        collection=collection.name,
+        collection_id=collection.id,
+        alias=alias,
+        from_version=(
+            None if from_version_id is None or from_index is None else (from_version_id, from_index)
+        ),
+        to_version=None if target is None else (target.version_id, target.index),
         actor=actor,
     )
     action = "collection_alias.remove" if target is None else "collection_alias.move"

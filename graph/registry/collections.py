@@ -20,6 +20,7 @@ from graph.core.retry import write_retrying
 from graph.core.tx import fetch_all, fetch_one
 from graph.core.validation import validate_tags
 from graph.core.values import new_id, now
+from graph.registry.events import record_collection_created_tx
 from graph.registry.records import (
     COLLECTION_PROJECTION,
     REGISTRY_PROJECTION,
@@ -149,6 +150,17 @@ async def create_collection(
                 f"Registry {registry!r} not found in organization {org!r}", field="registry"
             )
         record = collection_record(row["collection"])
+        await record_collection_created_tx(
+            tx,
+            org_id=reg.org_id,
+            org=record.org_name,
+            registry=record.registry_name,
+            collection=record.name,
+            collection_id=record.id,
+            type=type,
+            actor=actor,
+            by_link=False,
+        )
         await record_audit_tx(
             tx,
             org_id=reg.org_id,
@@ -202,6 +214,17 @@ async def update_collection(
                 f"Registry {registry!r} not found in organization {org!r}", field="registry"
             )
         record = collection_record(row["collection"])
+        await record_collection_created_tx(
+            tx,
+            org_id=reg.org_id,
+            org=record.org_name,
+            registry=record.registry_name,
+            collection=record.name,
+            collection_id=record.id,
+            type=type,
+            actor=actor,
+            by_link=False,
+        )
         await record_audit_tx(
             tx,
             org_id=reg.org_id,

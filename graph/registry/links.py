@@ -23,6 +23,7 @@ from graph.artifacts import lock_committed_version_tx
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound, TypeNotAccepted
+from graph.core.events import EventType
 from graph.core.refs import LATEST, RegistryPath
 from graph.core.retry import write_retrying
 from graph.core.tx import fetch_one, fetch_single
@@ -34,6 +35,7 @@ from graph.registry.aliases import (
     point_alias_tx,
     user_alias,
 )
+from graph.registry.events import record_collection_created_tx, record_link_event_tx
 from graph.registry.records import (
     REGISTRY_PROJECTION,
     MembershipRecord,
@@ -229,6 +231,17 @@ async def link_version(
         check_protected(collection, wanted, may_change_protected)
         await _lock_version_tx(tx, version_id)
         if row["created"]:
+            await record_collection_created_tx(
+                tx,
+                org_id=org_id,
+                org=target.org,
+                registry=registry.name,
+                collection=collection.name,
+                collection_id=collection.id,
+                type=artifact_type,
+                actor=actor,
+                by_link=True,
+            )
             await record_audit_tx(
                 tx,
                 org_id=org_id,
@@ -254,6 +267,20 @@ async def link_version(
                 actor=actor,
             )
             selected = Selected(version_id, int(index_row["index"]))
+            source = f"{version['project_name']}/{version['artifact_name']}:v{version['index']}"
+            await record_link_event_tx(
+                tx,
+                type=EventType.VERSION_LINKED,
+                org_id=org_id,
+                org=target.org,
+                registry=registry.name,
+                collection=collection.name,
+                collection_id=collection.id,
+                version_id=version_id,
+                index=selected.index,
+                actor=actor,
+                details={"source": f"{target.org}/{source}", "artifactType": artifact_type},
+            )
             await point_alias_tx(tx, collection, LATEST, selected, actor=actor)
             await record_audit_tx(
                 tx,
@@ -299,6 +326,19 @@ async def unlink_version(
         aliases = await aliases_of_version_tx(tx, collection, selected.version_id)
         check_protected(collection, aliases, may_change_protected)
         await tx.run(DELETE_LINK, version_id=selected.version_id, collection_id=collection.id)
+        await record_link_event_tx(
+            tx,
+            type=EventType.VERSION_UNLINKED,
+            org_id=collection.org_id,
+            org=collection.org_name,
+            registry=collection.registry_name,
+            collection=collection.name,
+            collection_id=collection.id,
+            version_id=selected.version_id,
+            index=selected.index,
+            actor=actor,
+            details={"aliases": aliases},
+        )
         for alias in aliases:
             if alias != LATEST:
                 await drop_alias_tx(tx, collection, alias, actor=actor)
