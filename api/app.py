@@ -19,11 +19,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.access.safe_json import SafeJsonParsing
 from api.authz import Caller, authenticate
@@ -31,12 +34,15 @@ from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
 from api.context import Context, Services, webhook_settings
 from api.errors import RETRY_AFTER_SECONDS, retry_later, with_codes
+from api.events.hub import EventHub
+from api.events.readers import Credentials, connection_authorization
 from api.limits import BodySizeLimit
 from api.logs import AccessLog
 from api.ratelimit import CALLER_STATE, RateLimit, RateLimits
 from api.schema import schema
 from api.settings import Settings
 from api.web import STATIC_DIR, SecurityHeaders, WithGraphiQL, page_routes, session_routes
+from api.web.csrf import has_bearer, session_token
 from api.web.downloads import download_routes
 from graph.core.bootstrap import bootstrap
 from graph.core.driver import connect
@@ -47,6 +53,9 @@ from workflows.webhooks.worker import run_webhook_worker
 
 log = logging.getLogger("lineage.app")
 
+KEEP_ALIVE_SECONDS = 15.0
+"""How often an idle subscription connection is pinged, so proxies keep it open."""
+
 PROBE_SECONDS = 5.0
 """A readiness probe that takes longer counts as unavailable (a hung server never answers)."""
 
@@ -56,19 +65,42 @@ class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400,
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         services: Services = request.app.state.services
+        authorization = request.headers.get("authorization")
+        session = None if has_bearer(request.scope) else session_token(request.scope)
+        if isinstance(request, Request):
+            session = None  # HTTP: the RateLimit middleware applied the CSRF rule and decided
         caller: Caller | None = request.scope.get("state", {}).get(CALLER_STATE)
-        if caller is None:  # not through the RateLimit middleware, which authenticates
+        if caller is None:  # a WebSocket, or not through the RateLimit middleware
             caller = await authenticate(
-                request.headers.get("authorization"),
+                authorization,
                 services.graph,
                 anonymous_read=services.settings.allow_anonymous_read,
+                session=session,
             )
         return Context(
             services=services,
             request=request,
             response=response if isinstance(response, Response) else None,
             caller=caller,
+            credentials=Credentials(authorization, session),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """`connection_init` may carry the credentials (browsers cannot set headers on a
+        WebSocket): `{"Authorization": "Bearer <key>"}`. Refused credentials close the
+        connection (4403) before any subscription starts."""
+        authorization = connection_authorization(context.connection_params or {})
+        if authorization is not None:
+            services = context.services
+            caller = await authenticate(
+                authorization,
+                services.graph,
+                anonymous_read=services.settings.allow_anonymous_read,
+            )
+            context.caller, context.credentials = caller, Credentials(authorization)
+        if context.caller.refused is not None:
+            raise ConnectionRejectionError({"message": context.caller.refused})
+        return UNSET
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -173,6 +205,9 @@ def create_app(
         try:
             yield
         finally:
+            hub: EventHub | None = getattr(app.state, "event_hub", None)
+            if hub is not None:
+                await hub.close()
             for task in background:
                 task.cancel()
             for task in background:
@@ -181,9 +216,16 @@ def create_app(
             if owned:
                 await close_services(app.state.services)
 
-    graphql = LineageGraphQL(schema, graphql_ide=None)  # GraphiQL is the app's, from local files
+    graphql = LineageGraphQL(  # GraphiQL is the app's, from local files
+        schema,
+        graphql_ide=None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        keep_alive=True,
+        keep_alive_interval=KEEP_ALIVE_SECONDS,
+    )
     routes = [
         Route("/graphql", WithGraphiQL(graphql, static_dir), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/blobs/{digest}", upload_blob, methods=["PUT"]),

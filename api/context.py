@@ -9,6 +9,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from api.authz import ANONYMOUS, Action, Caller, decide
+from api.events.hub import EventHub
+from api.events.readers import Credentials
 from api.loaders import Loaders
 from api.settings import Settings
 from graph.core.driver import Graph
@@ -63,6 +65,10 @@ class Context:
     request: Request | WebSocket
     response: Response | None = None
     caller: Caller = ANONYMOUS
+    credentials: Credentials = field(default_factory=Credentials)
+    """What the caller authenticated with, kept so a subscription can check it again later."""
+    connection_params: dict[str, object] | None = None
+    """A WebSocket's `connection_init` payload (strawberry sets it)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +89,17 @@ class Context:
     @property
     def graph(self) -> Graph:
         return self.services.graph
+
+    @property
+    def event_hub(self) -> EventHub:
+        """The app's follower of the event log, made on first use (apps built around shared
+        services have no lifespan of their own to make it in)."""
+        state = self.request.app.state
+        hub: EventHub | None = getattr(state, "event_hub", None)
+        if hub is None:
+            hub = EventHub(self.graph, self.settings.event_poll_seconds)
+            state.event_hub = hub
+        return hub
 
     @property
     def blobs(self) -> BlobStore:

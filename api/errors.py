@@ -381,6 +381,12 @@ class MaskInternalErrors(SchemaExtension):
         )
 
 
+def coded(error: Exception) -> GraphQLError:
+    """The error a stream (a subscription) ends with: coded and masked like a resolver's
+    (`MaskInternalErrors` does not see errors raised while a subscription streams)."""
+    return MaskInternalErrors._public(GraphQLError(str(error), original_error=error))
+
+
 def with_codes(answer: GraphQLHTTPResponse) -> GraphQLHTTPResponse:
     """Give every uncoded error INVALID_INPUT.
 

@@ -99,6 +99,12 @@ Mutation = _merged(
     [OrgMutation, *[m for f in _FEATURES for m in f.MUTATIONS]],
 )
 
+Subscription = _merged(
+    "Subscription",
+    "Live streams over WebSocket (graphql-transport-ws on /graphql).",
+    [s for f in _FEATURES for s in getattr(f, "SUBSCRIPTIONS", [])],
+)
+
 MAX_QUERY_DEPTH = 15
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
@@ -132,6 +138,7 @@ _client_errors = logging.getLogger("lineage.graphql")
 schema = LineageSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[t for f in _FEATURES for t in f.TYPES],
     scalar_overrides={datetime: DATETIME},  # one precision for every time answered
     extensions=[

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
+from api.events.fields import EventQuery, EventSubscription
+from api.events.types import Event, EventPage
+
+QUERIES: list[type] = [EventQuery]
 MUTATIONS: list[type] = []
-TYPES: list[type] = []
-SUBSCRIPTIONS: list[type] = []
+TYPES: list[type] = [Event, EventPage]
+SUBSCRIPTIONS: list[type] = [EventSubscription]

@@ -52,6 +52,11 @@ class EventSelector:
         chosen = None if types is None else frozenset(types)
         return cls(types=chosen or None, filter=filter or EventFilter())
 
+    @property
+    def type_list(self) -> list[EventType] | None:
+        """The types as a list for the log query, None for every type."""
+        return None if self.types is None else sorted(self.types)
+
     def matches(self, event: EventRecord) -> bool:
         if self.types is not None and event.type not in self.types:
             return False
