@@ -18,6 +18,7 @@ from lineage.artifact_version import (
 from lineage.client import Client, configure, default_client
 from lineage.deletions import DeletedArtifact, delete_artifact
 from lineage.errors import LineageError
+from lineage.events import Event, events
 from lineage.registry import (
     Collection,
     Registry,
@@ -55,6 +56,7 @@ __all__ = [
     "Client",
     "Collection",
     "DeletedArtifact",
+    "Event",
     "LineageCluster",
     "LineageEdge",
     "LineageError",
@@ -76,6 +78,7 @@ __all__ = [
     "delete_registry",
     "download_artifacts",
     "downstream",
+    "events",
     "get_artifact",
     "impact",
     "init",
