@@ -176,18 +176,21 @@ async def event_by_id(graph: Graph, event_id: str) -> EventRecord | None:
 
 
 SWEEP_EVENTS: LiteralString = """
-MATCH (e:Event) WHERE e.at < $before
+MATCH (e:Event) WHERE e.at < $before AND ($org_id IS NULL OR e.org_id = $org_id)
 WITH e LIMIT $batch
 DETACH DELETE e
 RETURN count(*) AS deleted
 """
 
 
-async def sweep_events(graph: Graph, before: datetime, *, batch: int = 5000) -> int:
-    """Delete events older than `before`, in batches; how many went."""
+async def sweep_events(
+    graph: Graph, before: datetime, *, org_id: str | None = None, batch: int = 5000
+) -> int:
+    """Delete events older than `before` (of one organisation, or all), in batches; how many
+    went. The sequence is kept: cursors never restart."""
     deleted = 0
     while True:
-        row = await graph.write(fetch_one, SWEEP_EVENTS, before=before, batch=batch)
+        row = await graph.write(fetch_one, SWEEP_EVENTS, before=before, org_id=org_id, batch=batch)
         count = 0 if row is None else int(row["deleted"])
         deleted += count
         if count < batch:

@@ -67,6 +67,7 @@ QUERIES: dict[str, Case] = {
     "apiKeys": Case(lambda w, _: {}, OWN_DATA_ONLY),
     "organizationMembers": case(lambda w, _: {"organization": w.org}),
     "auditEvents": case(lambda w, _: {"organization": w.org}),
+    "events": case(lambda w, _: {"organization": w.org}),
     "runs": case(lambda w, _: {"organization": w.org, "project": w.project}),
     "lineage": case(lambda w, _: {"seed": w.ids["ArtifactVersion"]}),
     "lineageCluster": case(lambda w, _: {"walk": w.walk, "id": w.cluster_id}),
