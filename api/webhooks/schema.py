@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
-MUTATIONS: list[type] = []
-TYPES: list[type] = []
+from api.webhooks.mutations import WebhookMutation
+from api.webhooks.queries import WebhookQuery
+from api.webhooks.types import Webhook, WebhookDelivery
+
+QUERIES: list[type] = [WebhookQuery]
+MUTATIONS: list[type] = [WebhookMutation]
+TYPES: list[type] = [Webhook, WebhookDelivery]

@@ -26,7 +26,7 @@ from graph.core.driver import Graph
 from graph.core.errors import InvalidInput, LimitExceeded, NotFound
 from graph.core.events import EventType
 from graph.core.tx import fetch_all, fetch_one, fetch_page
-from graph.core.values import from_micros, now
+from graph.core.values import from_micros, new_id, now
 from graph.events.filters import EventFilter, EventSelector
 
 MAX_WEBHOOKS_PER_ORG = 100
@@ -113,9 +113,13 @@ def _description(value: str) -> str:
     return value
 
 
+# The organisation is made on first use, as a run or a project makes it (the caller was
+# authorised to claim it).
 CREATE_WEBHOOK: LiteralString = (
     """
-MATCH (o:Organization {name: $org})
+MERGE (o:Organization {name: $org})
+  ON CREATE SET o.id = $org_id, o.created_at = $at
+WITH o
 OPTIONAL MATCH (s:EventSequence {org_id: o.id})
 OPTIONAL MATCH (other:Webhook {org_id: o.id})
 WITH o, s, count(other) AS existing
@@ -130,17 +134,12 @@ RETURN """
     + """ AS webhook"""
 )
 
-ORG_EXISTS: LiteralString = "MATCH (o:Organization {name: $org}) RETURN o.id AS id"
-
 
 async def _create_webhook_tx(
     tx: AsyncManagedTransaction, /, actor: str, **params: Any
 ) -> WebhookRecord:
     row = await (await tx.run(CREATE_WEBHOOK, params, actor=actor)).single()
     if row is None:
-        found = await (await tx.run(ORG_EXISTS, org=params["org"])).single()
-        if found is None:
-            raise NotFound(f"Organization {params['org']!r} not found", field="organization")
         raise LimitExceeded(
             f"An organisation has at most {MAX_WEBHOOKS_PER_ORG} webhooks", field="organization"
         )
@@ -176,6 +175,7 @@ async def create_webhook(
         actor,
         id=webhook_id,
         org=org,
+        org_id=new_id(),
         url=url,
         secret=sealed_secret,
         event_types=sorted({t.value for t in event_types}),

@@ -94,6 +94,7 @@ async def test_a_new_webhook_gets_later_matching_events_once_however_many_fan_ou
     for hook in (everything, finished_in_p):
         got = await webhooks.get_webhook(graph, hook.id)
         assert got is not None and got.cursor == seqs[-1]
+        assert await webhooks.delete_webhook(graph, hook.id, actor="tester")
 
 
 async def test_claims_never_overlap_and_leases_hold_until_they_expire(
@@ -115,6 +116,7 @@ async def test_claims_never_overlap_and_leases_hold_until_they_expire(
     again = await claim_due(graph, owner="c", limit=50, lease_seconds=5, webhook_ids=[hook.id])
     assert not {d.id for d in again} & (ids_a | ids_b)  # still leased
     if not a:
+        assert await webhooks.delete_webhook(graph, hook.id, actor="tester")
         return
     await asyncio.sleep(0.6)
     later = await claim_due(graph, owner="c", limit=50, lease_seconds=5, webhook_ids=[hook.id])
@@ -125,6 +127,7 @@ async def test_claims_never_overlap_and_leases_hold_until_they_expire(
             fetch_one, "MATCH (d:WebhookDelivery {id: $id}) RETURN d.attempts AS n", id=delivery_id
         )
         assert row is not None and row["n"] >= 2
+    assert await webhooks.delete_webhook(graph, hook.id, actor="tester")
 
 
 def _failure(delivery_id: str, webhook_id: str, *, ok: bool = False) -> AttemptResult:
@@ -197,6 +200,7 @@ async def test_failures_disable_the_webhook_audited_and_enabling_resumes(
         id=hook.id,
     )
     assert {"action": "webhook.enable"} in audit
+    assert await webhooks.delete_webhook(graph, hook.id, actor="tester")
 
 
 async def test_delivery_log_pages_redelivers_and_sweeps(
