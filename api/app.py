@@ -100,7 +100,8 @@ class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400,
             context.caller, context.credentials = caller, Credentials(authorization)
         if context.caller.refused is not None:
             raise ConnectionRejectionError({"message": context.caller.refused})
-        return UNSET
+        unset: UnsetType = UNSET
+        return unset
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -83,17 +83,17 @@ class EventHub:
                 if len(page) < REPLAY_PAGE:
                     break
             while True:  # then live, skipping what the replay already gave
-                event = await subscriber.queue.get()
-                if event is None:
+                live = await subscriber.queue.get()
+                if live is None:
                     raise LimitExceeded(
                         f"This subscriber fell more than {QUEUE_LIMIT} events behind; "
                         f"resume with after: {cursor!r}",
                         field="after",
                     )
-                if event.seq <= cursor:
+                if live.seq <= cursor:
                     continue
-                cursor = event.seq
-                yield event
+                cursor = live.seq
+                yield live
         finally:
             self._leave(subscriber)
 

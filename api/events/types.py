@@ -66,7 +66,7 @@ class EventType(Enum):
     )
 
     def stored(self) -> StoredEventType:
-        return StoredEventType(self.value)
+        return StoredEventType(self.name)
 
 
 def stored_types(types: list[EventType] | None) -> list[StoredEventType] | None:

@@ -26,6 +26,9 @@ from graph.core.values import new_id, now
 EVENT_FIELDS: LiteralString = """e {.id, .artifact_id, .alias, .action, .from_version_id,
   .from_index, .to_version_id, .to_index, .actor, .at}"""
 
+ARTIFACT_NAMES: LiteralString = "a {.org_id, .org_name, .project_name, .name, .type}"
+"""What an alias event names its version by (`graph.artifacts.events.record_alias_event_tx`)."""
+
 LOCK_ARTIFACT: LiteralString = """
 MATCH (a:Artifact {id: $artifact_id})
 SET a._lock = coalesce(a._lock, 0) + 1
@@ -52,7 +55,9 @@ CREATE (a)-[:HAS_ALIAS_EVENT]->(e:AliasEvent {
 })
 RETURN """
     + EVENT_FIELDS
-    + " AS event"
+    + " AS event, "
+    + ARTIFACT_NAMES
+    + " AS artifact"
 )
 
 REMOVE_ALIAS: LiteralString = (
@@ -68,7 +73,9 @@ CREATE (a)-[:HAS_ALIAS_EVENT]->(e:AliasEvent {
 DETACH DELETE al
 RETURN """
     + EVENT_FIELDS
-    + " AS event"
+    + " AS event, "
+    + ARTIFACT_NAMES
+    + " AS artifact"
 )
 
 COMMITTED_VERSION: LiteralString = """
@@ -136,13 +143,7 @@ async def point_alias_tx(
     if record is None:
         return None
     event = alias_event_record(record["event"])
-    await record_alias_event_tx(
-        tx,
-        alias=alias,
-        from_version_id=event.from_version_id,
-        to_version_id=version_id,
-        actor=actor,
-    )
+    await record_alias_event_tx(tx, artifact=record["artifact"], event=event, actor=actor)
     if audit:
         await record_audit_tx(
             tx,
@@ -178,9 +179,7 @@ async def remove_alias_tx(
     if record is None:
         return None
     event = alias_event_record(record["event"])
-    await record_alias_event_tx(
-        tx, alias=alias, from_version_id=event.from_version_id, to_version_id=None, actor=actor
-    )
+    await record_alias_event_tx(tx, artifact=record["artifact"], event=event, actor=actor)
     if audit:
         await record_audit_tx(
             tx,

@@ -20,12 +20,11 @@ from neo4j import AsyncManagedTransaction
 
 from graph.artifacts.aliases import point_alias_tx, refresh_latest_tx
 from graph.artifacts.drafts import DELETE_DRAFT
-from graph.artifacts.events import EdgeKey, record_edge_events_tx, record_version_events_tx
+from graph.artifacts.events import EdgeKey, record_edge_events_tx, record_version_created_tx
 from graph.artifacts.records import VERSION_FIELDS, VersionRecord, version_record
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.errors import Conflict, MissingBlob, NotFound
-from graph.core.events import EventType
 from graph.core.retry import write_retrying
 from graph.core.values import new_id, now
 
@@ -243,10 +242,10 @@ async def _commit_tx(
         if produced is None:
             raise NotFound(f"Run {head['run_id']!r} not found in this organisation", field="runId")
     # recorded before the aliases move, so a follower sees the version before `latest` names it
-    await record_version_events_tx(
+    version = await _version_tx(tx, draft_id)
+    await record_version_created_tx(
         tx,
-        type=EventType.VERSION_CREATED,
-        version_ids=[draft_id],
+        version=version,
         actor=actor,
         payload={"size": manifest.size, "files": manifest.file_count},
     )
@@ -263,7 +262,6 @@ async def _commit_tx(
         aliases=aliases,
         actor=actor,
     )
-    version = await _version_tx(tx, draft_id)
     await record_audit_tx(
         tx,
         org_id=org_id,

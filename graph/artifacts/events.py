@@ -10,6 +10,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.artifacts.records import AliasEventRecord, VersionRecord
 from graph.core.events import (
     EventSubject,
     EventType,
@@ -75,33 +76,77 @@ async def record_version_events_tx(
 async def record_alias_event_tx(
     tx: AsyncManagedTransaction,
     *,
-    alias: str,
-    from_version_id: str | None,
-    to_version_id: str | None,
+    artifact: dict[str, Any],
+    event: AliasEventRecord,
     actor: str,
 ) -> None:
-    """ALIAS_SET (to a version, maybe from another) or ALIAS_REMOVED (from a version only): the
-    subject is the version the alias names now, or named until now when removed."""
-    ids = [i for i in (from_version_id, to_version_id) if i is not None]
-    rows = {row["id"]: row for row in await fetch_all(tx, VERSION_NAMES, ids=ids)}
-    before, after = rows.get(from_version_id or ""), rows.get(to_version_id or "")
+    """ALIAS_SET (to a version, maybe from another) or ALIAS_REMOVED (from a version only), from
+    the alias change itself and its artifact's names (`aliases.ARTIFACT_NAMES`): no lookup, as
+    every commit moves `latest`. The subject is the version the alias names now, or named until
+    now when removed."""
+
+    def row(version_id: str | None, index: int | None) -> dict[str, Any] | None:
+        if version_id is None or index is None:
+            return None
+        return {
+            "id": version_id,
+            "org_id": artifact["org_id"],
+            "org": artifact["org_name"],
+            "project": artifact["project_name"],
+            "artifact": artifact["name"],
+            "type": artifact["type"],
+            "index": index,
+        }
+
+    before = row(event.from_version_id, event.from_index)
+    after = row(event.to_version_id, event.to_index)
     subject_row = after or before
     if subject_row is None:
         return
     event_type = EventType.ALIAS_SET if after is not None else EventType.ALIAS_REMOVED
-    subject = version_subject(subject_row, alias=alias)
     payload: dict[str, Any] = {
-        "alias": alias,
+        "alias": event.alias,
         "scope": "artifact",
-        "artifactType": subject_row["type"],
+        "artifactType": artifact["type"],
         "from": None if before is None else _version_ref(before),
         "to": None if after is None else _version_ref(after),
     }
     await record_events_tx(
         tx,
-        org_id=subject_row["org_id"],
+        org_id=artifact["org_id"],
         actor=actor,
-        events=[NewEvent(event_type, subject, payload)],
+        events=[NewEvent(event_type, version_subject(subject_row, alias=event.alias), payload)],
+    )
+
+
+def version_row(version: VersionRecord) -> dict[str, Any]:
+    """A committed version's record as the rows `VERSION_NAMES` returns."""
+    return {
+        "id": version.id,
+        "org_id": version.org_id,
+        "org": version.org_name,
+        "project": version.project_name,
+        "artifact": version.artifact_name,
+        "type": version.artifact_type,
+        "index": version.index,
+        "digest": version.digest,
+    }
+
+
+async def record_version_created_tx(
+    tx: AsyncManagedTransaction, *, version: VersionRecord, actor: str, payload: dict[str, Any]
+) -> None:
+    """VERSION_CREATED from the record the commit read anyway (no lookup)."""
+    row = version_row(version)
+    await record_events_tx(
+        tx,
+        org_id=version.org_id,
+        actor=actor,
+        events=[
+            NewEvent(
+                EventType.VERSION_CREATED, version_subject(row), {**version_payload(row), **payload}
+            )
+        ],
     )
 
 

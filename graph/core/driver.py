@@ -33,6 +33,7 @@ from neo4j.exceptions import (
 )
 
 from graph.core.errors import Unavailable
+from graph.core.events import with_pending_events
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -132,7 +133,7 @@ class Graph:
             self._reaching(),
             self.driver.session(**self._session_config()) as session,  # pyright: ignore[reportUnknownMemberType]  # driver types **config loosely
         ):
-            return await session.execute_write(work, *args, **kwargs)
+            return await session.execute_write(with_pending_events(work), *args, **kwargs)
 
     async def read_record(self, query: LiteralString, /, **params: Any) -> Record | None:
         """The first record of one read-only statement, or None.

@@ -1,12 +1,14 @@
 """The event log's writer: one `Event` node per committed change that other services react to.
 
-`record_event_tx` runs inside the write transaction of the change it records, so an event exists
+`record_events_tx` runs inside the write transaction of the change it records, so an event exists
 if and only if its change committed. Each organisation has one `EventSequence` node whose counter
 gives its events a dense, monotonically increasing `seq` (the public cursor). Taking that counter
 is a write lock held until commit, so a later `seq` never becomes visible before an earlier one:
 a reader that has seen `seq` n has seen every event up to n, which is what lets subscribers and
-webhook fan-out resume from a cursor without gaps or duplicates. The lock is taken last in the
-transaction (callers record after their change), so it is held for the commit only.
+webhook fan-out resume from a cursor without gaps or duplicates. Inside `Graph.write` the events
+of a transaction are held and written in one statement when its work function returns
+(`with_pending_events`), so the lock is held for the commit only and a commit that records two
+events (a version and its `latest` move) pays one round trip.
 
 Reading, filtering, subscriptions and webhooks live in `graph.events` and above; this module only
 writes, so every wing can record without importing another.
@@ -16,14 +18,18 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, LiteralString
+from typing import Any, Concatenate, LiteralString, ParamSpec, TypeVar
 
 from neo4j import AsyncManagedTransaction
 
 from graph.core.values import new_id, now
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class EventType(StrEnum):
@@ -102,35 +108,67 @@ UNWIND range(0, size($events) - 1) AS i
 WITH o, base, i, $events[i] AS ev
 CREATE (e:Event {
   id: ev.id, org_id: o.id, org: o.name, seq: base + i + 1, at: $at, type: ev.type,
-  actor: $actor, object_kind: ev.object_kind, object_id: ev.object_id, path: ev.path,
+  actor: ev.actor, object_kind: ev.object_kind, object_id: ev.object_id, path: ev.path,
   project: ev.project, artifact: ev.artifact, registry: ev.registry,
   collection: ev.collection, alias: ev.alias, payload: ev.payload
 })
-RETURN max(e.seq) AS last
 """
+
+
+@dataclass
+class _Pending:
+    """The events a write transaction recorded, written together when its work is done."""
+
+    tx: AsyncManagedTransaction
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("lineage_pending_events", default=None)
 
 
 async def record_events_tx(
     tx: AsyncManagedTransaction, *, org_id: str, actor: str, events: Sequence[NewEvent]
-) -> int | None:
-    """Append `events` (one organisation's, in this order) with consecutive seqs; the last seq,
-    or None when there was nothing to record or the organisation is gone.
+) -> None:
+    """Append `events` (one organisation's, in this order) to the log, in this transaction.
 
-    Call it after the change it records, as late in the transaction as possible: the sequence
-    lock it takes serialises the organisation's event-writing transactions until they commit.
+    Inside `Graph.write` they are held and written when the work function returns, all of a
+    transaction's events in one statement per organisation: one round trip however many
+    changes a transaction records, and the organisation's sequence lock taken only at the end
+    (it serialises the organisation's event-writing transactions until they commit). Anywhere
+    else they are written at once.
     """
     if not events:
-        return None
-    record = await (
-        await tx.run(
-            RECORD_EVENTS,
-            org_id=org_id,
-            actor=actor,
-            at=now(),
-            events=[event.row() for event in events],
-        )
-    ).single()
-    return None if record is None or record["last"] is None else int(record["last"])
+        return
+    rows = [dict(event.row(), actor=actor) for event in events]
+    pending = _pending.get()
+    if pending is not None and pending.tx is tx:
+        pending.rows.setdefault(org_id, []).extend(rows)
+        return
+    await _write_tx(tx, org_id, rows)
+
+
+async def _write_tx(tx: AsyncManagedTransaction, org_id: str, rows: list[dict[str, Any]]) -> None:
+    await (await tx.run(RECORD_EVENTS, org_id=org_id, at=now(), events=rows)).consume()
+
+
+def with_pending_events(
+    work: Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]],
+) -> Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]]:
+    """`work` with its recorded events written after it returns, in the same transaction
+    (`Graph.write` wraps every write so). A retried attempt starts with none held."""
+
+    async def run(tx: AsyncManagedTransaction, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        pending = _Pending(tx)
+        token = _pending.set(pending)
+        try:
+            result = await work(tx, *args, **kwargs)
+        finally:
+            _pending.reset(token)
+        for org_id, rows in pending.rows.items():
+            await _write_tx(tx, org_id, rows)
+        return result
+
+    return run
 
 
 async def record_event_tx(
@@ -141,8 +179,8 @@ async def record_event_tx(
     actor: str,
     subject: EventSubject,
     payload: dict[str, Any] | None = None,
-) -> int | None:
-    """Append one event (see `record_events_tx`); its seq."""
-    return await record_events_tx(
+) -> None:
+    """Append one event (see `record_events_tx`)."""
+    await record_events_tx(
         tx, org_id=org_id, actor=actor, events=[NewEvent(type, subject, payload or {})]
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 from graph.core.events import EventType
 from graph.events.log import EventRecord
@@ -37,7 +37,8 @@ class EventFilter:
         data: Any = json.loads(text) if text else {}
         if not isinstance(data, dict):
             return cls()
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        fields = cast(dict[str, Any], data)
+        return cls(**{k: str(v) for k, v in fields.items() if k in cls.__dataclass_fields__ and v})
 
 
 @dataclass(frozen=True)

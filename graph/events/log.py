@@ -48,6 +48,7 @@ EVENT_FIELDS: LiteralString = """e {
 
 
 def event_record(row: dict[str, Any]) -> EventRecord:
+    payload: Any
     try:
         payload = json.loads(row["payload"]) if row["payload"] else {}
     except (TypeError, ValueError):

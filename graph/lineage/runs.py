@@ -260,7 +260,7 @@ def run_record(row: dict[str, Any]) -> RunRecord:
 
 
 async def _create_run_tx(
-    tx: AsyncManagedTransaction, query: LiteralString, actor: str, **params: Any
+    tx: AsyncManagedTransaction, /, query: LiteralString, actor: str, **params: Any
 ) -> dict[str, Any] | None:
     row = await fetch_one(tx, query, **params)
     if row is not None:

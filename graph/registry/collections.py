@@ -214,17 +214,6 @@ async def update_collection(
                 f"Registry {registry!r} not found in organization {org!r}", field="registry"
             )
         record = collection_record(row["collection"])
-        await record_collection_created_tx(
-            tx,
-            org_id=reg.org_id,
-            org=record.org_name,
-            registry=record.registry_name,
-            collection=record.name,
-            collection_id=record.id,
-            type=type,
-            actor=actor,
-            by_link=False,
-        )
         await record_audit_tx(
             tx,
             org_id=reg.org_id,
