@@ -16,6 +16,7 @@ from graph.artifacts import retention, ttl
 from graph.artifacts.gc import collect_garbage
 from graph.core.driver import Graph
 from graph.core.values import now
+from graph.events.delivery_log import sweep_deliveries
 from graph.events.log import sweep_events
 from storage.base import BlobStore
 from workflows.settings import WorkflowSettings
@@ -31,6 +32,7 @@ class SweepReport:
     retention_deleted: int
     deleted_blobs: int
     swept_events: int = 0
+    swept_deliveries: int = 0
 
 
 async def sweep(
@@ -42,7 +44,7 @@ async def sweep(
 ) -> SweepReport:
     """One pass; `org` limits expiry and retention to one organisation (GC is always global:
     it only ever deletes blobs nothing uses). With `event_retention_days`, events older than
-    that leave the log."""
+    that leave the log, and webhook delivery records with them."""
     at = now()
     expired = await ttl.expire_versions(graph, at, org=org)
     drafts = await ttl.expire_drafts(
@@ -50,15 +52,18 @@ async def sweep(
     )
     retained = await retention.apply_all_retention(graph, org=org)
     report = await collect_garbage(graph, blobs)
-    swept_events = 0
+    swept_events = swept_deliveries = 0
     if event_retention_days is not None:
-        swept_events = await sweep_events(graph, at - timedelta(days=event_retention_days))
+        cutoff = at - timedelta(days=event_retention_days)
+        swept_events = await sweep_events(graph, cutoff)
+        swept_deliveries = await sweep_deliveries(graph, cutoff)  # webhook logs: same retention
     return SweepReport(
         expired_versions=len(expired),
         expired_drafts=drafts,
         retention_deleted=retained,
         deleted_blobs=len(report.deleted),
         swept_events=swept_events,
+        swept_deliveries=swept_deliveries,
     )
 
 
