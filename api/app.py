@@ -38,6 +38,7 @@ from api.events.hub import EventHub
 from api.events.readers import Credentials, connection_authorization
 from api.limits import BodySizeLimit
 from api.logs import AccessLog
+from api.openlineage.routes import openlineage_routes
 from api.ratelimit import CALLER_STATE, RateLimit, RateLimits
 from api.schema import schema
 from api.settings import Settings
@@ -233,6 +234,7 @@ def create_app(
         Route("/blobs/{digest}", download_blob, methods=["GET", "HEAD"]),
         *session_routes(),
         *download_routes(),  # /files/... and /manifests/...: same-origin downloads
+        *openlineage_routes(),  # POST /api/v1/lineage (OpenLineage's HTTP transport), export
         *page_routes(static_dir),  # last: every other GET path is a page of the app
     ]
     limits = RateLimits(settings.rate_limit_per_key, settings.rate_limit_anonymous)
