@@ -39,7 +39,7 @@ from api.events.readers import Credentials, connection_authorization
 from api.limits import BodySizeLimit
 from api.logs import AccessLog
 from api.openlineage.routes import openlineage_routes
-from api.ratelimit import CALLER_STATE, RateLimit, RateLimits
+from api.ratelimit import CALLER_STATE, RateLimit, RateLimits, admit
 from api.schema import schema
 from api.settings import Settings
 from api.web import STATIC_DIR, SecurityHeaders, WithGraphiQL, page_routes, session_routes
@@ -47,6 +47,7 @@ from api.web.csrf import has_bearer, session_token
 from api.web.downloads import download_routes
 from graph.core.bootstrap import bootstrap
 from graph.core.driver import connect
+from graph.core.errors import DomainError
 from storage.factory import open_blob_store
 from storage.signing import UrlSigner
 from workflows.sweeper import run_sweeper
@@ -88,19 +89,27 @@ class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400,
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """`connection_init` may carry the credentials (browsers cannot set headers on a
-        WebSocket): `{"Authorization": "Bearer <key>"}`. Refused credentials close the
-        connection (4403) before any subscription starts."""
+        WebSocket): `{"Authorization": "Bearer <key>"}`. A connection spends the caller's
+        rate-limit bucket like a request. Refused credentials, a spent bucket or Neo4j away
+        close it (strawberry's 4403) before any subscription starts."""
         authorization = connection_authorization(context.connection_params or {})
-        if authorization is not None:
-            services = context.services
-            caller = await authenticate(
-                authorization,
-                services.graph,
-                anonymous_read=services.settings.allow_anonymous_read,
+        credentials = context.credentials if authorization is None else Credentials(authorization)
+        limits: RateLimits = context.request.app.state.rate_limits
+        try:
+            caller = await admit(
+                limits,
+                context.services,
+                credentials.authorization,
+                credentials.session,
+                context.request.scope,
             )
-            context.caller, context.credentials = caller, Credentials(authorization)
-        if context.caller.refused is not None:
-            raise ConnectionRejectionError({"message": context.caller.refused})
+        except DomainError as refused:  # RATE_LIMITED, UNAVAILABLE
+            raise ConnectionRejectionError(
+                {"message": refused.message, "code": refused.code}
+            ) from None
+        context.caller, context.credentials = caller, credentials
+        if caller.refused is not None:
+            raise ConnectionRejectionError({"message": caller.refused})
         unset: UnsetType = UNSET
         return unset
 
