@@ -21,9 +21,10 @@ from api.artifacts.manage_mutations import TtlPolicy, ttl_policy
 from api.artifacts.types import Artifact, ArtifactVersion
 from api.authz import Action
 from api.context import Context
+from api.history import AsOf, checked_as_of
 from api.pagination import After, Connection, First, Page, connection, page_of
 from graph.artifacts import catalog as artifacts
-from graph.artifacts import versions
+from graph.artifacts import history, versions
 from graph.core.errors import LimitExceeded
 from graph.core.names import validate_name
 from graph.core.refs import parse_artifact_path, parse_version_path
@@ -78,9 +79,14 @@ class ArtifactQuery:
                 "`:<sha256 digest>`; INVALID_PATH when it does not parse."
             ),
         ],
+        as_of: AsOf = None,
     ) -> ArtifactVersion | None:
         ref = parse_version_path(path)
+        moment = checked_as_of(as_of)
         await info.context.authorize(Action.READ, org=ref.artifact.org)
+        if moment is not None:
+            past = await history.version_as_of(info.context.graph, ref, moment)
+            return None if past is None else ArtifactVersion.from_record(past, moment)
         record = await versions.version_by_ref(info.context.graph, ref)
         return None if record is None else ArtifactVersion.from_record(record)
 

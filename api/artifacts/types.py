@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -22,6 +22,7 @@ from api.nodes import authorized_nodes
 from api.orgs import Project, load_projects
 from api.pagination import After, Connection, First, connection, page_of
 from graph.artifacts import aliases as alias_graph
+from graph.artifacts import history as history_graph
 from graph.artifacts import versions as version_graph
 from graph.artifacts.manifests import FORMAT, FORMAT_VERSION
 from graph.artifacts.records import AliasEventRecord, ArtifactRecord, VersionRecord
@@ -97,6 +98,52 @@ class ArtifactVersionState(Enum):
     )
 
 
+@strawberry.enum(description="What happened to a version (its history).")
+class VersionHistoryKind(Enum):
+    CREATED = strawberry.enum_value("CREATED", description="Committed as `vN`.")
+    ALIAS_SET = strawberry.enum_value("ALIAS_SET", description="An artifact alias now names it.")
+    ALIAS_REMOVED = strawberry.enum_value(
+        "ALIAS_REMOVED", description="An artifact alias stopped naming it (moved or removed)."
+    )
+    LINKED = strawberry.enum_value("LINKED", description="Linked into a registry collection.")
+    UNLINKED = strawberry.enum_value("UNLINKED", description="Unlinked from a collection.")
+    COLLECTION_ALIAS_SET = strawberry.enum_value(
+        "COLLECTION_ALIAS_SET", description="A collection alias now names it."
+    )
+    COLLECTION_ALIAS_REMOVED = strawberry.enum_value(
+        "COLLECTION_ALIAS_REMOVED", description="A collection alias stopped naming it."
+    )
+    DELETED = strawberry.enum_value("DELETED", description="Deleted (by hand, TTL, retention).")
+
+
+@strawberry.type(description="One entry of a version's history.")
+class VersionHistoryEntry:
+    kind: VersionHistoryKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    actor: str | None = strawberry.field(description="Who; null when not recorded.")
+    alias: str | None = strawberry.field(description="The alias, for alias entries.")
+    path: str | None = strawberry.field(
+        description="The collection version (`org/registry-R/c:vN`), for link and collection "
+        "alias entries."
+    )
+    other_version: str | None = strawberry.field(
+        description="For alias entries: the version the alias came from (when set here) or "
+        "went to (when taken off), as `vN`; null when none."
+    )
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> VersionHistoryEntry:
+        other = row.get("other")
+        return cls(
+            kind=VersionHistoryKind[row["kind"]],
+            at=row["at"],
+            actor=row.get("actor"),
+            alias=row.get("alias"),
+            path=row.get("path"),
+            other_version=None if other is None else f"v{other}",
+        )
+
+
 @strawberry.type(description="A committed version of an artifact: immutable content, `vN`.")
 class ArtifactVersion(relay.Node):
     id: relay.NodeID[str]
@@ -126,7 +173,16 @@ class ArtifactVersion(relay.Node):
         description="User name of who committed it; null when not recorded (imported data)."
     )
     state: ArtifactVersionState = strawberry.field(
-        description="Always COMMITTED for versions the API returns."
+        description="COMMITTED; DELETED only for a version answered as of an earlier moment "
+        "(`asOf:`) that was deleted since (see `deletedAt`)."
+    )
+    deleted_at: datetime | None = strawberry.field(
+        description="When the version was deleted (by hand, TTL or retention); null while it "
+        "exists. Only versions answered `asOf:` an earlier moment can have one."
+    )
+    deleted_by: str | None = strawberry.field(
+        description="Who deleted it (`system:ttl`, `system:retention` for the sweeper); null "
+        "while it exists."
     )
     ttl_seconds: int | None = strawberry.field(
         description="Lifetime in seconds, counted from `createdAt`; null when it never expires."
@@ -136,9 +192,11 @@ class ArtifactVersion(relay.Node):
         "it never expires. Aliased versions expire too."
     )
     record: strawberry.Private[VersionRecord]
+    as_of: strawberry.Private[datetime | None] = None
+    """The moment this version was answered as of (`asOf:`): aliases are those of then."""
 
     @classmethod
-    def from_record(cls, record: VersionRecord) -> ArtifactVersion:
+    def from_record(cls, record: VersionRecord, as_of: datetime | None = None) -> ArtifactVersion:
         return cls(
             id=record.id,
             index=record.index,
@@ -153,7 +211,10 @@ class ArtifactVersion(relay.Node):
             state=ArtifactVersionState(record.state),
             ttl_seconds=record.ttl_seconds,
             expires_at=record.expires_at,
+            deleted_at=record.deleted_at,
+            deleted_by=record.deleted_by,
             record=record,
+            as_of=as_of,
         )
 
     @classmethod
@@ -176,9 +237,46 @@ class ArtifactVersion(relay.Node):
     def path(self) -> str:
         return self.record.path
 
-    @strawberry.field(description="Alias names pointing here, sorted (`latest` included).")
+    @strawberry.field(
+        description="Alias names pointing here, sorted (`latest` included); for a version "
+        "answered `asOf:` a moment, the aliases that pointed here then."
+    )
     async def aliases(self, info: Info[Context, None]) -> list[str]:
+        if self.as_of is not None:
+            return (await history_graph.aliases_as_of(info.context.graph, [self.id], self.as_of))[0]
         return await info.context.loaders.get(loaders.load_aliases).load(self.id)
+
+    @strawberry.field(
+        description="False for a deleted version: its files may already have been collected, "
+        "so `files` and `manifest` answer NOT_FOUND for it (its metadata is kept)."
+    )
+    def files_available(self) -> bool:
+        return self.record.state == ArtifactVersionState.COMMITTED.value
+
+    @strawberry.field(
+        description="The version's life, oldest first: created, aliases set on it and taken "
+        "off it, links into registry collections and unlinks, collection aliases, deletion."
+    )
+    async def history(
+        self, info: Info[Context, None], first: First = None, after: After = None
+    ) -> Connection[VersionHistoryEntry]:
+        await info.context.authorize(Action.READ, org=self.record.org_name)
+        settings = info.context.settings
+        page = page_of(
+            first, after, default=settings.default_page_size, maximum=settings.max_page_size
+        )
+        rows, total = await history_graph.version_history(
+            info.context.graph, self.id, page.offset, page.limit
+        )
+        return connection(rows, total, page, VersionHistoryEntry.from_row)
+
+    def _require_files(self) -> None:
+        if self.record.state != ArtifactVersionState.COMMITTED.value:
+            raise NotFound(
+                f"Version {self.record.path} was deleted at {self.record.deleted_at}; its "
+                "files are no longer kept (its metadata is)",
+                field="files",
+            )
 
     @strawberry.field(
         description="Global id of the run that produced this version (a `Run`, for "
@@ -205,6 +303,7 @@ class ArtifactVersion(relay.Node):
     @strawberry.field(description="The manifest blob, with a short-lived download URL.")
     async def manifest(self, info: Info[Context, None]) -> ArtifactManifest:
         await info.context.authorize(Action.READ, org=self.record.org_name)
+        self._require_files()
         record = self.record
         url = await info.context.blobs.presign_download(
             record.manifest_digest,
@@ -235,6 +334,7 @@ class ArtifactVersion(relay.Node):
         after: After = None,
     ) -> Connection[ArtifactFile]:
         await info.context.authorize(Action.READ, org=self.record.org_name)
+        self._require_files()
         page = page_of(first, after, default=DEFAULT_FILES_PAGE, maximum=MAX_FILES_PAGE)
         layout = await info.context.loaders.get(loaders.load_layouts).load(self.id)
         assert layout is not None

@@ -9,12 +9,14 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
+from api.history import AsOf, checked_as_of
 from api.pagination import After, Connection, First, connection
 from api.registry.access import readable, sees_registry, version_node_id
 from api.registry.types import Collection, Registry, page_for
 from api.registry.version_type import RegistryVersion
 from graph.core.refs import Selector, parse_registry_path
 from graph.registry import collections, registries
+from graph.registry import history as registry_history
 from graph.registry import versions as registry_versions
 
 OrganizationName = Annotated[str, strawberry.argument(description="The organisation's name.")]
@@ -90,10 +92,19 @@ class RegistryQuery:
                 "does not parse."
             ),
         ],
+        as_of: AsOf = None,
     ) -> RegistryVersion | None:
         parsed = parse_registry_path(path, selector=Selector.OPTIONAL)
+        moment = checked_as_of(as_of)
         if not await sees_registry(info, parsed.org, parsed.registry, field="path"):
             return None
+        if moment is not None:
+            past = await registry_history.membership_as_of(info.context.graph, parsed, moment)
+            return (
+                None
+                if past is None
+                else RegistryVersion.from_record(past.membership, past.unlinked_at)
+            )
         record = await registry_versions.membership_at_path(info.context.graph, parsed)
         return None if record is None else RegistryVersion.from_record(record)
 

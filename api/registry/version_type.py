@@ -51,12 +51,20 @@ class RegistryVersion(relay.Node):
         description="The source version's description; null when it has none."
     )
     created_at: datetime | None = strawberry.field(description="When the version was committed.")
+    unlinked_at: datetime | None = strawberry.field(
+        default=None,
+        description="When it was unlinked from the collection since; null while it is linked. "
+        "Only a version answered `asOf:` an earlier moment can have one.",
+    )
     record: strawberry.Private[MembershipRecord]
 
     @classmethod
-    def from_record(cls, record: MembershipRecord) -> RegistryVersion:
+    def from_record(
+        cls, record: MembershipRecord, unlinked_at: datetime | None = None
+    ) -> RegistryVersion:
         version = record.version
         return cls(
+            unlinked_at=unlinked_at,
             id=record.key,
             index=record.index,
             aliases=list(record.aliases),

@@ -15,7 +15,7 @@ ARTIFACT_FIELDS: LiteralString = """a {.id, .project_id, .org_id, .org_name, .pr
 VERSION_FIELDS: LiteralString = """v {.id, .artifact_id, .artifact_name, .artifact_type,
   .project_id, .project_name, .org_id, .org_name, .index, .digest, .size, .file_count,
   .description, .metadata, .tags, .created_at, .created_by, .state, .ttl_seconds, .expires_at,
-  .manifest_digest, .manifest_size}"""
+  .manifest_digest, .manifest_size, .deleted_at, .deleted_by}"""
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ class VersionRecord:
     expires_at: datetime | None
     manifest_digest: str
     manifest_size: int
+    deleted_at: datetime | None = None
+    """When a DELETED version (a tombstone, answered only as of an earlier moment) went."""
+    deleted_by: str | None = None
 
     @property
     def path(self) -> str:
@@ -133,6 +136,8 @@ def version_record(row: dict[str, Any]) -> VersionRecord:
         expires_at=native_datetime(row.get("expires_at")),
         manifest_digest=row["manifest_digest"],
         manifest_size=int(row.get("manifest_size") or 0),
+        deleted_at=native_datetime(row.get("deleted_at")),
+        deleted_by=row.get("deleted_by"),
     )
 
 

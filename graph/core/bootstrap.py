@@ -119,6 +119,9 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "FOR (n:WebhookDelivery) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT webhook_delivery_key IF NOT EXISTS "
     "FOR (n:WebhookDelivery) REQUIRE (n.webhook_id, n.event_id) IS UNIQUE",
+    # history: unlinked versions by collection index (graph/registry/history.py)
+    "CREATE INDEX was_linked_to_index IF NOT EXISTS "
+    "FOR ()-[l:WAS_LINKED_TO]-() ON (l.collection_id, l.index)",
     "CREATE INDEX webhook_delivery_due IF NOT EXISTS "
     "FOR (n:WebhookDelivery) ON (n.state, n.next_attempt_at)",
     "CREATE INDEX webhook_delivery_log IF NOT EXISTS "

@@ -96,9 +96,13 @@ SET c.next_index = index + 1
 RETURN index
 """
 
+# The edge is kept as WAS_LINKED_TO (same properties, plus when and by whom it went), so the
+# collection's past still resolves (graph/registry/history.py) and the index is never reused.
 DELETE_LINK: LiteralString = """
-MATCH (:ArtifactVersion {id: $version_id})-[l:LINKED_TO {collection_id: $collection_id}]->
-      (:Collection)
+MATCH (v:ArtifactVersion {id: $version_id})-[l:LINKED_TO {collection_id: $collection_id}]->
+      (c:Collection)
+CREATE (v)-[was:WAS_LINKED_TO]->(c)
+SET was = properties(l), was.unlinked_at = $now, was.unlinked_by = $actor
 DELETE l
 """
 
@@ -325,7 +329,13 @@ async def unlink_version(
         selected = await select_version_tx(tx, collection, selector)
         aliases = await aliases_of_version_tx(tx, collection, selected.version_id)
         check_protected(collection, aliases, may_change_protected)
-        await tx.run(DELETE_LINK, version_id=selected.version_id, collection_id=collection.id)
+        await tx.run(
+            DELETE_LINK,
+            version_id=selected.version_id,
+            collection_id=collection.id,
+            now=now(),
+            actor=actor,
+        )
         await record_link_event_tx(
             tx,
             type=EventType.VERSION_UNLINKED,
