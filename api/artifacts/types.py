@@ -19,6 +19,7 @@ from api.artifacts.scalars import BigInt
 from api.authz import Action
 from api.context import Context
 from api.nodes import authorized_nodes
+from api.openlineage.fields import dataset_openlineage
 from api.orgs import Project, load_projects
 from api.pagination import After, Connection, First, connection, page_of
 from graph.artifacts import aliases as alias_graph
@@ -251,7 +252,7 @@ class ArtifactVersion(relay.Node):
         "so `files` and `manifest` answer NOT_FOUND for it (its metadata is kept)."
     )
     def files_available(self) -> bool:
-        return self.record.state == ArtifactVersionState.COMMITTED.value
+        return self.record.state == "COMMITTED"
 
     @strawberry.field(
         description="The version's life, oldest first: created, aliases set on it and taken "
@@ -271,12 +272,22 @@ class ArtifactVersion(relay.Node):
         return connection(rows, total, page, VersionHistoryEntry.from_row)
 
     def _require_files(self) -> None:
-        if self.record.state != ArtifactVersionState.COMMITTED.value:
+        if self.record.state != "COMMITTED":
             raise NotFound(
                 f"Version {self.record.path} was deleted at {self.record.deleted_at}; its "
                 "files are no longer kept (its metadata is)",
                 field="files",
             )
+
+    @strawberry.field(
+        description="For a dataset version recorded from OpenLineage: `{namespace, name, "
+        "facets}` (the dataset's facets merged over the events that named this version); null "
+        "for other versions."
+    )
+    async def open_lineage(self, info: Info[Context, None]) -> JSON | None:
+        await info.context.authorize(Action.READ, org=self.record.org_name)
+        found = await dataset_openlineage(info.context, self.id)
+        return None if found is None else JSON(found)
 
     @strawberry.field(
         description="Global id of the run that produced this version (a `Run`, for "
@@ -402,6 +413,15 @@ class Artifact(relay.Node):
         record = await info.context.loaders.get(load_projects).load(self.record.project_id)
         assert record is not None
         return Project.from_record(record)
+
+    @strawberry.field(
+        description="For a dataset recorded from OpenLineage: its original `{namespace, name}` "
+        "(`openLineageDataset` finds it by them); null for other artifacts."
+    )
+    async def open_lineage(self, info: Info[Context, None]) -> JSON | None:
+        await info.context.authorize(Action.READ, org=self.record.org_name)
+        found = await dataset_openlineage(info.context, self.id)
+        return None if found is None else JSON(found)
 
     @strawberry.field(description="How many committed versions the artifact has.")
     async def version_count(self, info: Info[Context, None]) -> int:

@@ -13,7 +13,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from strawberry.relay import GlobalID
@@ -56,6 +57,7 @@ def walk_token(spec: WalkSpec) -> str:
         "a": None if filters.artifact_types is None else list(filters.artifact_types),
         "j": None if filters.job_types is None else list(filters.job_types),
         "o": None if filters.kinds is None else [k.value for k in filters.kinds],
+        "t": None if spec.as_of is None else spec.as_of.isoformat(),
         "h": list(filters.hidden),
         "l": [
             limits.depth,
@@ -81,6 +83,10 @@ def spec_of_token(token: str) -> WalkSpec:
             raise ValueError("a lone surrogate")
         depth, level, nodes, budget, threshold, items = payload["l"]
         kinds = payload["o"]
+        moment = payload.get("t")
+        as_of = None if moment is None else datetime.fromisoformat(str(moment))
+        if as_of is not None and as_of.tzinfo is None:
+            raise ValueError("a moment without a time zone")
         return WalkSpec(
             seed_id=str(payload["s"]),
             direction=Direction(payload["d"]),
@@ -98,6 +104,7 @@ def spec_of_token(token: str) -> WalkSpec:
                 cluster_threshold=int(threshold),
                 max_items=int(items),
             ),
+            as_of=as_of,
         )
     except InvalidInput:
         raise
@@ -147,7 +154,7 @@ class ClusterRef:
             or not 1 <= scan <= spec.limits.node_limit
         ):
             raise InvalidInput("This cluster is not part of that walk", field="id")
-        one_way = WalkSpec(spec.seed_id, direction, spec.filters, spec.limits)
+        one_way = replace(spec, direction=direction)
         return cls(one_way, direction, int(distance), parts[2], scan, binding)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.types import Info
 
@@ -82,14 +84,20 @@ class LineageImpact:
 
 
 async def paths_between(
-    info: Info[Context, None], source: str, target: str, limit: int
+    info: Info[Context, None],
+    source: str,
+    target: str,
+    limit: int,
+    as_of: datetime | None = None,
 ) -> LineagePaths | None:
-    handles = await lineage_nodes.node_handles(info.context.graph, [source, target])
+    handles = await lineage_nodes.node_handles(info.context.graph, [source, target], as_of)
     if source not in handles or target not in handles:
         return None
     for handle in handles.values():
         await info.context.authorize(Action.READ, org=handle.org_name)
-    found = await paths.shortest_paths(info.context.graph, handles[source], handles[target], limit)
+    found = await paths.shortest_paths(
+        info.context.graph, handles[source], handles[target], limit, as_of
+    )
     return LineagePaths(
         direction=found.direction,
         paths=[LineagePath(ids=list(p), first_kind=found.source.kind) for p in found.paths],
@@ -98,14 +106,14 @@ async def paths_between(
 
 
 async def impact_of(
-    info: Info[Context, None], node: str, limits: WalkLimits
+    info: Info[Context, None], node: str, limits: WalkLimits, as_of: datetime | None = None
 ) -> LineageImpact | None:
-    handle = (await lineage_nodes.node_handles(info.context.graph, [node])).get(node)
+    handle = (await lineage_nodes.node_handles(info.context.graph, [node], as_of)).get(node)
     if handle is None:
         return None
     await info.context.authorize(Action.READ, org=handle.org_name)
     counted = await impact.impact(
-        info.context.graph, WalkSpec(node, Direction.DOWNSTREAM, limits=limits)
+        info.context.graph, WalkSpec(node, Direction.DOWNSTREAM, limits=limits, as_of=as_of)
     )
     seed = (await lineage_nodes_of(info, handle.kind, [node]))[0]
     return LineageImpact(

@@ -21,6 +21,7 @@ from api.authz import Action
 from api.context import Context
 from api.enums import described_enum
 from api.nodes import authorized_nodes
+from api.openlineage.fields import run_openlineage, run_parent_id
 from api.orgs import Project, load_projects
 from api.pagination import After, Connection, First, connection, page_of
 from graph.lineage import edges as lineage_edges
@@ -58,6 +59,12 @@ async def load_runs(context: Context, ids: list[str]) -> list[RunRecord | None]:
 
 async def load_versions(context: Context, ids: list[str]) -> list[VersionSummary | None]:
     return await lineage_nodes.version_summaries(context.graph, ids)
+
+
+async def load_versions_in_walks(context: Context, ids: list[str]) -> list[VersionSummary | None]:
+    """Versions a walk found, tombstones included: a walk as of an earlier moment shows
+    versions deleted since (with `deletedAt`); a walk of the present finds none."""
+    return await lineage_nodes.version_summaries(context.graph, ids, include_deleted=True)
 
 
 @strawberry.interface(description="A run or an artifact version in a lineage graph.")
@@ -130,6 +137,28 @@ class Run(LineageNode):
         assert record is not None
         return Project.from_record(record)
 
+    @strawberry.field(
+        description="For a run recorded from OpenLineage (POST /api/v1/lineage): `{runId, job: "
+        "{namespace, name}, runFacets, jobFacets, events}` (facets merged over its events, "
+        "`events` as `TYPE@eventTime`); null for other runs."
+    )
+    async def open_lineage(self, info: Info[Context, None]) -> JSON | None:
+        await info.context.authorize(Action.READ, org=self.org_name)
+        found = await run_openlineage(info.context, self.id)
+        return None if found is None else JSON(found)
+
+    @strawberry.field(
+        description="The run that started this one (OpenLineage's `parent` run facet); null "
+        "when none was recorded."
+    )
+    async def parent_run(self, info: Info[Context, None]) -> Run | None:
+        await info.context.authorize(Action.READ, org=self.org_name)
+        parent_id = await run_parent_id(info.context, self.id)
+        if parent_id is None:
+            return None
+        record = await info.context.loaders.get(load_runs).load(parent_id)
+        return None if record is None else Run.from_record(record)
+
     @strawberry.field(description="Versions this run consumed, in the order it first used them.")
     async def inputs(
         self, info: Info[Context, None], first: First = None, after: After = None
@@ -170,6 +199,12 @@ class LineageVersion(LineageNode):
         description="The version's description; null when it has none."
     )
     size: BigInt = strawberry.field(description="Total bytes of the files (and sized references).")
+    deleted_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the version was deleted; null while it exists. Only walks as of an "
+        "earlier moment (`asOf:`) show versions deleted since (their metadata is kept, their "
+        "files may be gone).",
+    )
     producer_id: strawberry.Private[str | None]
     org_name: strawberry.Private[str]
     producer_run: strawberry.Private[Run | None] = None
@@ -193,6 +228,7 @@ class LineageVersion(LineageNode):
             size=BigInt(v.size),
             producer_id=v.producer_id,
             org_name=v.org_name,
+            deleted_at=v.deleted_at,
         )
 
     @classmethod
@@ -236,7 +272,7 @@ async def lineage_nodes_of(
     if kind is NodeKind.RUN:
         run_records = await info.context.loaders.get(load_runs).load_many(ids)
         return [Run.from_record(r) for r in run_records if r is not None]
-    summaries = await info.context.loaders.get(load_versions).load_many(ids)
+    summaries = await info.context.loaders.get(load_versions_in_walks).load_many(ids)
     return [LineageVersion.from_summary(v) for v in summaries if v is not None]
 
 

@@ -184,7 +184,9 @@ class NodePrefetch:
         self._pending = {NodeKind.RUN: [], NodeKind.ARTIFACT_VERSION: []}
         self._sent += len(runs) + len(versions)
         task = asyncio.create_task(
-            node_details(self._graph, runs, versions, producers=self._producers)
+            node_details(
+                self._graph, runs, versions, producers=self._producers, include_deleted=True
+            )
         )
         task.add_done_callback(self._maybe_flush)
         self._tasks.append(task)

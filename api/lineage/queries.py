@@ -6,6 +6,7 @@ organisation, and only then walks (a walk never leaves the organisation: edges c
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -13,6 +14,7 @@ from strawberry.types import Info
 
 from api.authz import Action
 from api.context import Context
+from api.history import AsOf, checked_as_of
 from api.lineage.graph_types import ClusterKeys, LineageCluster, LineageGraph, LineageGrouping
 from api.lineage.ids import ClusterRef, node_id, spec_of_token
 from api.lineage.impact_types import LineageImpact, LineagePaths, impact_of, paths_between
@@ -20,6 +22,7 @@ from api.lineage.nodes import LineageNode, LineageVersion, Run, lineage_nodes_of
 from api.lineage.page import lineage_graph, prefetch_for
 from api.pagination import After, Connection, First, connection, page_of
 from api.registry.access import sees_registry
+from graph.artifacts import history as artifact_history
 from graph.artifacts.resolve import resolve_version
 from graph.core.errors import InvalidInput, NotFound
 from graph.core.refs import RegistryPath, parse_path
@@ -45,6 +48,7 @@ from graph.lineage.model import (
 )
 from graph.lineage.paths import MAX_PATHS
 from graph.lineage.runs import RunState
+from graph.registry import history as registry_history
 from graph.registry import versions as registry_versions
 
 
@@ -72,7 +76,9 @@ class LineageFilter:
         )
 
 
-async def _seed_id(info: Info[Context, None], raw: str) -> str | None:
+async def _seed_id(
+    info: Info[Context, None], raw: str, as_of: datetime | None = None
+) -> str | None:
     """The id of the node `seed` names: an id as given, or the committed version a path names
     now (a registry path: the linked source version); None when a path names nothing.
 
@@ -89,9 +95,15 @@ async def _seed_id(info: Info[Context, None], raw: str) -> str | None:
     if isinstance(ref, RegistryPath):
         if not await sees_registry(info, ref.org, ref.registry, field="seed"):
             return None  # missing, or hidden from the caller: the same null
+        if as_of is not None:
+            past = await registry_history.membership_as_of(graph, ref, as_of)
+            return None if past is None else past.membership.version.id
         membership = await registry_versions.membership_at_path(graph, ref)
         return None if membership is None else membership.version.id
     await info.context.authorize(Action.READ, org=ref.artifact.org)
+    if as_of is not None:
+        version = await artifact_history.version_as_of(graph, ref, as_of)
+        return None if version is None else version.id
     found = await resolve_version(graph, ref)
     return None if found is None else found.id
 
@@ -176,6 +188,7 @@ class LineageQuery:
                 "rest of a level goes into one OTHER cluster."
             ),
         ] = DEFAULT_MAX_ITEMS,
+        as_of: AsOf = None,
     ) -> LineageGraph | None:
         limits = WalkLimits(
             depth=depth,
@@ -186,18 +199,19 @@ class LineageQuery:
             max_items=max_items_per_level,
         )
         filters = (filter or LineageFilter()).to_filters()
-        seed_id = await _seed_id(info, seed)
+        moment = checked_as_of(as_of)
+        seed_id = await _seed_id(info, seed, moment)
         if seed_id is None:
             return None
         # The seed is looked up and authorised before the walk: a caller who may not read its
         # organisation costs this one lookup, never a walk of another team's graph. The walk
         # reuses the handle, so it does not look the seed up again.
-        found = await lineage_nodes.node_handles(info.context.graph, [seed_id])
+        found = await lineage_nodes.node_handles(info.context.graph, [seed_id], moment)
         handle = found.get(seed_id)
         if handle is None:
             return None
         await info.context.authorize(Action.READ, org=handle.org_name)
-        spec = WalkSpec(seed_id, direction, filters, limits)
+        spec = WalkSpec(seed_id, direction, filters, limits, as_of=moment)
         prefetch = prefetch_for(info)
         try:
             try:
@@ -285,9 +299,14 @@ class LineageQuery:
                 "there are more)."
             ),
         ] = 5,
+        as_of: AsOf = None,
     ) -> LineagePaths | None:
         return await paths_between(
-            info, node_id(from_, field="from"), node_id(to, field="to"), limit
+            info,
+            node_id(from_, field="from"),
+            node_id(to, field="to"),
+            limit,
+            checked_as_of(as_of),
         )
 
     @strawberry.field(
@@ -326,6 +345,7 @@ class LineageQuery:
                 "counts so far are returned as lower bounds."
             ),
         ] = 10_000,
+        as_of: AsOf = None,
     ) -> LineageImpact | None:
         limits = WalkLimits(
             depth=depth,
@@ -333,7 +353,7 @@ class LineageQuery:
             node_limit=node_limit,
             time_budget_ms=time_budget_ms,
         )
-        return await impact_of(info, node_id(node, field="node"), limits)
+        return await impact_of(info, node_id(node, field="node"), limits, checked_as_of(as_of))
 
     @strawberry.field(description="Runs of a project, newest first.")
     async def runs(

@@ -38,10 +38,10 @@ _SEARCH: dict[NodeKind, LiteralString] = {
 }
 
 
-def _members_query(step: Step) -> LiteralString:
+def _members_query(step: Step, historic: bool) -> LiteralString:
     kind = step.target_kind
     return (
-        candidates_fragment(step)
+        candidates_fragment(step, historic)
         + "LIMIT $scan_limit\nWITH m, "
         + GROUP_KEY[kind]
         + """ AS g
@@ -57,8 +57,10 @@ RETURN size(ids) AS total, ids[$offset..$offset + $limit] AS page
     )
 
 
-MEMBERS_QUERIES: dict[tuple[Direction, NodeKind], LiteralString] = {
-    key: _members_query(step) for key, step in STEPS.items()
+MEMBERS_QUERIES: dict[tuple[Direction, NodeKind, bool], LiteralString] = {
+    (*key, historic): _members_query(step, historic)
+    for key, step in STEPS.items()
+    for historic in (False, True)
 }
 
 
@@ -88,7 +90,7 @@ async def _members_tx(
     offset: int,
     limit: int,
 ) -> None:
-    seed = await seed_handle_tx(tx, walker.spec.seed_id)
+    seed = await seed_handle_tx(tx, walker.spec.seed_id, walker.spec.as_of)
     state = WalkState.at_seed(seed, direction)
     while state.distance < distance - 1:
         if await walker.next_level(tx, state) is None:
@@ -105,7 +107,7 @@ async def _members_tx(
         shown_keys = [c.key for c in row.clusters]
         shown_nodes = list(row.loose)
     result = await tx.run(
-        MEMBERS_QUERIES[(direction, state.kind)],
+        MEMBERS_QUERIES[(direction, state.kind, params.historic)],
         {
             "frontier": IdList(state.frontier),
             **params.as_dict(),

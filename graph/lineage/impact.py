@@ -28,9 +28,9 @@ _TYPE: dict[NodeKind, LiteralString] = {
 }
 
 
-def _impact_query(step: Step) -> LiteralString:
+def _impact_query(step: Step, historic: bool) -> LiteralString:
     return (
-        candidates_fragment(step)
+        candidates_fragment(step, historic)
         + "LIMIT $scan_limit\nWITH "
         + _TYPE[step.target_kind]
         + """ AS t, collect([m, mid, skeys]) AS members
@@ -57,8 +57,10 @@ RETURN [x IN groups | [x.type, x.size]] AS counts,
     )
 
 
-IMPACT_QUERIES: dict[NodeKind, LiteralString] = {
-    kind: _impact_query(STEPS[(Direction.DOWNSTREAM, kind)]) for kind in NodeKind
+IMPACT_QUERIES: dict[tuple[NodeKind, bool], LiteralString] = {
+    (kind, historic): _impact_query(STEPS[(Direction.DOWNSTREAM, kind)], historic)
+    for kind in NodeKind
+    for historic in (False, True)
 }
 
 
@@ -98,7 +100,7 @@ class _Tally:
 
 
 async def _impact_tx(tx: AsyncManagedTransaction, walker: Walker, tally: _Tally) -> None:
-    tally.seed = seed = await seed_handle_tx(tx, walker.spec.seed_id)
+    tally.seed = seed = await seed_handle_tx(tx, walker.spec.seed_id, walker.spec.as_of)
     state = WalkState.at_seed(seed, Direction.DOWNSTREAM)
     while state.distance < walker.spec.limits.depth and state.frontier:
         if time.monotonic() >= walker.deadline:
@@ -107,7 +109,10 @@ async def _impact_tx(tx: AsyncManagedTransaction, walker: Walker, tally: _Tally)
         remaining = walker.spec.limits.node_limit - walker.counted
         params = walker.params(state, remaining).as_dict()
         record = await (
-            await tx.run(IMPACT_QUERIES[state.kind], {"frontier": IdList(state.frontier), **params})
+            await tx.run(
+                IMPACT_QUERIES[(state.kind, walker.spec.as_of is not None)],
+                {"frontier": IdList(state.frontier), **params},
+            )
         ).single(strict=True)
         if state.partial:
             walker.flag(Truncation.LEVEL_LIMIT)

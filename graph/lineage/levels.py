@@ -28,6 +28,7 @@ from the request is ever formatted into Cypher.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -73,10 +74,21 @@ _LABEL: dict[NodeKind, LiteralString] = {
         "label: x.members[0][0].artifact_name, type: x.members[0][0].artifact_type"
     ),
 }
-_FILTER: dict[NodeKind, LiteralString] = {
+HOP_FILTERS: dict[NodeKind, LiteralString] = {
     NodeKind.RUN: _RUN_FILTER,
     NodeKind.ARTIFACT_VERSION: _VERSION_FILTER,
 }
+HOP_FILTERS_AS_OF: dict[NodeKind, LiteralString] = {
+    NodeKind.RUN: "e.at <= $as_of AND m.created_at <= $as_of AND " + _RUN_FILTER,
+    NodeKind.ARTIFACT_VERSION: (
+        "e.at <= $as_of AND m.created_at <= $as_of"
+        " AND (m.state = 'COMMITTED' OR (m.state = 'DELETED' AND m.deleted_at > $as_of))"
+        " AND ($artifact_types IS NULL OR m.artifact_type IN $artifact_types)"
+    ),
+}
+"""The same filters as of `$as_of` (a walk with `WalkSpec.as_of`): edges and nodes created by
+then, versions not yet deleted then (deleted since: kept, they are tombstones now). Separate
+queries, so a walk of the present pays nothing for history."""
 
 STEPS: dict[tuple[Direction, NodeKind], Step] = {
     (Direction.DOWNSTREAM, NodeKind.ARTIFACT_VERSION): Step(
@@ -84,7 +96,7 @@ STEPS: dict[tuple[Direction, NodeKind], Step] = {
         NodeKind.ARTIFACT_VERSION,
         EdgeKind.CONSUMED,
         "MATCH (n:ArtifactVersion) WHERE elementId(n) = fid",
-        "MATCH (n)<-[:CONSUMED]-(m:Run)",
+        "MATCH (n)<-[e:CONSUMED]-(m:Run)",
         "(m)-[:CONSUMED]->()",
     ),
     (Direction.DOWNSTREAM, NodeKind.RUN): Step(
@@ -92,7 +104,7 @@ STEPS: dict[tuple[Direction, NodeKind], Step] = {
         NodeKind.RUN,
         EdgeKind.PRODUCED,
         "MATCH (n:Run) WHERE elementId(n) = fid",
-        "MATCH (n)-[:PRODUCED]->(m:ArtifactVersion)",
+        "MATCH (n)-[e:PRODUCED]->(m:ArtifactVersion)",
         "(m)<-[:PRODUCED]-()",
         # Not one_parent: runs that logged identical content re-produced the version too.
     ),
@@ -101,7 +113,7 @@ STEPS: dict[tuple[Direction, NodeKind], Step] = {
         NodeKind.ARTIFACT_VERSION,
         EdgeKind.PRODUCED,
         "MATCH (n:ArtifactVersion) WHERE elementId(n) = fid",
-        "MATCH (n)<-[:PRODUCED]-(m:Run)",
+        "MATCH (n)<-[e:PRODUCED]-(m:Run)",
         "(m)-[:PRODUCED]->()",
     ),
     (Direction.UPSTREAM, NodeKind.RUN): Step(
@@ -109,7 +121,7 @@ STEPS: dict[tuple[Direction, NodeKind], Step] = {
         NodeKind.RUN,
         EdgeKind.CONSUMED,
         "MATCH (n:Run) WHERE elementId(n) = fid",
-        "MATCH (n)-[:CONSUMED]->(m:ArtifactVersion)",
+        "MATCH (n)-[e:CONSUMED]->(m:ArtifactVersion)",
         "(m)<-[:CONSUMED]-()",
     ),
 }
@@ -134,10 +146,12 @@ def _frontier_match(step: Step) -> LiteralString:
     )
 
 
-def _hop(step: Step) -> LiteralString:
+def _hop(step: Step, historic: bool) -> LiteralString:
     """Rows `n, skey, m`: one hop in the walk's direction, to neighbours that pass the filters
-    (not hidden; a version COMMITTED and of an asked artifact type, a run of an asked job type)."""
-    return step.expand + "\nWHERE NOT m.id IN $hidden AND " + _FILTER[step.target_kind] + "\n"
+    (not hidden; a version COMMITTED and of an asked artifact type, a run of an asked job type;
+    `historic`: as they were at `$as_of`)."""
+    filters = HOP_FILTERS_AS_OF if historic else HOP_FILTERS
+    return step.expand + "\nWHERE NOT m.id IN $hidden AND " + filters[step.target_kind] + "\n"
 
 
 _UNSEEN_BY_NODE: LiteralString = """WITH m, collect(skey) AS skeys
@@ -153,16 +167,16 @@ WHERE NOT mid IN $seen
 """Rows `skey, m, mid`: each new node once (one frontier node, so one edge per node)."""
 
 
-def candidates_fragment(step: Step) -> LiteralString:
+def candidates_fragment(step: Step, historic: bool = False) -> LiteralString:
     """Rows `m, mid, skeys`: new distinct nodes passing the filters, with the display keys of
     their frontier neighbours (one per edge); shared by the level, member and impact queries."""
-    return _frontier_match(step) + _hop(step) + _UNSEEN_BY_NODE
+    return _frontier_match(step) + _hop(step, historic) + _UNSEEN_BY_NODE
 
 
-def _single_source_fragment(step: Step) -> LiteralString:
+def _single_source_fragment(step: Step, historic: bool) -> LiteralString:
     """Like `candidates_fragment` for a frontier of one node: no per-node source keys (every
     candidate has exactly one edge from it), the source's key travels as `skey`."""
-    return _frontier_match(step) + _hop(step) + _UNSEEN_FROM_ONE
+    return _frontier_match(step) + _hop(step, historic) + _UNSEEN_FROM_ONE
 
 
 # No ORDER BY over the level's nodes: sorting 10,000 rows costs more than the rest of the level.
@@ -282,11 +296,12 @@ _RETURN: LiteralString = """RETURN skey, total, cluster_rows AS clusters, loose_
 """
 
 
-def _level_query(step: Step, single: bool) -> LiteralString:
-    """The level query of `step`; `single` for a frontier of one node (no per-node edges)."""
+def _level_query(step: Step, single: bool, historic: bool) -> LiteralString:
+    """The level query of `step`; `single` for a frontier of one node (no per-node edges),
+    `historic` for a walk as of `$as_of`."""
     kind = step.target_kind
     return (
-        (_single_source_fragment(step) if single else candidates_fragment(step))
+        (_single_source_fragment(step, historic) if single else candidates_fragment(step, historic))
         + _groups(kind, single)
         + _CLUSTERING
         + _cluster_rows(kind)
@@ -297,12 +312,14 @@ def _level_query(step: Step, single: bool) -> LiteralString:
     )
 
 
-LEVEL_QUERIES: dict[tuple[Direction, NodeKind, bool], LiteralString] = {
-    (*key, single): _level_query(step, single)
+LEVEL_QUERIES: dict[tuple[Direction, NodeKind, bool, bool], LiteralString] = {
+    (*key, single, historic): _level_query(step, single, historic)
     for key, step in STEPS.items()
     for single in (False, True)
+    for historic in (False, True)
 }
-"""The eight level queries: (walk direction, frontier kind, frontier of a single node)."""
+"""The sixteen level queries: (walk direction, frontier kind, frontier of a single node, as of
+a moment)."""
 
 
 class IdList(list[str]):
@@ -357,9 +374,16 @@ class LevelParams:
     track_multi: bool = True
     """False when no later level can meet this level's nodes again (the walk ends within two
     levels): the level then skips looking for `multi`."""
+    as_of: datetime | None = None
+    """Walk the graph as it was at this moment (the historic queries); None: now."""
+
+    @property
+    def historic(self) -> bool:
+        return self.as_of is not None
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "as_of": self.as_of,
             "seen": IdList(self.seen),
             "hidden": self.hidden,
             "job_types": self.job_types,
@@ -380,7 +404,7 @@ async def level_tx(
 ) -> LevelRow:
     """Run one level query inside the caller's transaction and return its plain result."""
     single = len(frontier) == 1
-    query = LEVEL_QUERIES[(step.direction, step.frontier_kind, single)]
+    query = LEVEL_QUERIES[(step.direction, step.frontier_kind, single, params.historic)]
     result = await tx.run(query, {"frontier": IdList(frontier), **params.as_dict()})
     record = await result.single(strict=True)
     clusters = tuple(

@@ -8,6 +8,7 @@ that CONSUMED it and from a run into the versions it PRODUCED; "downstream" foll
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 
 from graph.core.errors import InvalidInput
@@ -119,3 +120,6 @@ class WalkSpec:
     direction: Direction = Direction.BOTH
     filters: WalkFilters = field(default_factory=WalkFilters)
     limits: WalkLimits = field(default_factory=WalkLimits)
+    as_of: datetime | None = None
+    """Walk the graph as it was at this moment: edges and nodes created by then, versions deleted
+    since included (tombstones now); None walks the present."""

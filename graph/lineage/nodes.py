@@ -46,6 +46,8 @@ class VersionSummary:
     created_at: datetime | None
     aliases: tuple[str, ...]
     producer_id: str | None
+    deleted_at: datetime | None = None
+    """Set for a version deleted since (shown only by walks as of an earlier moment)."""
 
     @property
     def name(self) -> str:
@@ -55,6 +57,23 @@ class VersionSummary:
     def project_path(self) -> str:
         return f"{self.org_name}/{self.project_name}"
 
+
+NODE_HANDLES_AS_OF: LiteralString = """
+UNWIND $ids AS id
+CALL (id) {
+  MATCH (r:Run {id: id})
+  WHERE r.created_at <= $as_of
+  RETURN r.id AS found, elementId(r) AS eid, 'RUN' AS kind, r.org_id AS org_id
+  UNION
+  MATCH (v:ArtifactVersion {id: id})
+  WHERE v.created_at <= $as_of
+    AND (v.state = 'COMMITTED' OR (v.state = 'DELETED' AND v.deleted_at > $as_of))
+  RETURN v.id AS found, elementId(v) AS eid, 'ARTIFACT_VERSION' AS kind, v.org_id AS org_id
+}
+MATCH (o:Organization {id: org_id})
+RETURN found AS id, eid, kind, org_id, o.name AS org_name
+"""
+"""`NODE_HANDLES` as of `$as_of`: what existed then, versions deleted since included."""
 
 NODE_HANDLES: LiteralString = """
 UNWIND $ids AS id
@@ -74,6 +93,7 @@ VERSION_FIELDS: LiteralString = """
 v {.id, .artifact_id, .artifact_name, .artifact_type, .index, .org_name, .project_name,
    .description, .size,
    created_at: v.created_at.epochSeconds * 1000000 + v.created_at.microsecond,
+   deleted_at: v.deleted_at.epochSeconds * 1000000 + v.deleted_at.microsecond,
    aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(v) RETURN a.name ORDER BY a.name },
    producer_id: producer.id}
 """
@@ -82,7 +102,7 @@ VERSION_SUMMARIES: LiteralString = (
     """
 UNWIND $ids AS id
 MATCH (v:ArtifactVersion {id: id})
-WHERE v.state = 'COMMITTED'
+WHERE v.state = 'COMMITTED' OR ($include_deleted AND v.state = 'DELETED')
 OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
   MATCH (producer:Run)-[e:PRODUCED]->(v)
   RETURN producer ORDER BY e.at, producer.id LIMIT 1
@@ -97,7 +117,7 @@ NODE_DETAILS: LiteralString = (
 CALL () {
   UNWIND $version_ids AS id
   MATCH (v:ArtifactVersion {id: id})
-  WHERE v.state = 'COMMITTED'
+  WHERE v.state = 'COMMITTED' OR ($include_deleted AND v.state = 'DELETED')
   OPTIONAL CALL (v) {  // the producer: the first run (later ones re-produced it)
     MATCH (producer:Run)-[e:PRODUCED]->(v)
     RETURN producer ORDER BY e.at, producer.id LIMIT 1
@@ -123,8 +143,14 @@ RETURN versions, runs
 runs shown plus (with `$producers`) the runs that produced those versions."""
 
 
-async def node_handles_tx(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, NodeHandle]:
-    result = await tx.run(NODE_HANDLES, ids=ids)
+async def node_handles_tx(
+    tx: AsyncManagedTransaction, ids: list[str], as_of: datetime | None = None
+) -> dict[str, NodeHandle]:
+    """The nodes among `ids` that exist (or, with `as_of`, existed then), keyed by id."""
+    if as_of is None:
+        result = await tx.run(NODE_HANDLES, ids=ids)
+    else:
+        result = await tx.run(NODE_HANDLES_AS_OF, ids=ids, as_of=as_of)
     handles: dict[str, NodeHandle] = {}
     async for row in result:
         handles[row["id"]] = NodeHandle(
@@ -137,11 +163,14 @@ async def node_handles_tx(tx: AsyncManagedTransaction, ids: list[str]) -> dict[s
     return handles
 
 
-async def node_handles(graph: Graph, ids: list[str]) -> dict[str, NodeHandle]:
-    """The runs and COMMITTED versions among `ids`, keyed by id (absent ids are left out)."""
+async def node_handles(
+    graph: Graph, ids: list[str], as_of: datetime | None = None
+) -> dict[str, NodeHandle]:
+    """The runs and COMMITTED versions among `ids` (with `as_of`: those that existed then),
+    keyed by id (absent ids are left out)."""
     if not ids:
         return {}
-    return await graph.read(node_handles_tx, ids)
+    return await graph.read(node_handles_tx, ids, as_of)
 
 
 async def require_node(graph: Graph, node_id: str, *, field: str = "id") -> NodeHandle:
@@ -165,14 +194,20 @@ def _summary(v: dict[str, Any]) -> VersionSummary:
         created_at=from_micros(v.get("created_at")),
         aliases=tuple(v["aliases"]),
         producer_id=v["producer_id"],
+        deleted_at=from_micros(v.get("deleted_at")),
     )
 
 
-async def version_summaries(graph: Graph, ids: list[str]) -> list[VersionSummary | None]:
-    """Details of many versions in one round trip, in the order of `ids` (None where absent)."""
+async def version_summaries(
+    graph: Graph, ids: list[str], *, include_deleted: bool = False
+) -> list[VersionSummary | None]:
+    """Details of many versions in one round trip, in the order of `ids` (None where absent;
+    deleted versions too unless `include_deleted`, for pages as of an earlier moment)."""
     if not ids:
         return []
-    rows = await graph.read(collected_tx, VERSION_SUMMARIES, ids=ids)
+    rows = await graph.read(
+        collected_tx, VERSION_SUMMARIES, ids=ids, include_deleted=include_deleted
+    )
     found = {row["id"]: _summary(row) for row in rows}
     return [found.get(i) for i in ids]
 
@@ -186,7 +221,12 @@ class NodeDetails:
 
 
 async def node_details(
-    graph: Graph, run_ids: list[str], version_ids: list[str], *, producers: bool
+    graph: Graph,
+    run_ids: list[str],
+    version_ids: list[str],
+    *,
+    producers: bool,
+    include_deleted: bool = False,
 ) -> NodeDetails:
     """Runs and COMMITTED versions by id, and with `producers` the runs that produced those
     versions too, in one round trip (`NODE_DETAILS` as an auto-commit read: a managed
@@ -195,7 +235,11 @@ async def node_details(
         return NodeDetails({}, {})
     # the record's values, without `Record.data()`'s deep copy of a hundred nested maps
     record = await graph.read_record(
-        NODE_DETAILS, run_ids=run_ids, version_ids=version_ids, producers=producers
+        NODE_DETAILS,
+        run_ids=run_ids,
+        version_ids=version_ids,
+        producers=producers,
+        include_deleted=include_deleted,
     )
     assert record is not None  # aggregations always yield their row
     versions, runs = record.values()

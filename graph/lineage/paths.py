@@ -11,6 +11,7 @@ others.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import LiteralString
 
 from graph.core.driver import Graph
@@ -21,6 +22,26 @@ from graph.lineage.nodes import NodeHandle
 
 MAX_PATH_HOPS = 50
 MAX_PATHS = 20
+
+_EXISTED: LiteralString = (
+    "x.created_at <= $as_of"
+    " AND (x.state = 'COMMITTED' OR (x.state = 'DELETED' AND x.deleted_at > $as_of))"
+)
+_RUN_EXISTED: LiteralString = "r.created_at <= $as_of"
+_VV_AS_OF: LiteralString = (
+    "((:ArtifactVersion)<-[cr:CONSUMED WHERE cr.at <= $as_of]-(r:Run WHERE "
+    + _RUN_EXISTED
+    + ")-[pr:PRODUCED WHERE pr.at <= $as_of]->(x:ArtifactVersion WHERE "
+    + _EXISTED
+    + "))"
+)
+_RR_AS_OF: LiteralString = (
+    "((:Run)-[pr:PRODUCED WHERE pr.at <= $as_of]->(x:ArtifactVersion WHERE "
+    + _EXISTED
+    + ")<-[cr:CONSUMED WHERE cr.at <= $as_of]-(r:Run WHERE "
+    + _RUN_EXISTED
+    + "))"
+)
 
 _VV: LiteralString = (
     "((:ArtifactVersion)<-[:CONSUMED]-(:Run)-[:PRODUCED]->"
@@ -39,13 +60,27 @@ _PATTERNS: dict[tuple[NodeKind, NodeKind], LiteralString] = {
     ),
     (NodeKind.RUN, NodeKind.ARTIFACT_VERSION): ("(a) " + _RR + "{0,24} (:Run)-[:PRODUCED]->(b)"),
 }
+# The same as of `$as_of`: edges and nodes created by then, versions deleted since included.
+_PATTERNS_AS_OF: dict[tuple[NodeKind, NodeKind], LiteralString] = {
+    (NodeKind.ARTIFACT_VERSION, NodeKind.ARTIFACT_VERSION): "(a) " + _VV_AS_OF + "{1,25} (b)",
+    (NodeKind.RUN, NodeKind.RUN): "(a) " + _RR_AS_OF + "{1,25} (b)",
+    (NodeKind.ARTIFACT_VERSION, NodeKind.RUN): (
+        "(a) "
+        + _VV_AS_OF
+        + "{0,24} (:ArtifactVersion)<-[last:CONSUMED WHERE last.at <= $as_of]-(b)"
+    ),
+    (NodeKind.RUN, NodeKind.ARTIFACT_VERSION): (
+        "(a) " + _RR_AS_OF + "{0,24} (:Run)-[last:PRODUCED WHERE last.at <= $as_of]->(b)"
+    ),
+}
 _LABEL: dict[NodeKind, LiteralString] = {
     NodeKind.RUN: "Run",
     NodeKind.ARTIFACT_VERSION: "ArtifactVersion",
 }
 
 
-def _query(upstream: NodeKind, downstream: NodeKind) -> LiteralString:
+def _query(upstream: NodeKind, downstream: NodeKind, historic: bool) -> LiteralString:
+    patterns = _PATTERNS_AS_OF if historic else _PATTERNS
     return (
         "MATCH (a:"
         + _LABEL[upstream]
@@ -53,7 +88,7 @@ def _query(upstream: NodeKind, downstream: NodeKind) -> LiteralString:
         + _LABEL[downstream]
         + """ {id: $b})
 MATCH p = ALL SHORTEST """
-        + _PATTERNS[(upstream, downstream)]
+        + patterns[(upstream, downstream)]
         + """
 RETURN [n IN nodes(p) | n.id] AS ids
 LIMIT $limit
@@ -61,8 +96,8 @@ LIMIT $limit
     )
 
 
-PATH_QUERIES: dict[tuple[NodeKind, NodeKind], LiteralString] = {
-    key: _query(*key) for key in _PATTERNS
+PATH_QUERIES: dict[tuple[NodeKind, NodeKind, bool], LiteralString] = {
+    (*key, historic): _query(*key, historic) for key in _PATTERNS for historic in (False, True)
 }
 
 
@@ -81,14 +116,23 @@ class Paths:
         return len(self.paths[0]) - 1 if self.paths else None
 
 
-async def _shortest(graph: Graph, a: NodeHandle, b: NodeHandle, limit: int) -> list[list[str]]:
+async def _shortest(
+    graph: Graph, a: NodeHandle, b: NodeHandle, limit: int, as_of: datetime | None
+) -> list[list[str]]:
     rows = await graph.read(
-        fetch_all, PATH_QUERIES[(a.kind, b.kind)], a=a.id, b=b.id, limit=limit + 1
+        fetch_all,
+        PATH_QUERIES[(a.kind, b.kind, as_of is not None)],
+        a=a.id,
+        b=b.id,
+        limit=limit + 1,
+        as_of=as_of,
     )
     return [list(row["ids"]) for row in rows]
 
 
-async def shortest_paths(graph: Graph, x: NodeHandle, y: NodeHandle, limit: int) -> Paths:
+async def shortest_paths(
+    graph: Graph, x: NodeHandle, y: NodeHandle, limit: int, as_of: datetime | None = None
+) -> Paths:
     """Up to `limit` shortest paths between x and y, whichever of them is upstream.
 
     `direction` is DOWNSTREAM when y is downstream of x, UPSTREAM when it is upstream, and None
@@ -101,7 +145,7 @@ async def shortest_paths(graph: Graph, x: NodeHandle, y: NodeHandle, limit: int)
     if x.org_id != y.org_id:
         return Paths(x, y, None, (), False)
     for source, target, direction in ((x, y, Direction.DOWNSTREAM), (y, x, Direction.UPSTREAM)):
-        found = await _shortest(graph, source, target, limit)
+        found = await _shortest(graph, source, target, limit, as_of)
         if found:
             return Paths(
                 source,

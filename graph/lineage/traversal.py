@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from neo4j import AsyncManagedTransaction, unit_of_work
@@ -141,6 +142,7 @@ class Walker:
             # The level computed is state.distance + 1; its nodes can be met again two levels
             # later at the earliest, which exists only within the depth.
             track_multi=state.distance + 3 <= limits.depth,
+            as_of=self.spec.as_of,
         )
 
     async def next_level(self, tx: AsyncManagedTransaction, state: WalkState) -> Level | None:
@@ -240,8 +242,10 @@ def _display_order(level: Level) -> int:
     return -level.distance if level.direction is Direction.UPSTREAM else level.distance
 
 
-async def seed_handle_tx(tx: AsyncManagedTransaction, seed_id: str) -> NodeHandle:
-    seed = (await node_handles_tx(tx, [seed_id])).get(seed_id)
+async def seed_handle_tx(
+    tx: AsyncManagedTransaction, seed_id: str, as_of: datetime | None = None
+) -> NodeHandle:
+    seed = (await node_handles_tx(tx, [seed_id], as_of)).get(seed_id)
     if seed is None:
         raise NotFound("No run or committed artifact version with this id", field="seed")
     return seed
@@ -263,7 +267,7 @@ async def _traverse_tx(
     on_level: Callable[[Level], None] | None,
 ) -> None:
     spec = walker.spec
-    walked.seed = seed = seed or await seed_handle_tx(tx, spec.seed_id)
+    walked.seed = seed = seed or await seed_handle_tx(tx, spec.seed_id, spec.as_of)
     for direction in spec.direction.walks:
         state = WalkState.at_seed(seed, direction)
         while state.distance < spec.limits.depth:
