@@ -35,6 +35,7 @@ from api.events import schema as events_schema
 from api.limits import ResponseSizeLimit
 from api.lineage import schema as lineage_schema
 from api.nodes import ObjectIdsOnly
+from api.openlineage import schema as openlineage_schema
 from api.orgs import OrgMutation, OrgQuery
 from api.registry import schema as registry_schema
 from api.timestamps import DATETIME
@@ -50,6 +51,7 @@ _FEATURES = (
     access_schema,
     events_schema,
     webhooks_schema,
+    openlineage_schema,
 )
 
 

@@ -5,12 +5,14 @@ Tests build `Settings(...)` directly. Secrets are wrapped in `Secret` so they ne
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.core.names import NAME_PATTERN
 from services.neo4j_server import LOCAL_USER, read_password
 from services.private_files import private_dir, read_private_file, write_private_file
 
@@ -89,6 +91,9 @@ class Settings:
     webhook_disable_after_failures: int = 50
     """LINEAGE_WEBHOOK_DISABLE_AFTER: consecutive failed attempts after which a webhook is
     disabled (audited); an admin enables it again."""
+    openlineage_projects: Mapping[str, str] = field(default_factory=dict[str, str])
+    """LINEAGE_OPENLINEAGE_PROJECTS: a JSON object mapping OpenLineage job and dataset
+    namespaces to project names (docs/openlineage.md); other namespaces map by rule."""
 
     @property
     def base_url(self) -> str:
@@ -164,6 +169,7 @@ class Settings:
             webhook_retry_seconds=_positive_float(env, "LINEAGE_WEBHOOK_RETRY_SECONDS", 86400.0),
             webhook_backoff_seconds=_positive_float(env, "LINEAGE_WEBHOOK_BACKOFF_SECONDS", 1.0),
             webhook_disable_after_failures=_int(env, "LINEAGE_WEBHOOK_DISABLE_AFTER", 50),
+            openlineage_projects=_projects(env, "LINEAGE_OPENLINEAGE_PROJECTS"),
         )
 
 
@@ -199,6 +205,26 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise SystemExit(f"{name} must be true or false, got {raw!r}")
+
+
+def _projects(env: Mapping[str, str], name: str) -> dict[str, str]:
+    """A JSON object of namespace -> project name, each a valid name."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a JSON object, got {raw!r}") from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and _is_name(v) for k, v in value.items()
+    ):
+        raise SystemExit(f"{name} must map namespaces to project names, got {raw!r}")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _is_name(value: str) -> bool:
+    return bool(NAME_PATTERN.fullmatch(value)) and value not in {".", ".."}
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -4,9 +4,11 @@ retention and blob garbage collection.
 Other wings reach into this one only through the names below: finding the committed version a
 path names (lineage edges, links; many at once for bulk ingest), recording events about versions
 and the lineage edges into them, and locking a committed version
-against a concurrent deletion while another wing attaches something to it (links).
+against a concurrent deletion while another wing attaches something to it (links), and the
+file-less versions of external datasets that lineage ingestion (OpenLineage) creates.
 """
 
+from graph.artifacts.datasets import DatasetVersion, StoredVersion, ensure_dataset_versions_tx
 from graph.artifacts.events import (
     EdgeKey,
     record_edge_events_tx,
@@ -18,7 +20,10 @@ from graph.artifacts.updates import lock_committed_version_tx
 
 __all__ = [
     "RESOLVE_MANY",
+    "DatasetVersion",
     "EdgeKey",
+    "StoredVersion",
+    "ensure_dataset_versions_tx",
     "lock_committed_version_tx",
     "record_edge_events_tx",
     "record_version_events_tx",

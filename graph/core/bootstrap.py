@@ -77,6 +77,8 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     "CREATE INDEX artifact_version_state IF NOT EXISTS FOR (n:ArtifactVersion) ON (n.state)",
     "CREATE INDEX artifact_version_expires IF NOT EXISTS FOR (n:ArtifactVersion) ON (n.expires_at)",
     "CREATE INDEX artifact_type IF NOT EXISTS FOR (n:Artifact) ON (n.type)",
+    "CREATE INDEX artifact_openlineage IF NOT EXISTS "
+    "FOR (n:Artifact) ON (n.ol_namespace, n.ol_name)",
     "CREATE INDEX run_project IF NOT EXISTS FOR (n:Run) ON (n.project_id)",
     "CREATE INDEX run_job_type IF NOT EXISTS FOR (n:Run) ON (n.job_type)",
     "CREATE INDEX run_client_id IF NOT EXISTS FOR (n:Run) ON (n.client_id)",

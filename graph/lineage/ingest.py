@@ -257,12 +257,14 @@ def _run_rows(runs: list[IngestRun], run_ids: dict[str, str]) -> list[dict[str, 
     ]
 
 
-async def _check_cycles_tx(
+async def find_cycle_tx(
     tx: AsyncManagedTransaction, fresh: dict[EdgeKind, list[dict[str, Any]]]
-) -> None:
-    """Refuse the batch if any of its new edges lies on a cycle (see the module docstring)."""
-    consumed = fresh[EdgeKind.CONSUMED]
-    produced = fresh[EdgeKind.PRODUCED]
+) -> tuple[EdgeKind, str, str, int] | None:
+    """A new edge (rows with `run`, `version`, `eid`) that lies on a cycle once all of them are
+    written, as (kind, run id, version id, hops of the path back), or None (see the module
+    docstring for why only a few edges are tested)."""
+    consumed = fresh.get(EdgeKind.CONSUMED, [])
+    produced = fresh.get(EdgeKind.PRODUCED, [])
     suspects: dict[EdgeKind, list[dict[str, Any]]] = {}
     if consumed:
         ids = sorted({row["run"] for row in consumed})
@@ -278,7 +280,17 @@ async def _check_cycles_tx(
         if rows:
             found = await (await tx.run(CYCLE_OF_EDGES[kind], edges=rows)).single()
             if found is not None:
-                raise cycle_error(kind, found["run"], found["version"], int(found["hops"]))
+                return kind, found["run"], found["version"], int(found["hops"])
+    return None
+
+
+async def _check_cycles_tx(
+    tx: AsyncManagedTransaction, fresh: dict[EdgeKind, list[dict[str, Any]]]
+) -> None:
+    """Refuse the batch if any of its new edges lies on a cycle (see the module docstring)."""
+    found = await find_cycle_tx(tx, fresh)
+    if found is not None:
+        raise cycle_error(*found)
 
 
 async def _record_events_tx(
