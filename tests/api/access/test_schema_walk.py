@@ -73,6 +73,9 @@ QUERIES: dict[str, Case] = {
     "lineageCluster": case(lambda w, _: {"walk": w.walk, "id": w.cluster_id}),
     "lineagePaths": case(lambda w, _: {"from": w.ids["ArtifactVersion"], "to": w.ids["Run"]}),
     "lineageImpact": case(lambda w, _: {"node": w.ids["ArtifactVersion"]}),
+    "openLineageDataset": case(
+        lambda w, _: {"organization": w.org, "namespace": "s3://bucket", "name": "table"}
+    ),
 }
 
 
