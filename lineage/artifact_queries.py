@@ -8,7 +8,8 @@ UPLOAD_FIELDS = (
 
 VERSION_FIELDS = """
   id index version path digest size fileCount description metadata tags createdAt createdBy
-  aliases ttlSeconds expiresAt producedBy artifact { id name type path description tags }
+  aliases ttlSeconds expiresAt producedBy state deletedAt
+  artifact { id name type path description tags }
 """
 
 CREATE_DRAFT = (
@@ -41,7 +42,10 @@ DISCARD = (
     " discarded errors { code message field } } }"
 )
 
-VERSION_BY_PATH = f"query($path: String!) {{ artifactVersion(path: $path) {{ {VERSION_FIELDS} }} }}"
+VERSION_BY_PATH = (
+    "query($path: String!, $asOf: DateTime) {"
+    f" artifactVersion(path: $path, asOf: $asOf) {{ {VERSION_FIELDS} }} }}"
+)
 
 VERSION_BY_ID = (
     "query($id: ID!) { node(id: $id) { __typename ... on ArtifactVersion {"

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from lineage.transfer import (
     progress_enabled,
     transfer_client,
 )
+from lineage.traversal import iso
 
 if TYPE_CHECKING:
     from lineage.artifact import Artifact
@@ -95,6 +97,9 @@ class ArtifactVersion:
         self.ttl_seconds: int | None = data.get("ttlSeconds")
         self.expires_at: str | None = data.get("expiresAt")
         self.produced_by: str | None = data.get("producedBy")
+        self.state: str = data.get("state") or "COMMITTED"
+        """COMMITTED, or DELETED for a version fetched `as_of` a moment before its deletion."""
+        self.deleted_at: str | None = data.get("deletedAt")
         self.artifact = ArtifactInfo.from_data(data["artifact"])
         """The artifact this is a version of (its own description and tags)."""
 
@@ -237,10 +242,14 @@ class ArtifactVersion:
         )
 
 
-def get_artifact(path: str, *, client: Client | None = None) -> ArtifactVersion:
-    """The version `org/project/name[:alias|:vN|:sha256]` names; LineageError NOT_FOUND if none."""
+def get_artifact(
+    path: str, *, as_of: datetime | None = None, client: Client | None = None
+) -> ArtifactVersion:
+    """The version `org/project/name[:alias|:vN|:sha256]` names (`as_of`, an aware datetime:
+    named then, aliases resolved through their history; a version deleted since comes back
+    with `state == "DELETED"`); LineageError NOT_FOUND if none."""
     client = client or default_client()
-    data = client.execute(q.VERSION_BY_PATH, {"path": path})["artifactVersion"]
+    data = client.execute(q.VERSION_BY_PATH, {"path": path, "asOf": iso(as_of)})["artifactVersion"]
     if data is None:
         raise LineageError("NOT_FOUND", f"no artifact version at {path}")
     return ArtifactVersion(data, client)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from lineage import registry_queries as q
 from lineage.client import Client, default_client
 from lineage.errors import LineageError
+from lineage.traversal import iso
 
 if TYPE_CHECKING:
     from lineage.artifact_version import ArtifactFile, ArtifactVersion
@@ -257,10 +258,13 @@ def delete_registry(org: str, name: str, *, client: Client | None = None) -> lis
     return list(payload["removedRoles"])
 
 
-def registry_version(path: str, *, client: Client | None = None) -> RegistryVersion:
-    """The linked version a registry path names (no selector: `latest`); NOT_FOUND if none."""
+def registry_version(
+    path: str, *, as_of: datetime | None = None, client: Client | None = None
+) -> RegistryVersion:
+    """The linked version a registry path names (no selector: `latest`; `as_of`: named then);
+    NOT_FOUND if none."""
     client = client or default_client()
-    data = client.execute(q.VERSION_BY_PATH, {"path": path})["registryVersion"]
+    data = client.execute(q.VERSION_BY_PATH, {"path": path, "asOf": iso(as_of)})["registryVersion"]
     if data is None:
         raise LineageError("NOT_FOUND", f"no registry version at {path}")
     return RegistryVersion(data, client)

@@ -40,7 +40,8 @@ REMOVE_ALIAS = (
 )
 
 VERSION_BY_PATH = (
-    f"query($path: String!) {{ registryVersion(path: $path) {{ {REGISTRY_VERSION_FIELDS} }} }}"
+    "query($path: String!, $asOf: DateTime) {"
+    f" registryVersion(path: $path, asOf: $asOf) {{ {REGISTRY_VERSION_FIELDS} }} }}"
 )
 
 COLLECTION_BY_PATH = (

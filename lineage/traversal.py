@@ -20,14 +20,24 @@ from typing import Any
 from lineage.client import Client, default_client
 from lineage.errors import LineageError
 
-NODE_FIELDS = "id kind name type projectPath createdAt"
+NODE_FIELDS = "id kind name type projectPath createdAt ... on LineageVersion { deletedAt }"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment for `asOf`: it must carry its time zone (the server refuses naive ones)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("as_of needs a time zone, e.g. datetime.now(timezone.utc)")
+    return moment.isoformat()
+
 
 LINEAGE = f"""
 query($seed: ID!, $direction: LineageDirection!, $depth: Int!, $filter: LineageFilter,
-      $threshold: Int!, $levelLimit: Int!, $nodeLimit: Int!, $budget: Int!) {{
+      $threshold: Int!, $levelLimit: Int!, $nodeLimit: Int!, $budget: Int!, $asOf: DateTime) {{
   lineage(seed: $seed, direction: $direction, depth: $depth, filter: $filter,
           clusterThreshold: $threshold, levelLimit: $levelLimit, nodeLimit: $nodeLimit,
-          timeBudgetMs: $budget) {{
+          timeBudgetMs: $budget, asOf: $asOf) {{
     walk seed {{ {NODE_FIELDS} }}
     nodeCount truncated truncation
     levels {{
@@ -51,16 +61,16 @@ query($walk: String!, $id: ID!, $search: String, $first: Int!, $after: String) {
 """
 
 PATHS = f"""
-query($a: ID!, $b: ID!, $limit: Int!) {{
-  lineagePaths(from: $a, to: $b, limit: $limit) {{
+query($a: ID!, $b: ID!, $limit: Int!, $asOf: DateTime) {{
+  lineagePaths(from: $a, to: $b, limit: $limit, asOf: $asOf) {{
     direction hasMore paths {{ nodes {{ {NODE_FIELDS} }} }}
   }}
 }}
 """
 
 IMPACT = """
-query($node: ID!, $depth: Int!) {
-  lineageImpact(node: $node, depth: $depth) {
+query($node: ID!, $depth: Int!, $asOf: DateTime) {
+  lineageImpact(node: $node, depth: $depth, asOf: $asOf) {
     runCount versionCount depthReached truncated truncation
     runsByJobType { type count } versionsByArtifactType { type count }
   }
@@ -80,10 +90,12 @@ class LineageNode:
     type: str
     project: str
     created_at: datetime | None
+    deleted_at: datetime | None = None
+    """Set for a version deleted since, in a walk `as_of` an earlier moment."""
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> LineageNode:
-        created = data.get("createdAt")
+        created, deleted = data.get("createdAt"), data.get("deletedAt")
         return cls(
             id=data["id"],
             kind=data["kind"],
@@ -91,6 +103,7 @@ class LineageNode:
             type=data["type"],
             project=data["projectPath"],
             created_at=datetime.fromisoformat(created) if created else None,
+            deleted_at=datetime.fromisoformat(deleted) if deleted else None,
         )
 
 
@@ -205,9 +218,12 @@ def lineage(
     level_limit: int = 500,
     node_limit: int = 100_000,
     time_budget_ms: int = 5_000,
+    as_of: datetime | None = None,
     client: Client | None = None,
 ) -> LineageGraph:
-    """Levels around `node`; `LineageError` NOT_FOUND when it does not exist."""
+    """Levels around `node`; `LineageError` NOT_FOUND when it does not exist. With `as_of` (an
+    aware datetime), the graph as it was then: later runs, versions and edges absent, versions
+    deleted since present (their `deleted_at` set)."""
     client = client or default_client()
     variables = {
         "seed": node_id(node, client),
@@ -223,6 +239,7 @@ def lineage(
         "levelLimit": level_limit,
         "nodeLimit": node_limit,
         "budget": time_budget_ms,
+        "asOf": iso(as_of),
     }
     data = client.execute(LINEAGE, variables)["lineage"]
     if data is None:
@@ -247,22 +264,39 @@ def downstream(node: object, depth: int = 3, **options: Any) -> LineageGraph:
 
 
 def paths(
-    source: object, target: object, limit: int = 5, *, client: Client | None = None
+    source: object,
+    target: object,
+    limit: int = 5,
+    *,
+    as_of: datetime | None = None,
+    client: Client | None = None,
 ) -> list[list[LineageNode]]:
-    """Shortest paths between two nodes, upstream end first ([] when unrelated)."""
+    """Shortest paths between two nodes, upstream end first ([] when unrelated); `as_of`: as
+    the graph was then."""
     client = client or default_client()
-    data = client.execute(
-        PATHS, {"a": node_id(source, client), "b": node_id(target, client), "limit": limit}
-    )["lineagePaths"]
+    variables = {
+        "a": node_id(source, client),
+        "b": node_id(target, client),
+        "limit": limit,
+        "asOf": iso(as_of),
+    }
+    data = client.execute(PATHS, variables)["lineagePaths"]
     if data is None:
         raise LineageError("NOT_FOUND", "one of the nodes does not exist")
     return [[LineageNode.from_data(n) for n in p["nodes"]] for p in data["paths"]]
 
 
-def impact(node: object, depth: int = 50, *, client: Client | None = None) -> LineageImpact:
-    """How many runs and versions are downstream of `node`, by type."""
+def impact(
+    node: object,
+    depth: int = 50,
+    *,
+    as_of: datetime | None = None,
+    client: Client | None = None,
+) -> LineageImpact:
+    """How many runs and versions are downstream of `node`, by type (`as_of`: back then)."""
     client = client or default_client()
-    data = client.execute(IMPACT, {"node": node_id(node, client), "depth": depth})["lineageImpact"]
+    variables = {"node": node_id(node, client), "depth": depth, "asOf": iso(as_of)}
+    data = client.execute(IMPACT, variables)["lineageImpact"]
     if data is None:
         raise LineageError("NOT_FOUND", "no such run or committed version")
     return LineageImpact(
