@@ -24,6 +24,7 @@ step that two of them may take at once is serialised in the database:
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -164,17 +165,16 @@ async def _fan_out_tx(
     return len(rows), len(events) == limit
 
 
-async def fan_out(graph: Graph, *, retry_seconds: float, limit: int = 500) -> int:
-    """Queue a delivery per webhook for every matching event after its cursor; how many were
-    queued. Safe to run in several processes at once: each event reaches each webhook once."""
+async def fan_out(graph: Graph, *, retry_seconds: float, limit: int = 500) -> tuple[int, bool]:
+    """Queue a delivery per webhook for every matching event among the next `limit` after its
+    cursor, for every webhook behind the log; (how many were queued, whether any webhook is
+    still behind). Safe to run in several processes at once: each event reaches each webhook
+    once. One batch per webhook per call, so a burst is fanned out while it is delivered."""
     behind = await graph.read(fetch_all, BEHIND)
-    queued = 0
-    for row in behind:
-        more = True
-        while more:
-            created, more = await graph.write(_fan_out_tx, row["id"], limit, retry_seconds)
-            queued += created
-    return queued
+    results = await asyncio.gather(
+        *(graph.write(_fan_out_tx, row["id"], limit, retry_seconds) for row in behind)
+    )
+    return sum(created for created, _ in results), any(more for _, more in results)
 
 
 # ---- claims ------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ async def fan_out(graph: Graph, *, retry_seconds: float, limit: int = 500) -> in
 LOCK_DUE: LiteralString = """
 MATCH (d:WebhookDelivery)
 WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now
-WITH d ORDER BY d.next_attempt_at, d.id
+WITH d ORDER BY d.next_attempt_at
 LIMIT $limit
 SET d._lock = true
 REMOVE d._lock
@@ -193,7 +193,7 @@ LOCK_DUE_OF: LiteralString = """
 UNWIND $webhook_ids AS webhook_id
 MATCH (d:WebhookDelivery {webhook_id: webhook_id})
 WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now
-WITH d ORDER BY d.next_attempt_at, d.id
+WITH d ORDER BY d.next_attempt_at
 LIMIT $limit
 SET d._lock = true
 REMOVE d._lock
@@ -203,6 +203,7 @@ RETURN d.id AS id
 LEASE: LiteralString = """
 UNWIND $ids AS wanted
 MATCH (d:WebhookDelivery {id: wanted})
+USING INDEX d:WebhookDelivery(id)
 WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now
   AND (d.lease_until IS NULL OR d.lease_until <= $now)
 MATCH (w:Webhook {id: d.webhook_id}) WHERE w.enabled

@@ -162,7 +162,7 @@ async def ping_webhook(
         owner=owner,
         lease_seconds=settings.timeout_seconds + LEASE_MARGIN_SECONDS,
     )
-    async with Clients(settings, max_connections=1) as clients:
+    async with Clients(settings) as clients:
         result = await deliver(claimed, clients, settings, resolver)
     await record_results(
         graph,

@@ -67,6 +67,11 @@ def parse_target(url: str, settings: WebhookSettings) -> Target:
     """`url` taken apart; `RefusedTarget` when its form is not allowed (no DNS here)."""
     if len(url) > MAX_URL_LENGTH:
         raise RefusedTarget(f"the URL is longer than {MAX_URL_LENGTH} characters")
+    if not url.isascii() or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        raise RefusedTarget(
+            "the URL must be ASCII without spaces or control characters (percent-encode the "
+            "path, write an international name in punycode)"
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -80,7 +85,7 @@ def parse_target(url: str, settings: WebhookSettings) -> Target:
     if parts.username is not None or parts.password is not None:
         raise RefusedTarget("the URL may not carry a user name or password")
     host = (parts.hostname or "").rstrip(".")
-    if not host or any(c.isspace() for c in url):
+    if not host:
         raise RefusedTarget("the URL has no valid host")
     path = parts.path or "/"
     if parts.query:

@@ -2,11 +2,11 @@
 with a lease, send them concurrently, record the outcomes in batches.
 
 Nothing is shared between processes but Neo4j (`graph.events.deliveries` serialises what must
-be), so any number of replicas deliver each event to each webhook once per attempt. Per cycle
-the worker spends a handful of transactions however many deliveries it moves: one read to find
-webhooks behind the log (every `poll_seconds`), one write per webhook with new events, one
-claim for up to `CONCURRENCY` deliveries, one write for every batch of finished attempts.
-While work is flowing it does not sleep: a finished attempt wakes it to record and claim more.
+be), so any number of replicas deliver each event to each webhook once per attempt. The worker
+spends a handful of transactions however many deliveries it moves: one read to find webhooks
+behind the log (every `poll_seconds`), one write per webhook with new events, one claim for up
+to `CONCURRENCY` deliveries, one write for every batch of finished attempts. While work is
+flowing it does not sleep: fan-out wakes the claimer, finished attempts wake the recorder.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import socket
-import time
+from collections.abc import Awaitable, Callable
 
 from graph.core.driver import Graph
 from graph.core.errors import Unavailable
@@ -36,13 +36,19 @@ from workflows.webhooks.url_guard import Resolver
 
 log = logging.getLogger("lineage.webhooks")
 
-CONCURRENCY = 32
-"""Attempts in flight per worker at most."""
+CONCURRENCY = 64
+"""Attempts in flight per worker at most; also the largest claim, so a burst costs one claim
+transaction per this many deliveries."""
 FAN_OUT_BATCH = 500
 ERROR_PAUSE_SECONDS = 1.0
 
 
 class WebhookWorker:
+    """Three loops over one Neo4j and one set of HTTP clients, so none waits for another's
+    round trips: fan-out (every `poll_seconds`, at once while a backlog remains), claiming
+    (whenever slots are free and deliveries are known or polled to be due) and recording
+    (each batch of finished attempts in one transaction)."""
+
     def __init__(
         self,
         graph: Graph,
@@ -59,83 +65,95 @@ class WebhookWorker:
         self.concurrency = concurrency
         self.in_flight: set[asyncio.Task[None]] = set()
         self.results: list[AttemptResult] = []
-        self.wake = asyncio.Event()
-        self.next_fan_out = 0.0
-        self.next_claim = 0.0
-        self.claim_now = True
+        self.queued = asyncio.Event()
+        """Set when fan-out queued deliveries or a slot freed up: claim without waiting."""
+        self.finished = asyncio.Event()
+        """Set when an attempt finished: its result waits to be recorded."""
 
     @property
     def lease_seconds(self) -> float:
         return self.settings.timeout_seconds + LEASE_MARGIN_SECONDS
 
     async def run(self) -> None:
-        """Work until cancelled; a failing cycle (Neo4j down) is logged and retried."""
-        async with Clients(self.settings, max_connections=self.concurrency) as clients:
+        """Work until cancelled; a failing step (Neo4j down) is logged and retried."""
+        async with Clients(self.settings) as clients:
+            loops = [
+                asyncio.create_task(self._forever(self.fan_out_step)),
+                asyncio.create_task(self._forever(lambda: self.claim_step(clients))),
+                asyncio.create_task(self._forever(self.record_step)),
+            ]
             try:
-                while True:
-                    try:
-                        busy = await self.cycle(clients)
-                    except asyncio.CancelledError:
-                        raise
-                    except Unavailable as error:
-                        log.warning("webhook worker: %s", error.message)
-                        busy = False
-                        await asyncio.sleep(ERROR_PAUSE_SECONDS)
-                    except Exception:
-                        log.exception("webhook worker cycle failed; retrying")
-                        busy = False
-                        await asyncio.sleep(ERROR_PAUSE_SECONDS)
-                    if not busy:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self.wake.wait(), self.settings.poll_seconds)
-                    self.wake.clear()
+                await asyncio.gather(*loops)
             finally:
-                for task in self.in_flight:
+                for task in [*loops, *self.in_flight]:
                     task.cancel()
-                for task in list(self.in_flight):
+                for task in [*loops, *list(self.in_flight)]:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
-    async def cycle(self, clients: Clients) -> bool:
-        """One round of fan-out, recording and claiming; whether it moved anything."""
-        busy = False
-        clock = time.monotonic()
-        if clock >= self.next_fan_out:
-            self.next_fan_out = clock + self.settings.poll_seconds
-            if await fan_out(
-                self.graph, retry_seconds=self.settings.retry_seconds, limit=FAN_OUT_BATCH
-            ):
-                busy = self.claim_now = True
-        if self.results:
-            done, self.results = self.results, []
+    async def _forever(self, step: Callable[[], Awaitable[None]]) -> None:
+        while True:
             try:
-                await record_results(
-                    self.graph,
-                    owner=self.owner,
-                    results=done,
-                    disable_after=self.settings.disable_after_failures,
-                    retry_seconds=self.settings.retry_seconds,
-                )
-            except BaseException:
-                self.results = done + self.results  # kept until they are stored (or leases end)
+                await step()
+            except asyncio.CancelledError:
                 raise
-            busy = True
+            except Unavailable as error:
+                log.warning("webhook worker: %s", error.message)
+                await asyncio.sleep(ERROR_PAUSE_SECONDS)
+            except Exception:
+                log.exception("webhook worker step failed; retrying")
+                await asyncio.sleep(ERROR_PAUSE_SECONDS)
+
+    async def _wait(self, event: asyncio.Event) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), self.settings.poll_seconds)
+        event.clear()
+
+    async def fan_out_step(self) -> None:
+        queued, more = await fan_out(
+            self.graph, retry_seconds=self.settings.retry_seconds, limit=FAN_OUT_BATCH
+        )
+        if queued:
+            self.queued.set()
+        if not more:
+            await asyncio.sleep(self.settings.poll_seconds)
+
+    async def claim_step(self, clients: Clients) -> None:
         free = self.concurrency - len(self.in_flight)
-        # Claim on the poll clock, or at once while a backlog is known and half the slots are
-        # free (not per freed slot: that would be a transaction per delivery).
-        backlog = self.claim_now and (free * 2 >= self.concurrency or not self.in_flight)
-        if free > 0 and (backlog or clock >= self.next_claim):
-            self.next_claim = clock + self.settings.poll_seconds
-            claimed = await claim_due(
-                self.graph, owner=self.owner, limit=free, lease_seconds=self.lease_seconds
+        if free * 2 < self.concurrency and self.in_flight:
+            await self._wait(self.queued)  # claim in batches, not per freed slot
+            return
+        claimed = await claim_due(
+            self.graph, owner=self.owner, limit=free, lease_seconds=self.lease_seconds
+        )
+        for delivery in claimed:
+            task = asyncio.create_task(self._attempt(delivery, clients))
+            self.in_flight.add(task)
+            task.add_done_callback(self._done)
+        if len(claimed) < free:  # nothing more due now: wait for fan-out or the poll
+            await self._wait(self.queued)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        if len(self.in_flight) * 2 <= self.concurrency:
+            self.queued.set()
+
+    async def record_step(self) -> None:
+        if not self.results:
+            await self._wait(self.finished)
+            return
+        done, self.results = self.results, []
+        try:
+            await record_results(
+                self.graph,
+                owner=self.owner,
+                results=done,
+                disable_after=self.settings.disable_after_failures,
+                retry_seconds=self.settings.retry_seconds,
             )
-            self.claim_now = len(claimed) == free  # a full claim: more are probably due
-            for delivery in claimed:
-                task = asyncio.create_task(self._attempt(delivery, clients))
-                self.in_flight.add(task)
-                task.add_done_callback(self.in_flight.discard)
-            busy = busy or bool(claimed)
-        return busy
+        except BaseException:
+            self.results = done + self.results  # kept until stored (or their leases end)
+            raise
 
     async def _attempt(self, delivery: ClaimedDelivery, clients: Clients) -> None:
         try:
@@ -144,7 +162,7 @@ class WebhookWorker:
             log.exception("webhook delivery crashed", extra={"delivery_id": delivery.id})
             return  # its lease expires and another attempt follows
         self.results.append(result)
-        self.wake.set()
+        self.finished.set()
 
 
 async def run_webhook_worker(
