@@ -88,6 +88,9 @@ class AttemptResult:
     response_body: str | None = None
     counts: bool = True
     """False for pings: they never move the webhook's failure count."""
+    released: bool = False
+    """Not attempted: this worker cannot send it (it cannot open the secret), so the claim is
+    handed back as if it had not been made, for another worker, and nothing else changes."""
 
 
 def _date(value: Any) -> datetime | None:
@@ -181,7 +184,7 @@ async def fan_out(graph: Graph, *, retry_seconds: float, limit: int = 500) -> tu
 
 LOCK_DUE: LiteralString = """
 MATCH (d:WebhookDelivery)
-WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now
+WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now AND NOT d.webhook_id IN $skip
 WITH d ORDER BY d.next_attempt_at
 LIMIT $limit
 SET d._lock = true
@@ -192,7 +195,7 @@ RETURN d.id AS id
 LOCK_DUE_OF: LiteralString = """
 UNWIND $webhook_ids AS webhook_id
 MATCH (d:WebhookDelivery {webhook_id: webhook_id})
-WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now
+WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now AND NOT d.webhook_id IN $skip
 WITH d ORDER BY d.next_attempt_at
 LIMIT $limit
 SET d._lock = true
@@ -239,14 +242,17 @@ async def _claim_tx(
     limit: int,
     lease_seconds: float,
     webhook_ids: Sequence[str] | None,
+    skip: Sequence[str],
 ) -> list[ClaimedDelivery]:
     at = now()
     # Two statements: the lock first, then a fresh read of what another worker may have
     # changed while this one waited for it (a predicate read before the lock could be stale).
     if webhook_ids is None:
-        locked = await tx.run(LOCK_DUE, now=at, limit=limit)
+        locked = await tx.run(LOCK_DUE, now=at, limit=limit, skip=list(skip))
     else:
-        locked = await tx.run(LOCK_DUE_OF, webhook_ids=list(webhook_ids), now=at, limit=limit)
+        locked = await tx.run(
+            LOCK_DUE_OF, webhook_ids=list(webhook_ids), now=at, limit=limit, skip=list(skip)
+        )
     ids = [row["id"] async for row in locked]
     if not ids:
         return []
@@ -267,11 +273,12 @@ async def claim_due(
     limit: int,
     lease_seconds: float,
     webhook_ids: Sequence[str] | None = None,
+    skip: Sequence[str] = (),
 ) -> list[ClaimedDelivery]:
-    """Up to `limit` due deliveries of enabled webhooks (of `webhook_ids` only, when given),
-    oldest due first, leased to `owner` for `lease_seconds`; no other worker gets them until
-    the lease has expired."""
-    return await graph.write(_claim_tx, owner, limit, lease_seconds, webhook_ids)
+    """Up to `limit` due deliveries of enabled webhooks (of `webhook_ids` only, when given;
+    none of `skip`), oldest due first, leased to `owner` for `lease_seconds`; no other worker
+    gets them until the lease has expired."""
+    return await graph.write(_claim_tx, owner, limit, lease_seconds, webhook_ids, skip)
 
 
 # ---- results ---------------------------------------------------------------------------------
@@ -289,14 +296,22 @@ MATCH (d:WebhookDelivery {id: r.id})
 WHERE d.lease_owner = $owner
 SET d.state = CASE WHEN d.state = 'PAUSED' AND r.state = 'PENDING' THEN 'PAUSED' ELSE r.state END,
     d.next_attempt_at = r.next_attempt_at,
-    d.last_attempt_at = r.at,
-    d.delivered_at = CASE WHEN r.ok THEN r.at ELSE d.delivered_at END,
-    d.response_status = r.status,
-    d.response_body = r.response_body,
-    d.latency_ms = r.latency_ms,
-    d.last_error = r.error,
     d.lease_owner = null,
     d.lease_until = null
+WITH d, r
+CALL (d, r) {
+  WITH d, r WHERE r.released
+  SET d.attempts = d.attempts - 1, d.last_error = r.error
+}
+CALL (d, r) {
+  WITH d, r WHERE NOT r.released
+  SET d.last_attempt_at = r.at,
+      d.delivered_at = CASE WHEN r.ok THEN r.at ELSE d.delivered_at END,
+      d.response_status = r.status,
+      d.response_body = r.response_body,
+      d.latency_ms = r.latency_ms,
+      d.last_error = r.error
+}
 RETURN d.id AS id
 """
 
@@ -365,6 +380,7 @@ async def _record_tx(
                 "error": r.error,
                 "latency_ms": r.latency_ms,
                 "response_body": r.response_body,
+                "released": r.released,
             }
             for r in results
         ],

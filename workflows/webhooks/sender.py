@@ -51,6 +51,8 @@ class Attempt:
     status: int | None = None
     error: str | None = None
     response_body: str | None = None
+    refused: bool = False
+    """The URL guard refused the target under this server's settings: nothing was sent."""
 
 
 def tls_context() -> ssl.SSLContext:
@@ -194,7 +196,7 @@ async def send(
             headers = delivery_headers(secrets, message_id, event_type, int(time.time()), body)
             status, kept = await _post(clients, target, address, headers, body)
     except RefusedTarget as refused:
-        return Attempt(ok=False, latency_ms=elapsed(), error=f"refused: {refused}")
+        return Attempt(ok=False, latency_ms=elapsed(), error=f"refused: {refused}", refused=True)
     except TimeoutError:
         return Attempt(
             ok=False,

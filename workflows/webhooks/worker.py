@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 from graph.core.driver import Graph
@@ -40,6 +41,9 @@ CONCURRENCY = 64
 """Attempts in flight per worker at most; also the largest claim, so a burst costs one claim
 transaction per this many deliveries."""
 FAN_OUT_BATCH = 500
+SKIP_UNREADABLE_SECONDS = 60.0
+"""How long a worker leaves alone a webhook whose secret it could not open (another replica,
+with the right key, delivers it meanwhile; then this one looks again, e.g. after a rotation)."""
 ERROR_PAUSE_SECONDS = 1.0
 
 
@@ -69,6 +73,8 @@ class WebhookWorker:
         """Set when fan-out queued deliveries or a slot freed up: claim without waiting."""
         self.finished = asyncio.Event()
         """Set when an attempt finished: its result waits to be recorded."""
+        self.unreadable: dict[str, float] = {}
+        """Webhook id -> until when (monotonic) this worker does not claim its deliveries."""
 
     @property
     def lease_seconds(self) -> float:
@@ -123,8 +129,14 @@ class WebhookWorker:
         if free * 2 < self.concurrency and self.in_flight:
             await self._wait(self.queued)  # claim in batches, not per freed slot
             return
+        clock = time.monotonic()
+        self.unreadable = {k: until for k, until in self.unreadable.items() if until > clock}
         claimed = await claim_due(
-            self.graph, owner=self.owner, limit=free, lease_seconds=self.lease_seconds
+            self.graph,
+            owner=self.owner,
+            limit=free,
+            lease_seconds=self.lease_seconds,
+            skip=sorted(self.unreadable),
         )
         for delivery in claimed:
             task = asyncio.create_task(self._attempt(delivery, clients))
@@ -161,6 +173,8 @@ class WebhookWorker:
         except Exception:
             log.exception("webhook delivery crashed", extra={"delivery_id": delivery.id})
             return  # its lease expires and another attempt follows
+        if result.released:
+            self.unreadable[delivery.webhook_id] = time.monotonic() + SKIP_UNREADABLE_SECONDS
         self.results.append(result)
         self.finished.set()
 

@@ -157,7 +157,7 @@ async def deliveries(api: ApiClient, webhook_id: str, **variables: Any) -> dict[
     return result
 
 
-async def eventually(check: Any, seconds: float = 15.0) -> Any:
+async def eventually(check: Any, seconds: float = 30.0) -> Any:
     """Await `check()` until it returns something truthy, at most `seconds`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
