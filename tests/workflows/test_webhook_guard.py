@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 
 from graph.core.errors import InvalidInput
+from graph.events.deliveries import ClaimedDelivery, DeliveryState
+from graph.events.webhooks import SealedSecrets
 from lineage.webhooks import verify
 from tests.webhook_receiver import always, running_receiver
+from workflows.webhooks.delivery import UNREADABLE_SECRET, deliver
 from workflows.webhooks.retry import MAX_BACKOFF_SECONDS, backoff_ceiling, next_attempt_at
 from workflows.webhooks.secret_box import SecretBoxError, open_sealed, seal
 from workflows.webhooks.sender import Clients, send
@@ -130,3 +133,37 @@ def test_backoff_doubles_with_full_jitter_up_to_an_hour_within_the_window() -> N
     assert next_attempt_at(3, at, deadline, 1.0, draw=lambda: 0.5) == at + timedelta(seconds=2)
     assert next_attempt_at(3, at, deadline, 1.0, draw=lambda: 0.0) == at
     assert next_attempt_at(6, at, deadline, 1.0, draw=lambda: 0.99) is None  # after the window
+
+
+def _claimed(url: str, key: str, *, deadline: datetime) -> ClaimedDelivery:
+    return ClaimedDelivery(
+        id="d1",
+        webhook_id="w1",
+        org_id="o1",
+        url=url,
+        event_id="e1",
+        event_type="RUN_STARTED",
+        body="{}",
+        attempts=1,
+        deadline_at=deadline,
+        secrets=SealedSecrets(seal(key, new_secret(), context="w1"), None, None),
+    )
+
+
+async def test_a_claim_this_server_cannot_act_on_is_handed_back_uncounted() -> None:
+    later = datetime.now(UTC) + timedelta(hours=1)
+    strict = WebhookSettings(allow_http=True, secret_key="k")
+    async with Clients(strict) as clients:
+        claim = _claimed("http://127.0.0.1:9/", "k", deadline=later)
+        refused = await deliver(claim, clients, strict)
+        assert refused.released and not refused.counts
+        assert refused.state is DeliveryState.PENDING and refused.error is not None
+        assert "loopback" in refused.error
+        unreadable = await deliver(
+            _claimed("http://127.0.0.1:9/", "other-key", deadline=later), clients, strict
+        )
+        assert unreadable.released and unreadable.error == UNREADABLE_SECRET
+        over = await deliver(
+            _claimed("http://127.0.0.1:9/", "k", deadline=datetime.now(UTC)), clients, strict
+        )
+        assert over.state is DeliveryState.FAILED and not over.released and not over.counts
