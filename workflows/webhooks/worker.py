@@ -37,7 +37,7 @@ from workflows.webhooks.url_guard import Resolver
 
 log = logging.getLogger("lineage.webhooks")
 
-CONCURRENCY = 64
+CONCURRENCY = 128
 """Attempts in flight per worker at most; also the largest claim, so a burst costs one claim
 transaction per this many deliveries."""
 FAN_OUT_BATCH = 500
