@@ -6,6 +6,7 @@ lineage.configure("http://127.0.0.1:8000", api_key="...")
 
 from __future__ import annotations
 
+from lineage import webhooks
 from lineage.artifact import Artifact, log_artifact
 from lineage.artifact_edits import ArtifactInfo, update_artifact
 from lineage.artifact_version import (
@@ -92,4 +93,5 @@ __all__ = [
     "update_artifact",
     "upstream",
     "use_artifact",
+    "webhooks",
 ]
