@@ -11,6 +11,7 @@ file-less versions of external datasets that lineage ingestion (OpenLineage) cre
 from graph.artifacts.datasets import DatasetVersion, StoredVersion, ensure_dataset_versions_tx
 from graph.artifacts.events import (
     EdgeKey,
+    edge_event,
     record_edge_events_tx,
     record_version_events_tx,
     version_subject,
@@ -23,6 +24,7 @@ __all__ = [
     "DatasetVersion",
     "EdgeKey",
     "StoredVersion",
+    "edge_event",
     "ensure_dataset_versions_tx",
     "lock_committed_version_tx",
     "record_edge_events_tx",

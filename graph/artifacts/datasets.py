@@ -66,6 +66,9 @@ class StoredVersion:
     id: str
     element_id: str
     created: bool
+    names: dict[str, Any] = field(default_factory=dict[str, Any], compare=False, hash=False)
+    """The version as `graph.artifacts.events` names it (a `VERSION_NAMES` row), so callers
+    record events about it without reading it again."""
 
 
 ENSURE_ARTIFACTS: LiteralString = """
@@ -86,11 +89,13 @@ RETURN collect({project: row.project, artifact: row.artifact, id: a.id, type: a.
        AS artifacts
 """
 
+# Through the artifact, not the digest index: version facets repeat across datasets ("1",
+# a date), so one digest can name thousands of versions of other artifacts.
 EXISTING_VERSIONS: LiteralString = """
 UNWIND $rows AS row
-MATCH (v:ArtifactVersion {digest: row.digest})
-WHERE v.artifact_id = row.artifact_id AND v.state = 'COMMITTED'
-RETURN collect([row.i, v.id, elementId(v), v.openlineage]) AS found
+MATCH (:Artifact {id: row.artifact_id})-[:HAS_VERSION]->(v:ArtifactVersion)
+WHERE v.digest = row.digest AND v.state = 'COMMITTED'
+RETURN collect([row.i, v.id, elementId(v), v.openlineage, v.index]) AS found
 """
 
 CREATE_VERSIONS: LiteralString = """
@@ -214,12 +219,13 @@ async def ensure_dataset_versions_tx(
         for i, key in enumerate(keys)
     ]
     record = await (await tx.run(EXISTING_VERSIONS, rows=rows)).single(strict=True)
-    found: list[tuple[int, str, str, str | None]] = record["found"]
+    found: list[tuple[int, str, str, str | None, int]] = record["found"]
     result: dict[tuple[str, str, str], StoredVersion] = {}
     updates: list[dict[str, Any]] = []
-    for i, version_id, element_id, text in found:
+    for i, version_id, element_id, text, index in found:
         key = keys[i]
-        result[key] = StoredVersion(version_id, element_id, created=False)
+        names = _names(stored_artifacts[key[:2]], key, version_id, index)
+        result[key] = StoredVersion(version_id, element_id, created=False, names=names)
         merged = decode_facets(text)
         for version in grouped[key]:
             merged = _version_facets(version, merged)
@@ -265,7 +271,9 @@ async def _create_missing_tx(
     ).single(strict=True)
     pairs: list[tuple[int, str]] = created["created"]
     for i, element_id in pairs:
-        result[missing[i]] = StoredVersion(rows[i]["id"], element_id, created=True)
+        key, row = missing[i], rows[i]
+        names = _names(artifacts[key[:2]], key, row["id"], row["index"])
+        result[key] = StoredVersion(row["id"], element_id, created=True, names=names)
     newest: dict[str, dict[str, Any]] = {}
     for row in rows:
         newest[row["artifact_id"]] = row
@@ -291,6 +299,21 @@ async def _create_missing_tx(
         await record_alias_event_tx(tx, artifact=move["artifact"], event=event, actor=actor)
 
 
+def _names(
+    artifact: dict[str, Any], key: tuple[str, str, str], version_id: str, index: int
+) -> dict[str, Any]:
+    return {
+        "id": version_id,
+        "org_id": artifact["org_id"],
+        "org": artifact["org_name"],
+        "project": key[0],
+        "artifact": key[1],
+        "type": DATASET_TYPE,
+        "index": index,
+        "digest": key[2],
+    }
+
+
 async def _record_created_tx(
     tx: AsyncManagedTransaction,
     missing: list[tuple[str, str, str]],
@@ -304,15 +327,7 @@ async def _record_created_tx(
     sample = next(iter(artifacts.values()))
     events: list[NewEvent] = []
     for key, row in zip(missing, rows, strict=True):
-        names = {
-            "id": row["id"],
-            "org": sample["org_name"],
-            "project": key[0],
-            "artifact": key[1],
-            "type": DATASET_TYPE,
-            "index": row["index"],
-            "digest": key[2],
-        }
+        names = _names(artifacts[key[:2]], key, row["id"], row["index"])
         events.append(
             NewEvent(
                 EventType.VERSION_CREATED,

@@ -202,21 +202,36 @@ async def record_edge_events_tx(
         org_id=rows[0]["org_id"],
         actor=actor,
         events=[
-            NewEvent(
-                EventType.LINEAGE_EDGE_ADDED,
-                version_subject(row),
+            edge_event(
+                row["kind"],
                 {
-                    "edge": row["kind"],
-                    "run": {
-                        "id": global_id("Run", row["run_id"]),
-                        "name": row["run_name"],
-                        "jobType": row["job_type"],
-                        "clientId": row["run_client_id"],
-                    },
-                    "version": _version_ref(row),
-                    "artifactType": row["type"],
+                    "id": row["run_id"],
+                    "name": row["run_name"],
+                    "job_type": row["job_type"],
+                    "client_id": row["run_client_id"],
                 },
+                row,
             )
             for row in rows
         ],
+    )
+
+
+def edge_event(kind: str, run: dict[str, Any], version: dict[str, Any]) -> NewEvent:
+    """LINEAGE_EDGE_ADDED from what a writer already knows: the run (`id`, `name`, `job_type`,
+    `client_id`) and the version (a `VERSION_NAMES` row), for writers of many edges at once."""
+    return NewEvent(
+        EventType.LINEAGE_EDGE_ADDED,
+        version_subject(version),
+        {
+            "edge": kind,
+            "run": {
+                "id": global_id("Run", run["id"]),
+                "name": run["name"],
+                "jobType": run["job_type"],
+                "clientId": run["client_id"],
+            },
+            "version": _version_ref(version),
+            "artifactType": version["type"],
+        },
     )

@@ -29,14 +29,13 @@ from neo4j import AsyncManagedTransaction
 
 from graph.artifacts import (
     DatasetVersion,
-    EdgeKey,
     StoredVersion,
+    edge_event,
     ensure_dataset_versions_tx,
-    record_edge_events_tx,
 )
 from graph.core.driver import Graph
 from graph.core.errors import NotFound
-from graph.core.events import EventType
+from graph.core.events import EventType, record_events_tx
 from graph.core.facets import canonical_json, decode_facets, merge_facets
 from graph.core.values import new_id, now
 from graph.lineage.edges import cycle_error
@@ -59,7 +58,7 @@ from graph.lineage.openlineage_model import (
     RunTimes,
     run_times,
 )
-from graph.lineage.runs import RUNS_BY_ID, RunState, collected_tx
+from graph.lineage.runs import RunState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -98,6 +97,26 @@ class _RunPlan:
     element_id: str = ""
     before: RunState | None = None
     before_finished: int | None = None
+    org: tuple[str, str] = ("", "")
+    """(name, id) of the organisation, set when the batch writes."""
+
+    def event_row(self, org: str, org_id: str) -> dict[str, Any]:
+        """The run as `graph.lineage.events` and `edge_event` name it (`runs.RUN_FIELDS`)."""
+        project = self.stored["project"] if self.stored is not None else self.job.project
+        return {
+            "id": self.id,
+            "client_id": self.client_id,
+            "org_id": org_id,
+            "org_name": org,
+            "project_name": project,
+            "name": self.job.run_name,
+            "job_type": self.job.job_type,
+            "state": self.times.state.value,
+            "started_at": _micros(self.times.started_at),
+            "finished_at": None
+            if self.times.finished_at is None
+            else _micros(self.times.finished_at),
+        }
 
     def row(self) -> dict[str, Any]:
         return {
@@ -209,6 +228,7 @@ class _Edges:
                 "eid": version.element_id,
                 "at": _micros(at),
                 "events": [index],
+                "names": version.names,
             }
         else:
             row["at"] = min(row["at"], _micros(at))
@@ -298,7 +318,8 @@ async def _record_run_events_tx(
     ]
     if not created and not ended:
         return
-    rows = {row["id"]: row for row in await collected_tx(tx, RUNS_BY_ID, ids=created + ended)}
+    org, org_id = next(iter(plans.values())).org
+    rows = {plan.id: plan.event_row(org, org_id) for plan in plans.values()}
     await record_run_events_tx(
         tx, type=EventType.RUN_STARTED, runs=[rows[i] for i in created], actor=actor
     )
@@ -331,6 +352,8 @@ async def _ingest_tx(
     ] + [d for event in dataset_events for d in event.datasets]
     versions = await ensure_dataset_versions_tx(tx, org_id=org_id, versions=datasets, actor=actor)
     plans = _plan_runs(accepted, stored)
+    for plan in plans.values():
+        plan.org = (org, org_id)
     created_runs = await _write_runs_tx(tx, org_id, plans)
     edges = _Edges()
     links: set[tuple[str, str]] = set()
@@ -356,14 +379,16 @@ async def _ingest_tx(
         row = edges.rows[cycle[0]][(cycle[1], cycle[2])]
         raise _CycleFound(sorted(set(row["events"])), cycle_error(*cycle).message)
     await _record_run_events_tx(tx, plans, created_runs, actor)
-    await record_edge_events_tx(
+    runs = {plan.id: plan.event_row(org, org_id) for plan in plans.values()}
+    await record_events_tx(
         tx,
-        edges=[
-            EdgeKey(row["run"], row["version"], kind.value)
+        org_id=org_id,
+        actor=actor,
+        events=[
+            edge_event(kind.value, runs[row["run"]], row["names"])
             for kind, rows in fresh.items()
             for row in rows
         ],
-        actor=actor,
     )
     outcomes += [OlOutcome(event.index, "stored") for event in accepted]
     outcomes += [OlOutcome(event.index, "stored") for event in dataset_events]
