@@ -17,7 +17,7 @@ from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType, get_n
 from api.schema import schema
 from graph.core.driver import Graph
 from tests.api.access.conftest import Identity, MakeUser
-from tests.api.access.world import PENDING_DIGEST, World, build_world, snapshot
+from tests.api.access.world import PENDING_DIGEST, World, add_webhook, build_world, snapshot
 from tests.conftest import ApiClient
 
 Args = Callable[[World, str], dict[str, Any]]
@@ -68,6 +68,13 @@ QUERIES: dict[str, Case] = {
     "organizationMembers": case(lambda w, _: {"organization": w.org}),
     "auditEvents": case(lambda w, _: {"organization": w.org}),
     "events": case(lambda w, _: {"organization": w.org}),
+    "webhooks": case(lambda w, _: {"organization": w.org}),
+    "artifactVersionDiff": case(
+        lambda w, _: {"from": w.ids["ArtifactVersion"], "to": w.ids["ArtifactVersion"]}
+    ),
+    "lineageDiff": case(
+        lambda w, _: {"seed": w.ids["ArtifactVersion"], "from": "2026-01-01T00:00:00Z"}
+    ),
     "runs": case(lambda w, _: {"organization": w.org, "project": w.project}),
     "lineage": case(lambda w, _: {"seed": w.ids["ArtifactVersion"]}),
     "lineageCluster": case(lambda w, _: {"walk": w.walk, "id": w.cluster_id}),
@@ -85,6 +92,14 @@ def _input(build: Callable[[World, str], dict[str, Any]], *stranger: str) -> Cas
 
 MUTATIONS: dict[str, Case] = {
     "createOrganization": _input(lambda w, _: {"name": w.org}),
+    "createWebhook": _input(lambda w, _: {"organization": w.org, "url": "https://192.0.2.1/hook"}),
+    "updateWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"], "description": "x"}),
+    "deleteWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"]}),
+    "rotateWebhookSecret": _input(
+        lambda w, _: {"webhookId": w.ids["Webhook"], "overlapSeconds": 0}
+    ),
+    "redeliverEvent": _input(lambda w, _: {"webhookId": w.ids["Webhook"], "eventId": w.event_id}),
+    "pingWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"]}),
     "createProject": _input(lambda w, _: {"organization": w.org, "name": "intruder"}),
     "createArtifactDraft": _input(
         lambda w, _: {
@@ -266,6 +281,7 @@ async def test_every_root_field_refuses_anonymous_and_foreign_callers(
     assert not (set(QUERIES) - set(queries)) and not (set(MUTATIONS) - set(mutations))
 
     world = await build_world(api, await make_user("victim"), unique("org"))
+    await add_webhook(graph, world)
     stranger = await make_user("stranger")
     own = unique("org")
     await api.data(

@@ -10,11 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
+from strawberry import relay
+
+from graph.access.orgs import organization_by_name
 from graph.core.driver import Graph
 from graph.core.tx import fetch_all, fetch_one
+from graph.events.delivery_log import redeliver
+from graph.events.log import events_after
 from storage.keys import sha256_bytes
 from tests.api.access.conftest import Identity
 from tests.conftest import ApiClient
+from workflows.webhooks.manage import create_webhook
+from workflows.webhooks.settings import WebhookSettings
 
 PENDING_BLOB = b"a blob the pending draft waits for"
 PENDING_DIGEST = sha256_bytes(PENDING_BLOB)
@@ -45,6 +52,8 @@ class World:
     registry_version_path: str = ""
     cluster_id: str = ""
     walk: str = ""
+    event_id: str = ""
+    """Raw id of one of the organisation's events (redeliverEvent takes it)."""
     ids: dict[str, str] = field(default_factory=dict)
     """Global id of one victim object per Node type name."""
     snapshot: list[str] = field(default_factory=list)
@@ -214,3 +223,22 @@ async def snapshot(graph: Graph, org: str) -> list[str]:
         lines.append(f"rel {r['type']} {sorted(r['props'].items())} {start} -> {r['b']}")
     lines.append(f"audit {audit}")
     return sorted(lines)
+
+
+async def add_webhook(graph: Graph, world: World) -> None:
+    """A webhook of the organisation and one delivery of it, made through the product's own
+    functions: the API refuses the loopback URL such a test may use, and no worker with the
+    test settings may reach it (a worker of another test server hands the claim back)."""
+    settings = WebhookSettings(
+        allow_http=True, allow_private_addresses=True, secret_key="test-secret-key"
+    )
+    record, _ = await create_webhook(
+        graph, settings, org=world.org, url="http://127.0.0.1:9/never", actor=world.admin.name
+    )
+    found = await organization_by_name(graph, world.org)
+    assert found is not None
+    event = (await events_after(graph, found.id, 0, limit=1))[0]
+    delivery = await redeliver(graph, record.id, event.id, retry_seconds=60)
+    world.event_id = event.id
+    world.ids["Webhook"] = str(relay.GlobalID("Webhook", record.id))
+    world.ids["WebhookDelivery"] = str(relay.GlobalID("WebhookDelivery", delivery.id))
