@@ -209,7 +209,7 @@ def create_app(
                     run_sweeper(running.graph, running.blobs, running.workflow_settings)
                 )
             )
-        if owned or run_webhook_deliveries:  # every replica delivers; leases keep it once
+        if (owned and settings.webhook_worker) or run_webhook_deliveries:  # leases keep it once
             background.append(
                 asyncio.create_task(run_webhook_worker(running.graph, webhook_settings(settings)))
             )

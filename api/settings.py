@@ -75,6 +75,9 @@ class Settings:
     event_poll_seconds: float = 0.05
     """LINEAGE_EVENT_POLL_SECONDS: how often each API process reads the event log for its
     subscribers (one query per poll for all of them); the floor of subscription latency."""
+    webhook_worker: bool = True
+    """LINEAGE_WEBHOOK_WORKER=false: this process delivers no webhooks (others do; a replica
+    that must not reach the outside, or a test server on a shared database)."""
     webhook_allow_http: bool = False
     """LINEAGE_WEBHOOK_ALLOW_HTTP=true accepts http:// webhook URLs (https only otherwise)."""
     webhook_allow_private_addresses: bool = False
@@ -161,6 +164,7 @@ class Settings:
             session_hours=_positive_float(env, "LINEAGE_SESSION_HOURS", 12.0),
             event_retention_days=_positive_float(env, "LINEAGE_EVENT_RETENTION_DAYS", 30.0),
             event_poll_seconds=_positive_float(env, "LINEAGE_EVENT_POLL_SECONDS", 0.05),
+            webhook_worker=_bool(env, "LINEAGE_WEBHOOK_WORKER", True),
             webhook_allow_http=_bool(env, "LINEAGE_WEBHOOK_ALLOW_HTTP", False),
             webhook_allow_private_addresses=_bool(
                 env, "LINEAGE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False

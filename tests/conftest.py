@@ -92,6 +92,7 @@ def test_settings(**overrides: Any) -> Settings:
         "sweep_interval_seconds": 0,
         "rate_limit_per_key": 0,
         "rate_limit_anonymous": 0,
+        "webhook_worker": False,  # the webhook tests start the servers that deliver
     }
     auth = neo4j_test_auth()
     if auth is not None:

@@ -11,7 +11,7 @@ import pytest
 
 import lineage
 from tests import conftest
-from tests.api.events.test_subscriptions import Collector, log_model, settled, subscriber
+from tests.api.events.test_subscriptions import Collector, last_cursor, log_model, subscriber
 from tests.conftest import LiveServer, start_live_server
 
 
@@ -44,8 +44,9 @@ async def test_a_subscriber_on_one_replica_sees_commits_through_another(
     with lineage.Client(live_local_server.url, api_key=live_local_server.api_key) as through_a:
         await log_model(through_a, tmp_path, org, "seed", "0")
         async with subscriber(replica_b, replica_b.api_key) as session:
-            collector = Collector(session, {"org": org, "types": ["VERSION_CREATED"]})
-            await settled(session)
+            after = await last_cursor(replica_b, replica_b.api_key, org)
+            variables = {"org": org, "types": ["VERSION_CREATED"], "after": after}
+            collector = Collector(session, variables)
             for content in ("1", "2", "3"):
                 await log_model(through_a, tmp_path, org, "model", content)
             events = await asyncio.wait_for(collector.wait_for(3), 20)

@@ -135,10 +135,17 @@ async def log_model(
     )
 
 
-async def settled(session: Any) -> None:
-    """Wait until the subscription is registered on the server: a round trip on the same
-    connection after it (the server handles a connection's messages in order)."""
-    await session.execute(GraphQLRequest("{ serverInfo { version } }"))
+async def last_cursor(server: LiveServer, api_key: str, org: str) -> str:
+    """The log's newest cursor: subscribing `after:` it misses nothing committed later. (A
+    subscription without `after` starts wherever the server's follower stands when the
+    subscription is set up, which a client cannot observe.)"""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        answer = await http.post(
+            "/graphql",
+            json={"query": EVENTS_PAGE, "variables": {"org": org, "first": 0}},
+            headers={"authorization": f"Bearer {api_key}"},
+        )
+    return str(answer.json()["data"]["events"]["lastCursor"])
 
 
 async def test_a_log_alias_link_sequence_arrives_in_order(
@@ -154,8 +161,8 @@ async def test_a_log_alias_link_sequence_arrives_in_order(
     clients.append(client)
     await log_model(client, tmp_path, org, "seed", "0")  # the organisation exists
     async with subscriber(server, server.api_key) as session:
-        collector = Collector(session, {"org": org})
-        await settled(session)
+        after = await last_cursor(server, server.api_key, org)
+        collector = Collector(session, {"org": org, "after": after})
         version = await log_model(client, tmp_path, org, "resnet", "1", aliases=["staging"])
         await asyncio.to_thread(version.set_alias, "production")
         await asyncio.to_thread(
@@ -203,8 +210,8 @@ async def test_resuming_after_a_disconnect_has_no_gap_and_no_duplicate(
     clients.append(client)
     await log_model(client, tmp_path, org, "a", "0")
     async with subscriber(server, server.api_key) as session:
-        collector = Collector(session, {"org": org, "types": ["VERSION_CREATED"]})
-        await settled(session)
+        after = await last_cursor(server, server.api_key, org)
+        collector = Collector(session, {"org": org, "types": ["VERSION_CREATED"], "after": after})
         await log_model(client, tmp_path, org, "a", "1")
         first = await collector.wait_for(1)
         await collector.stop()
@@ -265,7 +272,8 @@ async def test_subscribers_see_only_what_they_may_read(
         subscriber(server, member_key.secret) as member_session,
         subscriber(server, outsider_key.secret) as outsider_session,
     ):
-        members = Collector(member_session, {"org": org})
+        after = await last_cursor(server, member_key.secret, org)
+        members = Collector(member_session, {"org": org, "after": after})
         with pytest.raises(TransportQueryError) as refused:
             async for _ in outsider_session.subscribe(
                 GraphQLRequest(SUBSCRIBE, variable_values={"org": org})
@@ -273,7 +281,6 @@ async def test_subscribers_see_only_what_they_may_read(
                 pass
         assert refused.value.errors is not None
         assert refused.value.errors[0]["extensions"]["code"] == "FORBIDDEN"
-        await settled(member_session)
         version = await log_model(client, tmp_path, org, "private", "1")
         await asyncio.to_thread(
             lineage.link_artifact, version, f"{org}/registry-secret/hidden", client=client
