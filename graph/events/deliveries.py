@@ -290,12 +290,20 @@ SET d._lock = true
 REMOVE d._lock
 """
 
+# A delivery redelivered while an attempt was in flight (`redeliver`) stays due: the attempt's
+# outcome is logged, and the event goes out again.
 RECORD: LiteralString = """
 UNWIND $results AS r
 MATCH (d:WebhookDelivery {id: r.id})
 WHERE d.lease_owner = $owner
-SET d.state = CASE WHEN d.state = 'PAUSED' AND r.state = 'PENDING' THEN 'PAUSED' ELSE r.state END,
-    d.next_attempt_at = r.next_attempt_at,
+SET d.state = CASE
+      WHEN coalesce(d.redeliver, false) AND d.state = 'PAUSED' THEN 'PAUSED'
+      WHEN coalesce(d.redeliver, false) THEN 'PENDING'
+      WHEN d.state = 'PAUSED' AND r.state = 'PENDING' THEN 'PAUSED'
+      ELSE r.state END,
+    d.next_attempt_at = CASE WHEN coalesce(d.redeliver, false) THEN r.at
+                             ELSE r.next_attempt_at END,
+    d.redeliver = null,
     d.lease_owner = null,
     d.lease_until = null
 WITH d, r

@@ -167,7 +167,8 @@ ON CREATE SET d.id = $id, d.org_id = w.org_id, d.event_type = $event_type,
   d.event_seq = $event_seq, d.body = $body, d.ping = false, d.attempts = 0,
   d.created_at = $now
 SET d.state = CASE WHEN w.enabled THEN 'PENDING' ELSE 'PAUSED' END,
-    d.next_attempt_at = $now, d.deadline_at = $deadline
+    d.next_attempt_at = $now, d.deadline_at = $deadline,
+    d.redeliver = d.lease_owner IS NOT NULL
 RETURN """
     + DELIVERY_FIELDS
     + """ AS delivery"""
