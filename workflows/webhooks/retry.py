@@ -13,6 +13,9 @@ from graph.events.deliveries import AttemptResult, ClaimedDelivery, DeliveryStat
 from workflows.webhooks.sender import Attempt
 
 MAX_BACKOFF_SECONDS = 3600.0
+_JITTER = random.Random()
+"""Its own generator: the worker runs beside other code in one process, and drawing from the
+module's shared one would disturb theirs (property-based tests notice)."""
 
 
 def backoff_ceiling(attempts: int, base_seconds: float) -> float:
@@ -25,7 +28,7 @@ def next_attempt_at(
     at: datetime,
     deadline: datetime,
     base_seconds: float,
-    draw: Callable[[], float] = random.random,
+    draw: Callable[[], float] = _JITTER.random,
 ) -> datetime | None:
     """When to try again, or None when that would fall after `deadline` (give up)."""
     when = at + timedelta(seconds=draw() * backoff_ceiling(attempts, base_seconds))
