@@ -11,12 +11,12 @@ from strawberry.types import Info
 from api.authz import Action
 from api.context import Context
 from api.history import checked_as_of
-from api.lineage.graph_types import LineageDirection, LineageEdgeKind
+from api.lineage import graph_types  # noqa: F401  (names Direction and EdgeKind in the schema)
 from api.lineage.ids import global_id, node_id
 from api.lineage.nodes import LineageNode, lineage_nodes_of
 from graph.core.errors import InvalidInput
 from graph.lineage import nodes as lineage_nodes
-from graph.lineage.model import DEFAULT_DEPTH, MAX_DEPTH, Direction, NodeKind
+from graph.lineage.model import DEFAULT_DEPTH, MAX_DEPTH, Direction, EdgeKind, NodeKind
 from graph.lineage.reach import MAX_REACH_NODES, reach
 
 REACH_DEPTH_LIMIT = min(MAX_DEPTH, 20)
@@ -30,7 +30,7 @@ class LineageDiffEdge:
     target: strawberry.ID = strawberry.field(
         description="The downstream end: the consuming run, or the produced version."
     )
-    kind: LineageEdgeKind = strawberry.field(description="CONSUMED or PRODUCED.")
+    kind: EdgeKind = strawberry.field(description="CONSUMED or PRODUCED.")
 
 
 @strawberry.type(
@@ -56,7 +56,7 @@ def _edge(edge: tuple[str, str, str], kinds: dict[str, NodeKind]) -> LineageDiff
     return LineageDiffEdge(
         source=strawberry.ID(global_id(kinds.get(source, NodeKind.RUN), source)),
         target=strawberry.ID(global_id(kinds.get(target, NodeKind.RUN), target)),
-        kind=LineageEdgeKind(kind),
+        kind=EdgeKind(kind),
     )
 
 
@@ -89,7 +89,7 @@ class LineageDiffQuery:
             strawberry.argument(description="The later moment; null: now."),
         ] = None,
         direction: Annotated[
-            LineageDirection, strawberry.argument(description="Which way to look from the node.")
+            Direction, strawberry.argument(description="Which way to look from the node.")
         ] = Direction.BOTH,
         depth: Annotated[
             int,
