@@ -102,24 +102,26 @@ def _date(value: Any) -> datetime | None:
 BEHIND: LiteralString = """
 MATCH (w:Webhook) WHERE w.enabled
 MATCH (s:EventSequence {org_id: w.org_id}) WHERE s.last > w.cursor
-RETURN w.id AS id
+RETURN w.org_id AS org_id, collect(w.id) AS ids
 """
 
 LOCK_FOR_FAN_OUT: LiteralString = """
-MATCH (w:Webhook {id: $id})
+UNWIND $ids AS wanted
+MATCH (w:Webhook {id: wanted})
 SET w._lock = true
 REMOVE w._lock
-RETURN w.enabled AS enabled, w.cursor AS cursor, w.org_id AS org_id,
+RETURN w.id AS id, w.enabled AS enabled, w.cursor AS cursor,
        w.event_types AS event_types, w.filter AS filter
 """
 
 ADVANCE: LiteralString = """
-MATCH (w:Webhook {id: $id})
-SET w.cursor = $cursor
-WITH w
+UNWIND $cursors AS c
+MATCH (w:Webhook {id: c.id})
+SET w.cursor = c.cursor
+WITH count(w) AS advanced
 UNWIND $rows AS r
-MERGE (d:WebhookDelivery {webhook_id: w.id, event_id: r.event_id})
-ON CREATE SET d.id = r.id, d.org_id = w.org_id, d.event_type = r.event_type,
+MERGE (d:WebhookDelivery {webhook_id: r.webhook_id, event_id: r.event_id})
+ON CREATE SET d.id = r.id, d.org_id = $org_id, d.event_type = r.event_type,
   d.event_seq = r.event_seq, d.body = r.body, d.ping = false, d.state = 'PENDING',
   d.attempts = 0, d.created_at = $at, d.next_attempt_at = $at, d.deadline_at = $deadline
 RETURN count(d) AS created
@@ -127,55 +129,86 @@ RETURN count(d) AS created
 
 
 async def _fan_out_tx(
-    tx: AsyncManagedTransaction, webhook_id: str, limit: int, retry_seconds: float
+    tx: AsyncManagedTransaction,
+    org_id: str,
+    webhook_ids: Sequence[str],
+    limit: int,
+    retry_seconds: float,
 ) -> tuple[int, bool]:
-    locked = await (await tx.run(LOCK_FOR_FAN_OUT, id=webhook_id)).single()
-    if locked is None or not locked["enabled"]:
+    """One organisation: lock its webhooks behind the log (in id order, so two workers never
+    wait for each other crosswise), re-read their cursors under the locks, read the log once
+    from the oldest cursor, and create every webhook's deliveries and move every cursor in one
+    statement."""
+    locked = [
+        row.data() async for row in await tx.run(LOCK_FOR_FAN_OUT, ids=sorted(set(webhook_ids)))
+    ]
+    hooks: list[tuple[str, int, EventSelector]] = []
+    for row in locked:
+        if not row["enabled"]:
+            continue
+        types: list[str] = row["event_types"] or []
+        selector = EventSelector.of(
+            [EventType(t) for t in types] or None, EventFilter.from_json(row["filter"])
+        )
+        hooks.append((row["id"], int(row["cursor"] or 0), selector))
+    if not hooks:
         return 0, False
-    cursor = int(locked["cursor"] or 0)
-    types: list[str] = locked["event_types"] or []
-    selector = EventSelector.of(
-        [EventType(t) for t in types] or None, EventFilter.from_json(locked["filter"])
-    )
-    result = await tx.run(
-        EVENTS_AFTER, org_id=locked["org_id"], after=cursor, limit=limit, types=None
-    )
+    oldest = min(cursor for _, cursor, _ in hooks)
+    result = await tx.run(EVENTS_AFTER, org_id=org_id, after=oldest, limit=limit, types=None)
     events = [event_record(row["event"]) async for row in result]
     if not events:
         return 0, False
-    rows = [
-        {
-            "id": new_id(),
-            "event_id": event.id,
-            "event_type": event.type.value,
-            "event_seq": event.seq,
-            "body": json.dumps(event_body(event), separators=(",", ":")),
-        }
-        for event in events
-        if selector.matches(event)
-    ]
+    last = events[-1].seq
+    bodies: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
+    cursors: list[dict[str, Any]] = []
+    for webhook_id, cursor, selector in hooks:
+        if last <= cursor:
+            continue  # ahead of what this read reached: the next call gets its events
+        cursors.append({"id": webhook_id, "cursor": last})
+        for event in events:
+            if event.seq <= cursor or not selector.matches(event):
+                continue
+            body = bodies.get(event.id)
+            if body is None:
+                body = bodies[event.id] = json.dumps(event_body(event), separators=(",", ":"))
+            rows.append(
+                {
+                    "id": new_id(),
+                    "webhook_id": webhook_id,
+                    "event_id": event.id,
+                    "event_type": event.type.value,
+                    "event_seq": event.seq,
+                    "body": body,
+                }
+            )
     at = now()
     await (
         await tx.run(
             ADVANCE,
-            id=webhook_id,
-            cursor=events[-1].seq,
+            cursors=cursors,
             rows=rows,
+            org_id=org_id,
             at=at,
             deadline=at + timedelta(seconds=retry_seconds),
         )
     ).consume()
+    # Cut off: every webhook is now at `last` or beyond, and the log goes on after it.
     return len(rows), len(events) == limit
 
 
 async def fan_out(graph: Graph, *, retry_seconds: float, limit: int = 500) -> tuple[int, bool]:
-    """Queue a delivery per webhook for every matching event among the next `limit` after its
-    cursor, for every webhook behind the log; (how many were queued, whether any webhook is
-    still behind). Safe to run in several processes at once: each event reaches each webhook
-    once. One batch per webhook per call, so a burst is fanned out while it is delivered."""
+    """Queue a delivery per webhook for every matching event among the next `limit` after the
+    oldest cursor of an organisation's webhooks behind the log, for every such organisation;
+    (how many were queued, whether any webhook may still be behind). Safe to run in several
+    processes at once: each event reaches each webhook once. One read of the log and one write
+    per organisation per call, so a burst is fanned out while it is delivered."""
     behind = await graph.read(fetch_all, BEHIND)
     results = await asyncio.gather(
-        *(graph.write(_fan_out_tx, row["id"], limit, retry_seconds) for row in behind)
+        *(
+            graph.write(_fan_out_tx, row["org_id"], row["ids"], limit, retry_seconds)
+            for row in behind
+        )
     )
     return sum(created for created, _ in results), any(more for _, more in results)
 

@@ -4,9 +4,10 @@ with a lease, send them concurrently, record the outcomes in batches.
 Nothing is shared between processes but Neo4j (`graph.events.deliveries` serialises what must
 be), so any number of replicas deliver each event to each webhook once per attempt. The worker
 spends a handful of transactions however many deliveries it moves: one read to find webhooks
-behind the log (every `poll_seconds`), one write per webhook with new events, one claim for up
-to `CONCURRENCY` deliveries, one write for every batch of finished attempts. While work is
-flowing it does not sleep: fan-out wakes the claimer, finished attempts wake the recorder.
+behind the log (every `poll_seconds`), one write per organisation with new events (a read of
+its log, fanned out to all its webhooks at once), one claim for up to `CONCURRENCY`
+deliveries, one write for every batch of finished attempts. While work is flowing it does not
+sleep: fan-out wakes the claimer, finished attempts wake the recorder.
 """
 
 from __future__ import annotations
