@@ -21,10 +21,10 @@ import argparse
 import asyncio
 import hashlib
 import json
+import multiprocessing
 import os
 import statistics
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 import websockets
 from starlette.applications import Starlette
@@ -64,26 +65,38 @@ mutation($input: IngestLineageInput!) {
 }
 """
 
+LAST_CURSOR = """
+query($org: String!) { events(organization: $org, first: 0) { lastCursor } }
+"""
+
 SUBSCRIBE = """
-subscription($org: String!) {
-  events(organization: $org, types: [VERSION_CREATED]) { id time }
+subscription($org: String!, $after: String) {
+  events(organization: $org, types: [VERSION_CREATED], after: $after) { id time }
 }
 """
 
 
 class Receiver:
-    """Webhook receipts: (hook, event id) -> arrival time (epoch seconds)."""
+    """Webhook receipts: (hook, event id) -> arrival time (epoch seconds). It runs in a process of
+    its own (`ReceiverProcess`), so the subscribers' event loop here cannot delay a receipt's
+    timestamp."""
 
     def __init__(self) -> None:
-        self.arrivals: dict[tuple[str, str], float] = {}
+        self.arrivals: dict[str, float] = {}
         self.times: dict[str, float] = {}
 
     async def receive(self, request: Request) -> Response:
         body = json.loads(await request.body())
         hook = request.path_params["hook"]
-        self.arrivals.setdefault((hook, body["id"]), time.time())
+        self.arrivals.setdefault(f"{hook} {body['id']}", time.time())
         self.times[body["id"]] = _epoch(body["time"])
         return Response(status_code=204)
+
+    async def report(self, _: Request) -> Response:
+        return Response(
+            json.dumps({"arrivals": self.arrivals, "times": self.times}),
+            media_type="application/json",
+        )
 
 
 def _epoch(stamp: str) -> float:
@@ -98,35 +111,60 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_receiver(receiver: Receiver) -> tuple[uvicorn.Server, int]:
-    port = _free_port()
-    app = Starlette(routes=[Route("/hook/{hook}", receiver.receive, methods=["POST"])])
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+def _serve_receiver(port: int) -> None:
+    receiver = Receiver()
+    app = Starlette(
+        routes=[
+            Route("/hook/{hook}", receiver.receive, methods=["POST"]),
+            Route("/report", receiver.report, methods=["GET"]),
+        ]
     )
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, port
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+class ReceiverProcess:
+    """The webhook receiver in its own process; `report()` fetches what it has received."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.process = multiprocessing.get_context("spawn").Process(
+            target=_serve_receiver, args=(self.port,), daemon=True
+        )
+        self.process.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                self.report()
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise SystemExit("the webhook receiver did not start")
+
+    def report(self) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+        data = httpx.get(f"http://127.0.0.1:{self.port}/report", timeout=10).json()
+        arrivals = {tuple(k.split(" ", 1)): v for k, v in data["arrivals"].items()}
+        return arrivals, data["times"]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
 
 
 async def subscriber(
-    url: str, key: str, org: str, arrivals: dict[str, float], ready: asyncio.Event
+    url: str, key: str, org: str, after: str, arrivals: dict[str, float], ready: asyncio.Event
 ) -> None:
     async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
         init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
         await ws.send(json.dumps(init))
         await ws.recv()
-        payload = {"query": SUBSCRIBE, "variables": {"org": org}}
+        payload = {"query": SUBSCRIBE, "variables": {"org": org, "after": after}}
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-        await ws.send(json.dumps({"type": "ping"}))
-        await ws.recv()  # pong: the subscription is registered (messages run in order)
-        ready.set()
         async for message in ws:
             data = json.loads(message)
             if data.get("type") == "next":
                 event = data["payload"]["data"]["events"]
                 arrivals.setdefault(event["id"], time.time())
+                ready.set()  # registered and caught up: what follows arrives live
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -150,8 +188,7 @@ async def _new_key(uri: str, password: str | None) -> str:
 
 
 async def deliveries(args: argparse.Namespace, password: str | None) -> None:
-    receiver = Receiver()
-    receiver_server, receiver_port = start_receiver(receiver)
+    receiver = ReceiverProcess()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-events-"))
     os.environ["LINEAGE_WEBHOOK_ALLOW_HTTP"] = "true"
     os.environ["LINEAGE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "true"
@@ -179,35 +216,40 @@ async def deliveries(args: argparse.Namespace, password: str | None) -> None:
                 {
                     "input": {
                         "organization": org,
-                        "url": f"http://127.0.0.1:{receiver_port}/hook/{hook}",
+                        "url": f"http://127.0.0.1:{receiver.port}/hook/{hook}",
                         "eventTypes": ["VERSION_CREATED", "RUN_STARTED"],
                     }
                 },
                 "createWebhook",
             )
             assert created["webhook"], created
+        after = client.execute(LAST_CURSOR, {"org": org})["events"]["lastCursor"]
         subs_by: list[dict[str, float]] = [{} for _ in range(args.subscribers)]
         readies = [asyncio.Event() for _ in range(args.subscribers)]
         ws_url = f"ws://127.0.0.1:{api_port}/graphql"
         tasks = [
-            asyncio.create_task(subscriber(ws_url, key, org, subs_by[i], readies[i]))
+            asyncio.create_task(subscriber(ws_url, key, org, after, subs_by[i], readies[i]))
             for i in range(args.subscribers)
         ]
-        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
+        await asyncio.to_thread(log_one, "warm-up")  # every subscriber's first event
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
+        warm_up = {event for per in subs_by for event in per}
         print(f"load before: {load()}")
         for n in range(args.commits):
             await asyncio.to_thread(log_one, f"v{n}")
             await asyncio.sleep(0.2)
         await asyncio.sleep(2)
+        arrivals, times = receiver.report()
         hook_latency = [
-            (arrived - receiver.times[event]) * 1000
-            for (hook, event), arrived in receiver.arrivals.items()
+            (arrived - times[event]) * 1000
+            for (_, event), arrived in arrivals.items()
+            if event not in warm_up
         ]
         sub_latency = [
-            (arrived - receiver.times[event]) * 1000
+            (arrived - times[event]) * 1000
             for per in subs_by
             for event, arrived in per.items()
-            if event in receiver.times
+            if event in times and event not in warm_up
         ]
         expected_hooks = args.commits * args.webhooks
         print(
@@ -224,7 +266,7 @@ async def deliveries(args: argparse.Namespace, password: str | None) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-        before = len(receiver.arrivals)
+        before = len(arrivals)
         runs = [
             {"id": f"burst-{uuid.uuid4().hex[:12]}", "jobType": "burst", "state": "RUNNING"}
             for _ in range(args.burst)
@@ -236,12 +278,13 @@ async def deliveries(args: argparse.Namespace, password: str | None) -> None:
         committed = time.time()
         wanted = before + args.burst * args.webhooks
         deadline = committed + 60
-        while len(receiver.arrivals) < wanted and time.time() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)  # the receiver runs in its own thread
-        last = max(receiver.arrivals.values())
+        while len(arrivals) < wanted and time.time() < deadline:
+            await asyncio.sleep(0.25)
+            arrivals, _ = receiver.report()
+        last = max(arrivals.values())
         print(
             f"burst: {ingested['runsCreated']} events (ingest {committed - started:.2f} s) to "
-            f"{args.webhooks} webhooks: {len(receiver.arrivals) - before}/"
+            f"{args.webhooks} webhooks: {len(arrivals) - before}/"
             f"{args.burst * args.webhooks} deliveries, all received {last - committed:.2f} s "
             "after the commit"
         )
@@ -249,7 +292,7 @@ async def deliveries(args: argparse.Namespace, password: str | None) -> None:
     finally:
         process.terminate()
         process.wait(30)
-        receiver_server.should_exit = True
+        receiver.stop()
         print(f"load after deliveries: {load()}")
 
 
