@@ -246,7 +246,9 @@ def create_app(
         *openlineage_routes(),  # POST /api/v1/lineage (OpenLineage's HTTP transport), export
         *page_routes(static_dir),  # last: every other GET path is a page of the app
     ]
-    limits = RateLimits(settings.rate_limit_per_key, settings.rate_limit_anonymous)
+    limits = RateLimits(
+        settings.rate_limit_per_key, settings.rate_limit_anonymous, settings.rate_limit_tables
+    )
     middleware = [
         Middleware(AccessLog),
         Middleware(SecurityHeaders),
@@ -258,3 +260,9 @@ def create_app(
     if services is not None:
         app.state.services = services
     return app
+
+
+def app_from_env() -> Starlette:
+    """The app of one `lineage serve --workers N` worker process: settings from the
+    environment the parent passed on (uvicorn imports this by name in each worker)."""
+    return create_app(Settings.from_env())

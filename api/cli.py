@@ -1,7 +1,8 @@
 """The `lineage` command: run the service, manage the local Neo4j, export the schema.
 
-lineage serve                   GraphQL on http://127.0.0.1:8000/graphql (local Neo4j if
-                                NEO4J_URI is unset, blobs in ./.lineage/blobs by default)
+lineage serve [--workers N]     GraphQL on http://127.0.0.1:8000/graphql (local Neo4j if
+                                NEO4J_URI is unset, blobs in ./.lineage/blobs by default);
+                                N worker processes share the port (LINEAGE_WORKERS)
 lineage neo4j start|stop|status the project's own Neo4j Community server (auth on: user neo4j,
                                 password in <data dir>/neo4j/password)
 lineage export-schema [--check] print schema.graphql (or fail when the file differs)
@@ -14,11 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import os
 import signal
 import socket
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,6 +152,47 @@ def _server(settings: Settings) -> uvicorn.Server:
     return Server(config)
 
 
+def _workers(settings: Settings, sock: socket.socket) -> None:
+    """`settings.workers` processes serving `sock`, each building the app from the environment
+    (`api.app.app_from_env`); the rate limit buckets they share are tables under the data dir
+    (`api.ratelimit_shared`), made afresh here. Returns once they have stopped: SIGTERM, SIGINT
+    and SIGHUP stop them all (uvicorn's restart on SIGHUP would leave `serve`'s Neo4j behind a
+    closed terminal); a worker that dies is replaced."""
+    import uvicorn
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    from api.ratelimit_shared import create_tables
+
+    tables = (settings.data_dir / "run" / f"ratelimit-{settings.port}").resolve()
+    create_tables(tables)
+    os.environ["LINEAGE_RATE_LIMIT_TABLES"] = str(tables)
+    config = uvicorn.Config(
+        "api.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+    )
+
+    class Supervisor(Multiprocess):
+        def init_processes(self) -> None:
+            super().init_processes()
+            if all(process.wait_until_ready(60, self.should_exit) for process in self.processes):
+                print(
+                    f"Lineage GraphQL on {settings.base_url}/graphql with {settings.workers} "
+                    "workers (Ctrl-C stops it)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+        def handle_hup(self) -> None:
+            self.should_exit.set()
+
+    Supervisor(config, sockets=[sock]).run()
+
+
 def _serve(settings: Settings) -> int:
     from api.logs import configure_logging
 
@@ -177,12 +221,15 @@ def _serve(settings: Settings) -> int:
             )
             if not started_here:
                 _warn_if_auth_off(config)
-        server = _server(settings)
-        server.run(sockets=[sock])
+        if settings.workers > 1:
+            _workers(settings, sock)
+        else:
+            server = _server(settings)
+            server.run(sockets=[sock])
     finally:
         sock.close()
         stopped = started_here and neo4j_server.stop(config)
-        if server is not None and server.started:
+        if settings.workers > 1 or (server is not None and server.started):
             print(
                 "Lineage stopped; the local Neo4j it started is stopped too."
                 if stopped
@@ -210,7 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="lineage", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run the GraphQL API")
+    serve = commands.add_parser("serve", help="run the GraphQL API")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="API worker processes sharing the port (default LINEAGE_WORKERS, else 1)",
+    )
     neo4j = commands.add_parser("neo4j", help="manage the local Neo4j server")
     neo4j.add_argument("action", choices=["start", "stop", "status"])
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
@@ -231,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
             from api.bootstrap_admin import admin_key_command
 
             return asyncio.run(admin_key_command(settings, args.name))
+        if args.workers is not None:
+            settings = replace(settings, workers=args.workers)
+        if settings.workers < 1:
+            print("error: --workers (LINEAGE_WORKERS) must be at least 1", file=sys.stderr)
+            return 2
         return _serve(settings)
     except Neo4jServerError as error:
         print(f"error: {error}", file=sys.stderr)

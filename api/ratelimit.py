@@ -8,9 +8,11 @@ of `rate_limit_anonymous` requests per minute. A request without credentials is 
 anything else; one with a key costs the key's lookup (one index seek), since only a valid key
 has a bucket of its own. 0 turns a limit off.
 
-The buckets live in the API process: with N replicas behind a load balancer a caller can reach
-N times the limit (docs/production.md). The client address is the connection's peer; behind a
-proxy, run uvicorn with `--proxy-headers` and `--forwarded-allow-ips` so it is the caller's.
+The buckets live in the API process, or, for the workers of one `lineage serve --workers N`, in
+a table file they share (`api.ratelimit_shared`); with N replicas on different machines behind a
+load balancer a caller can reach N times the limit (docs/production.md). The client address is
+the connection's peer; behind a proxy, run uvicorn with `--proxy-headers` and
+`--forwarded-allow-ips` so it is the caller's.
 
 This middleware also authenticates (the bucket depends on who calls), by the Authorization
 header or else by the browser session cookie, and hands the `Caller` to the GraphQL context
@@ -29,6 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -37,6 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.authz import Caller, authenticate
 from api.context import Services
 from api.errors import RETRY_AFTER_SECONDS, ErrorCode
+from api.ratelimit_shared import ADDRESSES_TABLE, KEYS_TABLE, SharedTokenBuckets
 from api.web.csrf import csrf_refusal, csrf_rejected, has_bearer, session_token
 from api.web.pages import wants_graphiql
 from graph.core.errors import DomainError, RateLimited, Unavailable
@@ -96,11 +100,18 @@ class TokenBuckets:
 
 
 class RateLimits:
-    """The two limits of one API process."""
+    """The two limits of one API process, or of all the workers of one `lineage serve` when
+    `shared` names the directory of their tables (`api.ratelimit_shared`)."""
 
-    def __init__(self, per_key: int, anonymous: int) -> None:
-        self.keys = TokenBuckets(per_key)
-        self.addresses = TokenBuckets(anonymous)
+    def __init__(self, per_key: int, anonymous: int, shared: Path | None = None) -> None:
+        self.keys: TokenBuckets | SharedTokenBuckets
+        self.addresses: TokenBuckets | SharedTokenBuckets
+        if shared is None:
+            self.keys = TokenBuckets(per_key)
+            self.addresses = TokenBuckets(anonymous)
+        else:
+            self.keys = SharedTokenBuckets(shared / KEYS_TABLE, per_key)
+            self.addresses = SharedTokenBuckets(shared / ADDRESSES_TABLE, anonymous)
 
     def charge_address(self, scope: Scope) -> None:
         """Spend one request of the allowance of the address `scope` came from (requests without

@@ -66,6 +66,13 @@ class Settings:
     rate_limit_anonymous: int = 300
     """LINEAGE_RATE_LIMIT_ANONYMOUS: GraphQL requests and downloads per minute per client
     address for requests without a valid API key; 0 turns it off."""
+    workers: int = 1
+    """LINEAGE_WORKERS (or `lineage serve --workers N`): API worker processes sharing the port;
+    each has its own Neo4j connections, event follower and webhook worker, and they share the
+    rate limit buckets through `rate_limit_tables`."""
+    rate_limit_tables: Path | None = None
+    """LINEAGE_RATE_LIMIT_TABLES: the directory of the rate limit tables the workers of one
+    `serve` share (`api.ratelimit_shared`); `serve` sets it for its workers."""
     session_hours: float = 12.0
     """LINEAGE_SESSION_HOURS: how long a browser session (signed in with an API key) lasts;
     it ends sooner when its key is revoked or expires (graph/access/sessions.py)."""
@@ -161,6 +168,10 @@ class Settings:
             allow_anonymous_read=_bool(env, "LINEAGE_ALLOW_ANONYMOUS_READ", False),
             rate_limit_per_key=_int(env, "LINEAGE_RATE_LIMIT_PER_KEY", 3000),
             rate_limit_anonymous=_int(env, "LINEAGE_RATE_LIMIT_ANONYMOUS", 300),
+            workers=_int(env, "LINEAGE_WORKERS", 1),
+            rate_limit_tables=Path(env["LINEAGE_RATE_LIMIT_TABLES"])
+            if env.get("LINEAGE_RATE_LIMIT_TABLES")
+            else None,
             session_hours=_positive_float(env, "LINEAGE_SESSION_HOURS", 12.0),
             event_retention_days=_positive_float(env, "LINEAGE_EVENT_RETENTION_DAYS", 30.0),
             event_poll_seconds=_positive_float(env, "LINEAGE_EVENT_POLL_SECONDS", 0.05),
