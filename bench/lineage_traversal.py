@@ -3,7 +3,8 @@
     python bench/lineage_traversal.py                 # build once (kept), measure, stop Neo4j
     python bench/lineage_traversal.py --keep-neo4j    # leave the benchmark Neo4j running
 
-Starts its own Neo4j (`.lineage/bench-neo4j-lineage`, heap and page cache 4g each), loads the
+Starts its own Neo4j (`--home`, default `.lineage/bench-neo4j-lineage`, heap and page cache 4g
+each unless `--heap`/`--pagecache` say otherwise), loads the
 synthetic graph of `bench/lineage_ingest.py` (5 blocks x 20 layers x 10,000 nodes, diamonds at
 every run layer) through the bulk ingest path, starts the API as a real uvicorn process and
 prints, for depth 3, 10 and 20 downstream of a block's seed:
@@ -91,12 +92,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def neo4j_config(port: int) -> neo4j_server.Neo4jServerConfig:
+DEFAULT_HOME = REPO / ".lineage" / "bench-neo4j-lineage"
+
+
+def neo4j_config(
+    port: int, home: Path = DEFAULT_HOME, heap: str = "4g", pagecache: str = "4g"
+) -> neo4j_server.Neo4jServerConfig:
     return neo4j_server.Neo4jServerConfig(
-        home=REPO / ".lineage" / "bench-neo4j-lineage",
+        home=home,
         bolt_port=port,
-        heap="4g",
-        pagecache="4g",
+        heap=heap,
+        pagecache=pagecache,
         jar_cache=REPO / ".lineage" / "neo4j-lib-5.26.30",
     )
 
@@ -219,7 +225,7 @@ HEADER = "   depth | p50 ms  | p95 ms  | raw p50 | ratio | +detail | ratio | res
 
 
 async def run(args: argparse.Namespace) -> None:
-    config = neo4j_config(args.port)
+    config = neo4j_config(args.port, args.home, args.heap, args.pagecache)
     began = time.monotonic()
     neo4j_server.start(config)
     print(f"benchmark Neo4j at {config.bolt_uri} ({time.monotonic() - began:.0f}s to start)")
@@ -339,6 +345,14 @@ def main() -> None:
         help="requests per depth with levelLimit 10,000 (0 to skip)",
     )
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the Neo4j running")
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=DEFAULT_HOME,
+        help="the bench Neo4j's folder (a copy lets two benchmarks run side by side)",
+    )
+    parser.add_argument("--heap", default="4g", help="the bench Neo4j's heap")
+    parser.add_argument("--pagecache", default="4g", help="the bench Neo4j's page cache")
     asyncio.run(run(parser.parse_args()))
 
 
