@@ -1,6 +1,7 @@
 """Benchmark: `lineage(asOf:)` against the same walk of the present, on the 1,000,000-node graph.
 
     python bench/lineage_as_of.py [--runs 40] [--keep-neo4j]
+    python bench/lineage_as_of.py --quick    # lineage_traversal's small graph and Neo4j (CI)
 
 Uses the benchmark Neo4j and graph of `bench/lineage_traversal.py` (`.lineage/bench-neo4j-lineage`,
 built by that script on first use, kept), starts the API as a real uvicorn process and, for depth
@@ -28,8 +29,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.common import start_api  # noqa: E402
-from bench.lineage_ingest import Block, ensure_graph  # noqa: E402
-from bench.lineage_traversal import BLOCKS, free_port, neo4j_config, percentile  # noqa: E402
+from bench.lineage_ingest import WIDTH, Block, ensure_graph  # noqa: E402
+from bench.lineage_traversal import (  # noqa: E402
+    BLOCKS,
+    QUICK_HOME,
+    QUICK_WIDTH,
+    free_port,
+    neo4j_config,
+    percentile,
+)
 from graph.access.users import create_user  # noqa: E402
 from graph.core.bootstrap import bootstrap  # noqa: E402
 from graph.core.driver import connect  # noqa: E402
@@ -61,14 +69,19 @@ def timed(http: httpx.Client, variables: dict[str, object]) -> tuple[float, int]
 
 
 async def run(args: argparse.Namespace) -> None:
-    config = neo4j_config(args.port)
+    config = (
+        neo4j_config(args.port, QUICK_HOME, "512m", "256m")
+        if args.quick
+        else neo4j_config(args.port)
+    )
+    width = QUICK_WIDTH if args.quick else WIDTH
     neo4j_server.start(config)
     password = neo4j_server.read_password(config.home)
     graph = connect(config.bolt_uri, neo4j_server.LOCAL_USER, password)
     api = None
     try:
         await bootstrap(graph)
-        await ensure_graph(graph, BLOCKS)
+        await ensure_graph(graph, BLOCKS, width)
         as_of = datetime.now(UTC).isoformat()
         _, key = await create_user(
             graph, f"bench-{uuid.uuid4().hex[:8]}", is_server_admin=True, with_key=True
@@ -76,7 +89,7 @@ async def run(args: argparse.Namespace) -> None:
         assert key is not None
         port = free_port()
         api = start_api(config.bolt_uri, port, Path(tempfile.mkdtemp()), password)
-        seeds = [Block(n).seed_id for n in range(BLOCKS)]
+        seeds = [Block(n, width=width).seed_id for n in range(BLOCKS)]
         headers = {"authorization": f"Bearer {key.secret}"}
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
             for depth in (3, 10):  # warm caches and plans of both query families
@@ -118,7 +131,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="requests per depth and variant")
     parser.add_argument("--warmup", type=int, default=10, help="warm-up requests per variant")
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the Neo4j running")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--quick", action="store_true", help="small graph, few requests")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.warmup = 5, 2
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

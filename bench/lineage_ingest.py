@@ -1,7 +1,8 @@
 """A synthetic lineage graph for benchmarks, loaded through the bulk ingest path.
 
 `python -m bench.lineage_ingest --uri bolt://127.0.0.1:17788` loads one extra block into the given
-Neo4j (a benchmark server, never the shared one) and prints the ingest throughput of the graph
+Neo4j (a benchmark server, never the shared one; `--width` nodes per layer, 10,000 unless given)
+and prints the ingest throughput of the graph
 function (`graph.lineage.ingest.ingest`); `bench.lineage_traversal` uses `ensure_graph` to build the
 whole 1,000,000-node graph once (kept between runs) and measures ingest over HTTP too.
 Credentials come from NEO4J_USER / NEO4J_PASSWORD (a server `services.neo4j_server` started: user
@@ -194,13 +195,14 @@ async def block_loaded(graph: Graph, block: Block) -> bool:
     return row is not None and int(row["n"]) == 1
 
 
-async def ensure_graph(graph: Graph, blocks: int) -> list[tuple[int, float]]:
-    """Load the blocks that are not there yet; returns (edges, seconds) per loaded block."""
+async def ensure_graph(graph: Graph, blocks: int, width: int = WIDTH) -> list[tuple[int, float]]:
+    """Load the blocks that are not there yet; returns (edges, seconds) per loaded block.
+    A store holds blocks of one width only (the same block number means the same node ids)."""
     await bootstrap(graph)
     await ensure_project(graph, ORG, PROJECT)
     loaded = []
     for number in range(blocks):
-        block = Block(number)
+        block = Block(number, width=width)
         if await block_loaded(graph, block):
             continue
         began = time.perf_counter()
@@ -219,12 +221,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uri", required=True, help="bolt URI of a benchmark Neo4j")
     parser.add_argument("--block", type=int, default=99, help="block number to load")
+    parser.add_argument("--width", type=int, default=WIDTH, help="nodes per layer")
     args = parser.parse_args()
     graph = connect(args.uri, os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"))
     try:
         await bootstrap(graph)
         await ensure_project(graph, ORG, PROJECT)
-        block = Block(args.block)
+        block = Block(args.block, width=args.width)
         if await block_loaded(graph, block):
             print(f"block {args.block} already loaded; pick another --block")
             return

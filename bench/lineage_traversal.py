@@ -2,6 +2,7 @@
 
     python bench/lineage_traversal.py                 # build once (kept), measure, stop Neo4j
     python bench/lineage_traversal.py --keep-neo4j    # leave the benchmark Neo4j running
+    python bench/lineage_traversal.py --quick         # 50-wide blocks in `.lineage/bench-quick`
 
 Starts its own Neo4j (`--home`, default `.lineage/bench-neo4j-lineage`, heap and page cache 4g
 each unless `--heap`/`--pagecache` say otherwise), loads the
@@ -43,6 +44,7 @@ from bench.lineage_ingest import (  # noqa: E402
     BATCH,
     ORG,
     PROJECT,
+    WIDTH,
     Block,
     block_loaded,
     create_versions,
@@ -93,6 +95,9 @@ def free_port() -> int:
 
 
 DEFAULT_HOME = REPO / ".lineage" / "bench-neo4j-lineage"
+QUICK_HOME = REPO / ".lineage" / "bench-quick"
+"""`--quick` (CI: `python -m bench --quick`): a small Neo4j of its own with blocks this wide."""
+QUICK_WIDTH = 50
 
 
 def neo4j_config(
@@ -235,14 +240,15 @@ async def run(args: argparse.Namespace) -> None:
     try:
         await bootstrap(graph)
         began = time.monotonic()
-        built = await ensure_graph(graph, BLOCKS)
+        width = QUICK_WIDTH if args.quick else WIDTH
+        built = await ensure_graph(graph, BLOCKS, width)
         for width, number in WIDTHS.items():
             small = Block(number, width=width, layers=2)
             if not await block_loaded(graph, small):
                 await create_versions(graph, small)
                 await ingest_runs(graph, small)
         print(
-            f"graph ready in {time.monotonic() - began:.0f}s ({BLOCKS * 20 * 10_000 + BLOCKS:,}"
+            f"graph ready in {time.monotonic() - began:.0f}s ({BLOCKS * 20 * width + BLOCKS:,}"
             " lineage nodes in the main blocks)"
         )
         _, key = await create_user(
@@ -253,7 +259,7 @@ async def run(args: argparse.Namespace) -> None:
         data_dir = Path(tempfile.mkdtemp(prefix="lineage-bench-"))
         api = start_api(config.bolt_uri, port, data_dir, password)
         headers = {"authorization": f"Bearer {key.secret}"}
-        seeds = [Block(n).seed_id for n in range(BLOCKS)]
+        seeds = [Block(n, width=width).seed_id for n in range(BLOCKS)]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
             for depth in DEPTHS:  # warm caches and plans
                 measure_http(http, seeds, depth, args.level_limit, args.warmup)
@@ -298,7 +304,7 @@ async def run(args: argparse.Namespace) -> None:
 
             print("\nresponse size vs level width (depth 2: a level of runs, then of versions)")
             width_seeds = {w: Block(n, width=w, layers=2).seed_id for w, n in WIDTHS.items()}
-            width_seeds[10_000] = seeds[0]
+            width_seeds[width] = seeds[0]
             for width, seed in width_seeds.items():
                 _, size, answer = measure_http(http, [seed], 2, args.level_limit, 1)
                 counts = [lvl["nodeCount"] for lvl in answer["levels"]]
@@ -315,7 +321,7 @@ async def run(args: argparse.Namespace) -> None:
                     f"  graph function while building: {edges:,} edges in {seconds:.1f}s = "
                     f"{edges / seconds:,.0f} edges/s"
                 )
-            fresh = Block(100_000 + int(time.time()) % 1_000_000, width=10_000, layers=4)
+            fresh = Block(100_000 + int(time.time()) % 1_000_000, width=width, layers=4)
             edges, seconds = await ingest_over_http(graph, http, fresh)
             print(
                 f"  ingestLineage over HTTP: {edges:,} edges in {seconds:.1f}s = "
@@ -353,7 +359,17 @@ def main() -> None:
     )
     parser.add_argument("--heap", default="4g", help="the bench Neo4j's heap")
     parser.add_argument("--pagecache", default="4g", help="the bench Neo4j's page cache")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_WIDTH}-wide blocks, few requests, a small Neo4j in {QUICK_HOME.name}",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.warmup, args.exact_runs = 5, 2, 2
+        if args.home == DEFAULT_HOME:
+            args.home, args.heap, args.pagecache = QUICK_HOME, "512m", "256m"
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
