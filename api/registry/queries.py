@@ -11,7 +11,7 @@ from api.authz import Action
 from api.context import Context
 from api.history import AsOf, checked_as_of
 from api.pagination import After, Connection, First, connection
-from api.registry.access import readable, sees_registry, version_node_id
+from api.registry.access import read_if_visible, readable, version_node_id
 from api.registry.types import Collection, Registry, page_for
 from api.registry.version_type import RegistryVersion
 from graph.core.refs import Selector, parse_registry_path
@@ -50,9 +50,21 @@ class RegistryQuery:
         organization: OrganizationName,
         name: Annotated[str, strawberry.argument(description="The registry's name, e.g. `model`.")],
     ) -> Registry | None:
-        if not await sees_registry(info, organization, name, field="name"):
+        graph = info.context.graph
+        found = await read_if_visible(
+            info,
+            organization,
+            name,
+            lambda: registries.read_registry_by_name(graph, organization, name),
+            field="name",
+        )
+        if found is None:
             return None
-        record = await registries.registry_by_name(info.context.graph, organization, name)
+        record = (
+            found.record
+            if found.settled
+            else await registries.registry_by_name(graph, organization, name)
+        )
         return None if record is None else Registry.from_record(record)
 
     @strawberry.field(
@@ -71,10 +83,15 @@ class RegistryQuery:
         ],
     ) -> Collection | None:
         parsed = parse_registry_path(path, selector=Selector.FORBIDDEN)
-        if not await sees_registry(info, parsed.org, parsed.registry, field="path"):
-            return None
-        record = await collections.collection_by_name(
-            info.context.graph, parsed.org, parsed.registry, parsed.collection
+        graph = info.context.graph
+        record = await read_if_visible(
+            info,
+            parsed.org,
+            parsed.registry,
+            lambda: collections.collection_by_name(
+                graph, parsed.org, parsed.registry, parsed.collection
+            ),
+            field="path",
         )
         return None if record is None else Collection.from_record(record)
 
@@ -96,16 +113,27 @@ class RegistryQuery:
     ) -> RegistryVersion | None:
         parsed = parse_registry_path(path, selector=Selector.OPTIONAL)
         moment = checked_as_of(as_of)
-        if not await sees_registry(info, parsed.org, parsed.registry, field="path"):
-            return None
+        graph = info.context.graph
         if moment is not None:
-            past = await registry_history.membership_as_of(info.context.graph, parsed, moment)
+            past = await read_if_visible(
+                info,
+                parsed.org,
+                parsed.registry,
+                lambda: registry_history.membership_as_of(graph, parsed, moment),
+                field="path",
+            )
             return (
                 None
                 if past is None
                 else RegistryVersion.from_record(past.membership, past.unlinked_at)
             )
-        record = await registry_versions.membership_at_path(info.context.graph, parsed)
+        record = await read_if_visible(
+            info,
+            parsed.org,
+            parsed.registry,
+            lambda: registry_versions.membership_at_path(graph, parsed),
+            field="path",
+        )
         return None if record is None else RegistryVersion.from_record(record)
 
     @strawberry.field(

@@ -231,8 +231,9 @@ async def update_collection(
 async def collection_by_name(
     graph: Graph, org: str, registry: str, name: str
 ) -> CollectionRecord | None:
-    row = await graph.read(fetch_one, COLLECTION_BY_NAME, org=org, registry=registry, name=name)
-    return None if row is None else collection_record(row["collection"])
+    """The collection by its path's names, or None; one statement, one round trip."""
+    record = await graph.read_record(COLLECTION_BY_NAME, org=org, registry=registry, name=name)
+    return None if record is None else collection_record(record["collection"])
 
 
 async def collections_by_ids(graph: Graph, ids: list[str]) -> list[CollectionRecord | None]:

@@ -9,6 +9,7 @@ registries is in `graph.registry.admin`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -125,18 +126,35 @@ def _core_params() -> list[dict[str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class RegistryLookup:
+    """What one read of a registry by name found: `settled` is False when the organisation
+    exists but its core registries are still to be created (`registry_by_name` creates them)."""
+
+    settled: bool
+    record: RegistryRecord | None
+
+
+async def read_registry_by_name(graph: Graph, org: str, name: str) -> RegistryLookup:
+    """The registry `name` of `org`, in one read-only statement that never writes, so it may
+    run before the caller is authorised (its answer is used only after)."""
+    row = await graph.read_one(REGISTRY_BY_NAME, org=org, name=name, core=list(CORE_REGISTRIES))
+    if row is None:  # no such organisation
+        return RegistryLookup(settled=True, record=None)
+    return RegistryLookup(
+        settled=int(row["core"]) >= len(CORE_REGISTRIES),
+        record=None if row["registry"] is None else registry_record(row["registry"]),
+    )
+
+
 async def registry_by_name(graph: Graph, org: str, name: str) -> RegistryRecord | None:
     """The registry `name` of `org`, or None (also for an unknown organisation); the core
     registries of an existing organisation are never missing."""
-    params = {"org": org, "name": name, "core": list(CORE_REGISTRIES)}
-    row = await graph.read_one(REGISTRY_BY_NAME, **params)
-    if row is None:
-        return None
-    if int(row["core"]) < len(CORE_REGISTRIES):  # first read of this organisation's registries
+    found = await read_registry_by_name(graph, org, name)
+    if not found.settled:  # first read of this organisation's registries
         await ensure_core_registries(graph, org)
-        row = await graph.read_one(REGISTRY_BY_NAME, **params)
-        assert row is not None
-    return None if row["registry"] is None else registry_record(row["registry"])
+        found = await read_registry_by_name(graph, org, name)
+    return found.record
 
 
 async def require_registry(graph: Graph, org: str, name: str) -> RegistryRecord:

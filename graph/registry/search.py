@@ -34,7 +34,7 @@ async def search_collections(
     read in index order (tests lower it to check both ways answer the same).
     """
     query = collection_search_query(search, sort)
-    row = await graph.read_one(
+    record = await graph.read_record(
         query.cypher,
         registry_id=registry_id,
         offset=offset,
@@ -42,5 +42,5 @@ async def search_collections(
         sort_in_memory_up_to=sort_in_memory_up_to,
         **query.params,
     )
-    assert row is not None  # an aggregation always yields its row
-    return [collection_record(collection) for collection in row["page"]], int(row["total"])
+    assert record is not None  # an aggregation always yields its row
+    return [collection_record(c) for c in record["page"]], int(record["total"])

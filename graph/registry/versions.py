@@ -31,13 +31,23 @@ MATCH (c:Collection {registry_id: r.id, name: $collection})
 RETURN c.id AS id
 """
 
-# The collection id arrives as a parameter, so the planner seeks the `(collection_id, index)`
-# relationship index and the alias key instead of expanding a large collection's edges.
+# One statement per selector: a path costs one round trip. Each step is an index seek on a
+# natural key (organisation name, `(org_id, name)`, `(registry_id, name)`), and inside the
+# subquery the collection's id is bound, so the planner seeks the `(collection_id, index)`
+# relationship index or the alias key instead of expanding a large collection's edges.
+_PATH_TO_COLLECTION: LiteralString = """
+MATCH (o:Organization {name: $org})
+MATCH (r:Registry {org_id: o.id, name: $registry})
+MATCH (c:Collection {registry_id: r.id, name: $collection})
+"""
+
 AT_INDEX: LiteralString = (
-    """
-MATCH (v:ArtifactVersion)-[l:LINKED_TO {collection_id: $collection_id, index: $index}]->
-      (c:Collection)
-WHERE v.state = 'COMMITTED'
+    _PATH_TO_COLLECTION
+    + """CALL (c) {
+  MATCH (v:ArtifactVersion)-[l:LINKED_TO {collection_id: c.id, index: $index}]->(c)
+  WHERE v.state = 'COMMITTED'
+  RETURN v, l
+}
 RETURN """
     + MEMBERSHIP_PROJECTION
     + """ AS membership
@@ -45,11 +55,13 @@ RETURN """
 )
 
 AT_ALIAS: LiteralString = (
-    """
-MATCH (:CollectionAlias {collection_id: $collection_id, name: $alias})-[:POINTS_TO]->
-      (v:ArtifactVersion)
-MATCH (v)-[l:LINKED_TO {collection_id: $collection_id}]->(c:Collection)
-WHERE v.state = 'COMMITTED'
+    _PATH_TO_COLLECTION
+    + """CALL (c) {
+  MATCH (:CollectionAlias {collection_id: c.id, name: $alias})-[:POINTS_TO]->(v:ArtifactVersion)
+  MATCH (v)-[l:LINKED_TO {collection_id: c.id}]->(c)
+  WHERE v.state = 'COMMITTED'
+  RETURN v, l
+}
 RETURN """
     + MEMBERSHIP_PROJECTION
     + """ AS membership
@@ -139,27 +151,15 @@ async def membership_tx(
 
 
 async def membership_at_path(graph: Graph, path: RegistryPath) -> MembershipRecord | None:
-    """The linked version `path` names (`:vN`, `:alias`, or no selector for `latest`), or None."""
+    """The linked version `path` names (`:vN`, `:alias`, or no selector for `latest`), or None.
 
-    async def work(tx: AsyncManagedTransaction) -> MembershipRecord | None:
-        found = await fetch_one(
-            tx,
-            COLLECTION_OF_PATH,
-            org=path.org,
-            registry=path.registry,
-            collection=path.collection,
-        )
-        if found is None:
-            return None
-        if path.index is not None:
-            row = await fetch_one(tx, AT_INDEX, collection_id=found["id"], index=path.index)
-        else:
-            row = await fetch_one(
-                tx, AT_ALIAS, collection_id=found["id"], alias=path.alias or LATEST
-            )
-        return None if row is None else membership_record(row["membership"])
-
-    return await graph.read(work)
+    One read-only statement, so one round trip (a snapshot of its own)."""
+    keys = {"org": path.org, "registry": path.registry, "collection": path.collection}
+    if path.index is not None:
+        record = await graph.read_record(AT_INDEX, index=path.index, **keys)
+    else:
+        record = await graph.read_record(AT_ALIAS, alias=path.alias or LATEST, **keys)
+    return None if record is None else membership_record(record["membership"])
 
 
 async def memberships_by_keys(graph: Graph, keys: list[str]) -> list[MembershipRecord | None]:
