@@ -240,15 +240,15 @@ async def run(args: argparse.Namespace) -> None:
     try:
         await bootstrap(graph)
         began = time.monotonic()
-        width = QUICK_WIDTH if args.quick else WIDTH
-        built = await ensure_graph(graph, BLOCKS, width)
+        main_width = QUICK_WIDTH if args.quick else WIDTH
+        built = await ensure_graph(graph, BLOCKS, main_width)
         for width, number in WIDTHS.items():
             small = Block(number, width=width, layers=2)
             if not await block_loaded(graph, small):
                 await create_versions(graph, small)
                 await ingest_runs(graph, small)
         print(
-            f"graph ready in {time.monotonic() - began:.0f}s ({BLOCKS * 20 * width + BLOCKS:,}"
+            f"graph ready in {time.monotonic() - began:.0f}s ({BLOCKS * 20 * main_width + BLOCKS:,}"
             " lineage nodes in the main blocks)"
         )
         _, key = await create_user(
@@ -259,7 +259,7 @@ async def run(args: argparse.Namespace) -> None:
         data_dir = Path(tempfile.mkdtemp(prefix="lineage-bench-"))
         api = start_api(config.bolt_uri, port, data_dir, password)
         headers = {"authorization": f"Bearer {key.secret}"}
-        seeds = [Block(n, width=width).seed_id for n in range(BLOCKS)]
+        seeds = [Block(n, width=main_width).seed_id for n in range(BLOCKS)]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
             for depth in DEPTHS:  # warm caches and plans
                 measure_http(http, seeds, depth, args.level_limit, args.warmup)
@@ -304,7 +304,7 @@ async def run(args: argparse.Namespace) -> None:
 
             print("\nresponse size vs level width (depth 2: a level of runs, then of versions)")
             width_seeds = {w: Block(n, width=w, layers=2).seed_id for w, n in WIDTHS.items()}
-            width_seeds[width] = seeds[0]
+            width_seeds[main_width] = seeds[0]
             for width, seed in width_seeds.items():
                 _, size, answer = measure_http(http, [seed], 2, args.level_limit, 1)
                 counts = [lvl["nodeCount"] for lvl in answer["levels"]]
@@ -321,7 +321,7 @@ async def run(args: argparse.Namespace) -> None:
                     f"  graph function while building: {edges:,} edges in {seconds:.1f}s = "
                     f"{edges / seconds:,.0f} edges/s"
                 )
-            fresh = Block(100_000 + int(time.time()) % 1_000_000, width=width, layers=4)
+            fresh = Block(100_000 + int(time.time()) % 1_000_000, width=main_width, layers=4)
             edges, seconds = await ingest_over_http(graph, http, fresh)
             print(
                 f"  ingestLineage over HTTP: {edges:,} edges in {seconds:.1f}s = "
