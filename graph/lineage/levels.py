@@ -282,13 +282,15 @@ def _multi(step: Step, single: bool) -> LiteralString:
 
 _CARRIED: LiteralString = """WITH skey, total, cluster_rows, loose_rows, edges, multi,
      CASE WHEN size(groups) = 1 THEN [c IN groups[0].members[..$cap] | c[1]]
-          ELSE reduce(acc = [], r IN range(0, coalesce(groups[0].size, 0) - 1) |
+          ELSE reduce(acc = [], r IN range(0, coalesce(groups[0].size, 0) - 1)[..$cap] |
                  CASE WHEN size(acc) >= $cap THEN acc
                       ELSE acc + [x IN groups WHERE x.size > r | x.members[r][1]] END)[..$cap]
      END AS carried
 """
 """`carried`: at most `$cap` element ids to expand next, taken from the groups in turn (the
-first member of each, then the second...) so that every group is sampled."""
+first member of each, then the second...) so that every group is sampled. Each round adds at
+least one id (the first group is the largest), so `$cap` rounds fill it: the rounds stop there
+instead of running on through the largest group (10,000 of them on a 10,000-wide level)."""
 
 _RETURN: LiteralString = """RETURN skey, total, cluster_rows AS clusters, loose_rows AS loose,
        total - reduce(s = 0, x IN cluster_rows | s + x.size) - size(loose_rows) AS other,

@@ -238,3 +238,29 @@ async def test_truncation_is_always_reported(graph: Graph, unique: Callable[[str
     late = await traverse(graph, spec(seed, depth=4, time_budget_ms=1))
     assert late.truncation == (Truncation.TIME_BUDGET,) and late.truncated
     assert len(late.levels) < 4
+
+
+async def test_the_expanded_sample_takes_every_group_in_turn(
+    graph: Graph, unique: Callable[[str], str]
+) -> None:
+    """Two groups wider than the level limit: the sample alternates between them (and stops at
+    the limit, however wide the groups are)."""
+    world = await make_world(graph, unique("org"))
+    seed = await world.version("raw")
+    left = await world.versions_of("left", 5)
+    right = await world.versions_of("right", 5)
+    left_out = await world.versions_of("left-out", 5)
+    right_out = await world.versions_of("right-out", 5)
+    await world.steps(
+        ("fan", [seed], left + right),
+        *[("map", [m], [f]) for m, f in zip(left + right, left_out + right_out, strict=True)],
+    )
+    walked = await traverse(graph, spec(seed, depth=4, level_limit=3, cluster_threshold=10))
+    assert [(lvl.total, lvl.expanded) for lvl in walked.levels] == [
+        (1, 1),
+        (10, 3),
+        (3, 3),
+        (3, 3),
+    ]
+    reached = set(walked.levels[3].loose)
+    assert len(reached & set(left_out)) in (1, 2) and len(reached & set(right_out)) in (1, 2)
