@@ -9,8 +9,8 @@ Services come from the variables the tests use (tests/conftest.py, .ci/run):
 LINEAGE_TEST_NEO4J_URI / LINEAGE_TEST_NEO4J_PASSWORD (the shared Neo4j: scripts that only add a
 few organisations of their own) and LINEAGE_TEST_S3_ENDPOINT with AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY (artifact_transfer). Scripts that need a Neo4j of their own share one small
-server started here (`.lineage/bench-quick`, 512 MB heap), stopped at the end; registry_search
-and web_lineage start and stop their own small ones.
+server started here (`.lineage/bench-quick`, 512 MB heap), stopped at the end; web_lineage starts
+and stops its own small one.
 
     python -m bench --quick                    # all of them
     python -m bench --quick --only events lineage_traversal
@@ -126,6 +126,11 @@ BENCHES = (
         lambda s: ["--uri", s.neo4j_uri, "--quick", "--seconds", "1"],
     ),
     Bench(
+        "lineage_traversal",
+        "| p50 ms  | p95 ms  | raw p50",
+        lambda s: ["--quick", "--port", str(s.quick_port), "--keep-neo4j"],
+    ),
+    Bench(
         "lineage_ingest",
         "ingest: ",
         lambda s: [
@@ -137,11 +142,6 @@ BENCHES = (
             _block(),
         ],
         _quick_env,
-    ),
-    Bench(
-        "lineage_traversal",
-        "| p50 ms  | p95 ms  | raw p50",
-        lambda s: ["--quick", "--port", str(s.quick_port), "--keep-neo4j"],
     ),
     Bench(
         "lineage_as_of",
@@ -156,7 +156,7 @@ BENCHES = (
     Bench(
         "registry_search",
         "worst p95:",
-        lambda s: ["--quick", "--bolt-port", _own_port(s)],
+        lambda s: ["--quick", "--bolt-port", str(s.quick_port), "--keep-neo4j"],
     ),
     Bench(
         "web_lineage",

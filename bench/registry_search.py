@@ -7,7 +7,7 @@ p99, max). The target is p95 < 20 ms on a 2-core machine.
     python bench/registry_search.py                  # build if needed, measure, stop Neo4j
     python bench/registry_search.py --keep-neo4j     # leave the bench Neo4j running
     python bench/registry_search.py --rebuild        # wipe the bench database and rebuild
-    python bench/registry_search.py --quick          # small, in .lineage/bench-quick-registry
+    python bench/registry_search.py --quick          # small, in .lineage/bench-quick (CI)
 
 The graph: one organisation, one custom registry `zoo` holding `--collections` collections
 (types model / dataset / eval-set; 1-4 tags of 20; names `<word>-<word>-<n>`; created over a
@@ -410,12 +410,12 @@ def main() -> int:
     parser.add_argument("--keep-neo4j", action="store_true")
     parser.add_argument("--quick", action="store_true", help="a small registry and Neo4j (CI)")
     args = parser.parse_args()
-    if args.quick:  # its own store: the shape check below wipes a store built to another shape
+    if args.quick:  # the store python -m bench shares; quick graphs only (the shape check wipes)
         args.versions, args.collections, args.huge = 1_000, 50, 200
         args.requests, args.warmup = 20, 5
 
     config = neo4j_server.Neo4jServerConfig(
-        home=REPO / ".lineage" / ("bench-quick-registry" if args.quick else "bench-neo4j-registry"),
+        home=REPO / ".lineage" / ("bench-quick" if args.quick else "bench-neo4j-registry"),
         bolt_port=args.bolt_port,
         heap="512m" if args.quick else "1g",
         pagecache="256m" if args.quick else "1g",
