@@ -285,6 +285,12 @@ def main() -> int:
             all_met = print_table(results)
             print(f"\nload average after: {load()}")
             print("every goal met" if all_met else "goals missed: see NO above")
+        except BaseException:
+            # the temporary directory goes with the logs: show why a server failed first
+            for log in (root / "api" / "api.log", root / "mlflow" / "server.log"):
+                if log.is_file():
+                    print(f"--- {log.name}, last lines:\n{log.read_text(errors='replace')[-3000:]}")
+            raise
         finally:
             if server is not None:
                 server.stop()
