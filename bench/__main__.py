@@ -163,8 +163,13 @@ BENCHES = (
         "|   p50 ms |   p95 ms | target",
         lambda s: ["--quick", "--port", _own_port(s), "--navigations", "3", "--samples", "3"],
     ),
-    Bench("peers/dvc", "load"),
-    Bench("peers/mlflow_registry", "load"),
+    Bench(
+        "peers/dvc",
+        "DVC/Lineage",
+        lambda s: ["--quick", "--neo4j", s.neo4j_uri],
+        lambda s: {"NEO4J_PASSWORD": s.neo4j_password, "LINEAGE_BENCH_S3_ENDPOINT": s.s3_endpoint},
+    ),
+    Bench("peers/mlflow_registry", "(ratio: Lineage / MLflow"),
     Bench(
         "faults",
         "",

@@ -173,7 +173,10 @@ def api_server(neo4j: str, endpoint: S3Endpoint, bucket: str, work: Path) -> Ite
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit(f"the API did not start; see {work / 'api.log'}")
+                # The work directory is removed on the way out: say why here.
+                tail = (work / "api.log").read_text(errors="replace").splitlines()[-30:]
+                print("\n".join(["the API's log ends:", *tail]), flush=True)
+                raise SystemExit("the API did not start (its log is above)")
             time.sleep(0.2)
         yield url
     finally:

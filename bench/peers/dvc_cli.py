@@ -27,9 +27,12 @@ def install(venv: Path) -> Path:
     dvc = venv / "bin" / "dvc"
     if dvc.is_file() and os.access(dvc, os.X_OK):
         return dvc
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # pip must not see ours
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *PACKAGES], check=True
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *PACKAGES],
+        check=True,
+        env=env,
     )
     return dvc
 
@@ -65,7 +68,11 @@ class DvcProject:
 
     def run(self, *args: str) -> float:
         """Run `dvc <args>` in the project; return its wall time in seconds."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DVC_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "DVC_")) and k != "PYTHONPATH"  # our packages stay ours
+        }
         env.update(
             DVC_NO_ANALYTICS="1",
             DVC_SITE_CACHE_DIR=str(self.home / "site-cache"),

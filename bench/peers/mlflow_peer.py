@@ -35,10 +35,11 @@ def install(venv: Path) -> Path:
     if (venv / "bin" / "mlflow").is_file() and python.is_file():
         return python
     venv.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=environment())
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip", *PACKAGES],
         check=True,
+        env=environment(),
     )
     return python
 
@@ -46,7 +47,11 @@ def install(venv: Path) -> Path:
 def environment() -> dict[str, str]:
     """Our environment without MLflow settings that would redirect the client or the server,
     with telemetry off."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MLFLOW_") and k != "PYTHONPATH"  # our packages stay ours
+    }
     env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", PYTHONUNBUFFERED="1")
     return env
 
