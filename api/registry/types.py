@@ -23,7 +23,7 @@ from api.nodes import authorized_nodes
 from api.orgs import Organization, load_organizations
 from api.pagination import After, Connection, First, Page, connection, page_of
 from api.registry.filters import CollectionFilter, CollectionOrder
-from api.registry.loaders import load_collections, load_registries
+from api.registry.loaders import load_alias_pages, load_collections, load_registries
 from api.registry.version_type import RegistryVersion
 from api.registry.versions import (
     CollectionAlias,
@@ -299,8 +299,8 @@ class Collection(relay.Node):
     ) -> Connection[CollectionAlias]:
         await self._authorize(info)
         page = page_for(info, first, after)
-        records, total = await collection_aliases.collection_aliases(
-            info.context.graph, self.id, page.offset, page.limit
+        records, total = await info.context.loaders.get(load_alias_pages).load(
+            (self.id, page.offset, page.limit)
         )
         return connection(records, total, page, alias_entry)
 

@@ -86,17 +86,23 @@ MATCH (a:CollectionAlias {collection_id: $collection_id})-[:POINTS_TO]->
 RETURN a.name AS name
 """
 
-COUNT_ALIASES: LiteralString = """
-MATCH (a:CollectionAlias {collection_id: $collection_id})
-RETURN count(a) AS total
-"""
-
-ALIASES: LiteralString = """
-MATCH (a:CollectionAlias {collection_id: $collection_id})-[:POINTS_TO]->(v:ArtifactVersion)
-MATCH (v)-[l:LINKED_TO {collection_id: $collection_id}]->(:Collection)
-RETURN a.name AS name, v.id AS version_id, l.index AS index
-ORDER BY CASE a.name WHEN 'latest' THEN 0 ELSE 1 END, a.name
-SKIP $offset LIMIT $limit
+# One page of aliases for each of many collections (a search page showing each one's aliases):
+# one statement for all of them instead of a transaction per collection.
+ALIAS_PAGES: LiteralString = """
+UNWIND $collection_ids AS collection_id
+CALL {
+  WITH collection_id
+  OPTIONAL MATCH (a:CollectionAlias {collection_id: collection_id})
+                 -[:POINTS_TO]->(v:ArtifactVersion)
+  OPTIONAL MATCH (v)-[l:LINKED_TO {collection_id: collection_id}]->(:Collection)
+  WITH a, v, l
+  ORDER BY CASE a.name WHEN 'latest' THEN 0 ELSE 1 END, a.name
+  WITH collect(CASE WHEN a IS NULL THEN null
+               ELSE {name: a.name, version_id: v.id, index: l.index} END) AS aliases
+  RETURN aliases[$offset..$offset + $limit] AS page
+}
+RETURN collection_id, page,
+       COUNT { (:CollectionAlias {collection_id: collection_id}) } AS total
 """
 
 COUNT_HISTORY: LiteralString = """
@@ -293,14 +299,26 @@ async def collection_aliases(
     graph: Graph, collection_id: str, offset: int, limit: int
 ) -> tuple[list[AliasRecord], int]:
     """One page of a collection's aliases (`latest` first, then by name) and their number."""
+    pages = await collection_alias_pages(graph, [collection_id], offset, limit)
+    return pages.get(collection_id, ([], 0))
 
-    async def work(tx: AsyncManagedTransaction) -> tuple[list[AliasRecord], int]:
-        total = await fetch_one(tx, COUNT_ALIASES, collection_id=collection_id)
-        rows = await fetch_all(tx, ALIASES, collection_id=collection_id, offset=offset, limit=limit)
-        records = [AliasRecord(r["name"], r["version_id"], int(r["index"])) for r in rows]
-        return records, int(total["total"] if total else 0)
 
-    return await graph.read(work)
+async def collection_alias_pages(
+    graph: Graph, collection_ids: list[str], offset: int, limit: int
+) -> dict[str, tuple[list[AliasRecord], int]]:
+    """The same page of aliases of each collection, with each one's number of aliases."""
+    rows = await graph.read(
+        lambda tx: fetch_all(
+            tx, ALIAS_PAGES, collection_ids=collection_ids, offset=offset, limit=limit
+        )
+    )
+    return {
+        row["collection_id"]: (
+            [AliasRecord(a["name"], a["version_id"], int(a["index"])) for a in row["page"]],
+            int(row["total"]),
+        )
+        for row in rows
+    }
 
 
 async def alias_history(

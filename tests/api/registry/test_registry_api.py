@@ -447,3 +447,70 @@ async def test_collection_fields_and_remaining_mutations(
     )
     assert missing["createCollection"]["errors"][0]["code"] == "NOT_FOUND"
     assert "'nope'" in missing["createCollection"]["errors"][0]["message"]
+
+
+PAGE_WITH_ALIASES = """
+query($org: String!, $first: Int, $after: String) {
+  registry(organization: $org, name: "model") {
+    collections(first: 10) {
+      edges { node { name aliases(first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { name version } } } } }
+    }
+  }
+}
+"""
+
+
+async def test_a_page_of_collections_shows_each_ones_own_aliases(
+    api: ApiClient, graph: Graph, unique: Callable[[str], str]
+) -> None:
+    """The aliases of a page of collections are read together; each keeps its own page."""
+    org = await new_org(api, unique)
+    for name, links in (("a", 2), ("b", 3), ("c", 0)):
+        if not links:
+            made = await api.data(
+                """mutation($input: CreateCollectionInput!) { createCollection(input: $input) {
+                     errors { code } } }""",
+                {
+                    "input": {
+                        "organization": org,
+                        "registry": "model",
+                        "name": name,
+                        "type": "model",
+                    }
+                },
+            )
+            assert made["createCollection"]["errors"] == []
+        for _ in range(links):
+            v = await make_version(graph, org, f"m-{name}")
+            linked = await link(api, artifactPath=v.path, targetPath=f"{org}/registry-model/{name}")
+            assert linked["errors"] == []
+    for alias, target in (("best", "a:v0"), ("zeta", "b:v1"), ("prod", "b:v0")):
+        done = await api.data(ALIAS, {"path": f"{org}/registry-model/{target}", "alias": alias})
+        assert done["setCollectionAlias"]["errors"] == []
+
+    def shown(data: dict[str, Any]) -> dict[str, tuple[int, list[tuple[str, str]]]]:
+        return {
+            e["node"]["name"]: (
+                e["node"]["aliases"]["totalCount"],
+                [(a["node"]["name"], a["node"]["version"]) for a in e["node"]["aliases"]["edges"]],
+            )
+            for e in data["registry"]["collections"]["edges"]
+        }
+
+    everything = await api.data(PAGE_WITH_ALIASES, {"org": org})
+    assert shown(everything) == {
+        "a": (2, [("latest", "v1"), ("best", "v0")]),
+        "b": (3, [("latest", "v2"), ("prod", "v0"), ("zeta", "v1")]),
+        "c": (0, []),
+    }
+    first = await api.data(PAGE_WITH_ALIASES, {"org": org, "first": 1})
+    assert shown(first) == {
+        "a": (2, [("latest", "v1")]),
+        "b": (3, [("latest", "v2")]),
+        "c": (0, []),
+    }
+    cursor = first["registry"]["collections"]["edges"][1]["node"]["aliases"]["pageInfo"]
+    assert cursor["hasNextPage"]
+    rest = await api.data(PAGE_WITH_ALIASES, {"org": org, "first": 5, "after": cursor["endCursor"]})
+    assert shown(rest)["b"] == (3, [("prod", "v0"), ("zeta", "v1")])
