@@ -160,6 +160,11 @@ class BlobStore(Protocol):
         dropped when the blob was already stored: both hold the same verified bytes)."""
         ...
 
+    async def claim_staged_many(self, digests: list[str], staging: str) -> list[int | None]:
+        """`claim_staged` for each digest (in that order), in fewer round trips where the
+        backend can batch."""
+        ...
+
     async def discard_staged(self, digest: str, staging: str) -> None:
         """Drop an unclaimed upload of `digest` from `staging`; a no-op if there is none."""
         ...

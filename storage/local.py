@@ -193,6 +193,15 @@ class LocalBlobStore:
         await asyncio.to_thread(_remove_empty_dir, staged.parent)
         return stat.st_size
 
+    async def claim_staged_many(self, digests: list[str], staging: str) -> list[int | None]:
+        limit = asyncio.Semaphore(16)
+
+        async def claim(digest: str) -> int | None:
+            async with limit:
+                return await self.claim_staged(digest, staging)
+
+        return list(await asyncio.gather(*(claim(digest) for digest in digests)))
+
     async def discard_staged(self, digest: str, staging: str) -> None:
         staged = self.path_for(digest, staging)
         await asyncio.to_thread(remove_quietly, staged)

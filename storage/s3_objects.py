@@ -115,6 +115,22 @@ class S3Objects:
             if not (is_no_such_upload(error) or is_missing(error)):
                 raise
 
+    def delete_many(self, keys: list[str]) -> None:
+        """Delete up to 1,000 objects in one request; absent ones count as deleted. A key
+        the server could not delete is an error (`BlobStoreError` naming it)."""
+        if not keys:
+            return
+        answer = self.client.delete_objects(
+            Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
+        )
+        failed = answer.get("Errors") or []
+        if failed:
+            first = failed[0]
+            raise BlobStoreError(
+                f"{len(failed)} object(s) not deleted, e.g. {first.get('Key')}: "
+                f"{first.get('Code')} {first.get('Message')}"
+            )
+
     def presign(self, operation: str, expires_in: int, **params: Any) -> str:
         """A SigV4 presigned URL for `operation` on this bucket."""
         return self.presign_client.generate_presigned_url(

@@ -12,26 +12,16 @@ staging area, so it must never have to be sent again.
 
 from __future__ import annotations
 
-import asyncio
-
 from graph.artifacts import blobs as artifact_blobs
 from graph.artifacts.drafts import BlobNeed
 from graph.core.driver import Graph
 from graph.core.errors import MissingBlob, SizeMismatch
 from storage.base import BlobStore
 
-_CONCURRENCY = 16
-
 
 async def _claim(blobs: BlobStore, draft_id: str, needs: list[BlobNeed]) -> list[int | None]:
     """The size of each need's upload, now claimed from the draft's staging area, or None."""
-    limit = asyncio.Semaphore(_CONCURRENCY)
-
-    async def claim(digest: str) -> int | None:
-        async with limit:
-            return await blobs.claim_staged(digest, draft_id)
-
-    return list(await asyncio.gather(*(claim(need.digest) for need in needs)))
+    return await blobs.claim_staged_many([need.digest for need in needs], draft_id)
 
 
 async def _record(

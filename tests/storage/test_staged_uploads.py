@@ -39,6 +39,25 @@ async def test_claiming_over_a_stored_blob_keeps_the_stored_copy(store: BlobStor
     assert await store.claim_staged(digest, area) is None
 
 
+async def test_claiming_many_answers_each_in_order_and_empties_the_area(store: BlobStore) -> None:
+    """Staged, never staged, already stored and empty blobs in one batch claim."""
+    area = _area()
+    staged = [blob(100 + i) for i in range(30)]
+    stored, stored_digest = blob(77)
+    empty, empty_digest = blob(0)
+    absent_digest = blob(55)[1]
+    await store.put_stream(stored_digest, chunks(stored))
+    for data, digest in [*staged, (stored, stored_digest), (empty, empty_digest)]:
+        await store.put_stream(digest, chunks(data), staging=area)
+    digests = [absent_digest, *(d for _, d in staged), stored_digest, empty_digest]
+    sizes = await store.claim_staged_many(digests, area)
+    assert sizes == [None, *(len(data) for data, _ in staged), 77, 0]
+    for data, digest in [*staged, (stored, stored_digest), (empty, empty_digest)]:
+        assert await read_all(store, digest) == data
+    assert await store.claim_staged_many(digests, area) == [None] * len(digests)
+    assert not await store.exists(absent_digest)
+
+
 async def test_staged_bytes_are_verified_and_dropped_on_request(store: BlobStore) -> None:
     data, digest = blob(1000)
     area = _area()
