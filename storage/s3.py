@@ -6,6 +6,8 @@ concurrent S3 round trips to a handful at a time. Writes are create-if-absent wi
 `If-None-Match: *` where the server supports it, so concurrent uploads of one blob cannot race,
 and every path that writes bytes has them checked against the sha256 before they become visible,
 except completing a presigned multipart upload, which is checked right after (see there).
+Claiming a small staged upload copies it over the blob's key even when the blob is stored (the
+same verified bytes; asking first would cost as much as the copy).
 """
 
 from __future__ import annotations
