@@ -90,10 +90,10 @@ RETURN a.name AS name
 # one statement for all of them instead of a transaction per collection.
 ALIAS_PAGES: LiteralString = """
 UNWIND $collection_ids AS collection_id
-CALL {
-  WITH collection_id
-  OPTIONAL MATCH (a:CollectionAlias {collection_id: collection_id})
-                 -[:POINTS_TO]->(v:ArtifactVersion)
+CALL (collection_id) {
+  OPTIONAL MATCH (a:CollectionAlias)-[:POINTS_TO]->(v:ArtifactVersion)
+  USING INDEX a:CollectionAlias(collection_id, name)
+  WHERE a.collection_id = collection_id AND a.name IS NOT NULL
   OPTIONAL MATCH (v)-[l:LINKED_TO {collection_id: collection_id}]->(:Collection)
   WITH a, v, l
   ORDER BY CASE a.name WHEN 'latest' THEN 0 ELSE 1 END, a.name
@@ -102,7 +102,10 @@ CALL {
   RETURN aliases[$offset..$offset + $limit] AS page
 }
 RETURN collection_id, page,
-       COUNT { (:CollectionAlias {collection_id: collection_id}) } AS total
+       COUNT {
+         MATCH (a:CollectionAlias) USING INDEX a:CollectionAlias(collection_id, name)
+         WHERE a.collection_id = collection_id AND a.name IS NOT NULL
+       } AS total
 """
 
 COUNT_HISTORY: LiteralString = """
