@@ -60,7 +60,7 @@ def _event(row: Any) -> AuditEventRecord:
 
 _MATCH: LiteralString = """
 MATCH (e:AuditEvent)
-WHERE e.org_id = $org_id
+WHERE e.org_id = $org_id AND e.at IS NOT NULL  // so the (org_id, at) index serves it
   AND ($since IS NULL OR e.at >= $since)
   AND ($until IS NULL OR e.at < $until)
   AND ($action IS NULL OR e.action = $action)

@@ -124,6 +124,13 @@ SCHEMA_STATEMENTS: list[LiteralString] = [
     # history: unlinked versions by collection index (graph/registry/history.py)
     "CREATE INDEX was_linked_to_index IF NOT EXISTS "
     "FOR ()-[l:WAS_LINKED_TO]-() ON (l.collection_id, l.index)",
+    # a version's history (graph/artifacts/history.py): its artifact's alias events, and the
+    # collection alias moves to or from it; both labels grow with every alias move
+    "CREATE INDEX alias_event_artifact IF NOT EXISTS FOR (n:AliasEvent) ON (n.artifact_id)",
+    "CREATE INDEX collection_alias_move_to IF NOT EXISTS "
+    "FOR (n:CollectionAliasMove) ON (n.to_version_id)",
+    "CREATE INDEX collection_alias_move_from IF NOT EXISTS "
+    "FOR (n:CollectionAliasMove) ON (n.from_version_id)",
     "CREATE INDEX webhook_delivery_due IF NOT EXISTS "
     "FOR (n:WebhookDelivery) ON (n.state, n.next_attempt_at)",
     "CREATE INDEX webhook_delivery_log IF NOT EXISTS "

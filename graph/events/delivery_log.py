@@ -91,8 +91,9 @@ def delivery_record(row: dict[str, Any]) -> DeliveryRecord:
 
 
 COUNT_DELIVERIES: LiteralString = """
-MATCH (d:WebhookDelivery {webhook_id: $webhook_id})
-WHERE $state IS NULL OR d.state = $state
+MATCH (d:WebhookDelivery)  // every delivery has created_at: the (webhook_id, created_at) index
+WHERE d.webhook_id = $webhook_id AND d.created_at IS NOT NULL
+  AND ($state IS NULL OR d.state = $state)
 RETURN count(d) AS total
 """
 

@@ -140,8 +140,15 @@ async def events_after_in_orgs(
 
 LAST_SEQ: LiteralString = """
 OPTIONAL MATCH (s:EventSequence {org_id: $org_id})
-OPTIONAL MATCH (first:Event {org_id: $org_id})
-WITH s, min(first.seq) AS oldest
+CALL () {
+  // the first entry of the (org_id, seq) index: a composite index serves a predicate on its
+  // first property only when the second has one too; without it every Event node is scanned
+  OPTIONAL MATCH (first:Event)
+  WHERE first.org_id = $org_id AND first.seq IS NOT NULL
+  RETURN first.seq AS oldest
+  ORDER BY first.seq
+  LIMIT 1
+}
 RETURN coalesce(s.last, 0) AS last, oldest
 """
 

@@ -354,12 +354,14 @@ async def update_webhook(
 
 
 PAUSE_DELIVERIES: LiteralString = """
-MATCH (d:WebhookDelivery {webhook_id: $id, state: 'PENDING'})
+MATCH (d:WebhookDelivery)  // every delivery has created_at: the (webhook_id, created_at) index
+WHERE d.webhook_id = $id AND d.created_at IS NOT NULL AND d.state = 'PENDING'
 SET d.state = 'PAUSED'
 """
 
 RESUME_DELIVERIES: LiteralString = """
-MATCH (d:WebhookDelivery {webhook_id: $id, state: 'PAUSED'})
+MATCH (d:WebhookDelivery)  // every delivery has created_at: the (webhook_id, created_at) index
+WHERE d.webhook_id = $id AND d.created_at IS NOT NULL AND d.state = 'PAUSED'
 SET d.state = 'PENDING', d.next_attempt_at = $at, d.deadline_at = $deadline
 """
 
@@ -389,7 +391,8 @@ RETURN org_id, url
 """
 
 DELETE_DELIVERIES_OF: LiteralString = """
-MATCH (d:WebhookDelivery {webhook_id: $id})
+MATCH (d:WebhookDelivery)  // every delivery has created_at: the (webhook_id, created_at) index
+WHERE d.webhook_id = $id AND d.created_at IS NOT NULL
 WITH d LIMIT $batch
 DETACH DELETE d
 RETURN count(*) AS deleted

@@ -109,8 +109,9 @@ RETURN collection_id, page,
 """
 
 COUNT_HISTORY: LiteralString = """
-MATCH (m:CollectionAliasMove {collection_id: $collection_id})
-WHERE $alias IS NULL OR m.alias = $alias
+MATCH (m:CollectionAliasMove)
+WHERE m.collection_id = $collection_id AND m.seq IS NOT NULL  // the (collection_id, seq) index
+  AND ($alias IS NULL OR m.alias = $alias)
 RETURN count(m) AS total
 """
 

@@ -37,18 +37,24 @@ AUDITED_LINKS = 100
 CONTENTS: LiteralString = """
 MATCH (c:Collection {id: $collection_id})
 RETURN COUNT { (c)<-[:LINKED_TO]-() } AS links,
-       COLLECT { MATCH (a:CollectionAlias {collection_id: c.id}) RETURN a.name } AS aliases
+       COLLECT {
+         MATCH (a:CollectionAlias)  // the (collection_id, name) index
+         WHERE a.collection_id = c.id AND a.name IS NOT NULL
+         RETURN a.name
+       } AS aliases
 """
 
 FIRST_LINKS: LiteralString = """
-MATCH (v:ArtifactVersion)-[l:LINKED_TO {collection_id: $collection_id}]->(:Collection)
+MATCH (v:ArtifactVersion)-[l:LINKED_TO]->(:Collection)
+WHERE l.collection_id = $collection_id AND l.index IS NOT NULL  // the (collection_id, index) index
 RETURN l.index AS index, v.id AS version_id
 ORDER BY l.index
 LIMIT $limit
 """
 
 DELETE_ALIASES: LiteralString = """
-MATCH (a:CollectionAlias {collection_id: $collection_id})
+MATCH (a:CollectionAlias)
+WHERE a.collection_id = $collection_id AND a.name IS NOT NULL  // the (collection_id, name) index
 DETACH DELETE a
 """
 

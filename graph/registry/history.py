@@ -25,9 +25,10 @@ from graph.registry.versions import COLLECTION_OF_PATH
 
 AS_OF_INDEX: LiteralString = (
     """
-MATCH (v:ArtifactVersion)-[l:LINKED_TO|WAS_LINKED_TO {collection_id: $collection_id,
-                                                      index: $index}]->(c:Collection)
-WHERE l.linked_at <= $as_of AND (l.unlinked_at IS NULL OR l.unlinked_at > $as_of)
+MATCH (c:Collection {id: $collection_id})  // from the collection: a two-type pattern has no index
+MATCH (v:ArtifactVersion)-[l:LINKED_TO|WAS_LINKED_TO]->(c)
+WHERE l.collection_id = $collection_id AND l.index = $index
+  AND l.linked_at <= $as_of AND (l.unlinked_at IS NULL OR l.unlinked_at > $as_of)
 RETURN """
     + MEMBERSHIP_PROJECTION
     + """ AS membership, l.unlinked_at AS unlinked_at
@@ -42,8 +43,10 @@ ORDER BY m.seq
 """
 
 NEWEST_AT: LiteralString = """
-MATCH (v:ArtifactVersion)-[l:LINKED_TO|WAS_LINKED_TO {collection_id: $collection_id}]->(c)
-WHERE l.linked_at <= $as_of AND (l.unlinked_at IS NULL OR l.unlinked_at > $as_of)
+MATCH (c:Collection {id: $collection_id})  // from the collection: a two-type pattern has no index
+MATCH (v:ArtifactVersion)-[l:LINKED_TO|WAS_LINKED_TO]->(c)
+WHERE l.collection_id = $collection_id
+  AND l.linked_at <= $as_of AND (l.unlinked_at IS NULL OR l.unlinked_at > $as_of)
 RETURN max(l.index) AS index
 """
 

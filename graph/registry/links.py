@@ -107,8 +107,9 @@ DELETE l
 """
 
 NEWEST_REMAINING: LiteralString = """
-MATCH (v:ArtifactVersion)-[l:LINKED_TO {collection_id: $collection_id}]->(:Collection)
-WHERE v.state = 'COMMITTED'
+MATCH (v:ArtifactVersion)-[l:LINKED_TO]->(:Collection)
+WHERE l.collection_id = $collection_id AND l.index IS NOT NULL  // the (collection_id, index) index
+  AND v.state = 'COMMITTED'
 RETURN v.id AS version_id, l.index AS index
 ORDER BY l.index DESC
 LIMIT 1
