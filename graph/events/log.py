@@ -142,11 +142,13 @@ LAST_SEQ: LiteralString = """
 OPTIONAL MATCH (s:EventSequence {org_id: $org_id})
 CALL () {
   // the first entry of the (org_id, seq) index: a composite index serves a predicate on its
-  // first property only when the second has one too; without it every Event node is scanned
+  // first property only when the second has one too; without it every Event node is scanned.
+  // Ordered by both properties, the index gives the order and one entry is read; by seq alone,
+  // every event of the organisation is read and sorted.
   OPTIONAL MATCH (first:Event)
   WHERE first.org_id = $org_id AND first.seq IS NOT NULL
   RETURN first.seq AS oldest
-  ORDER BY first.seq
+  ORDER BY first.org_id, first.seq
   LIMIT 1
 }
 RETURN coalesce(s.last, 0) AS last, oldest

@@ -48,7 +48,7 @@ FIRST_LINKS: LiteralString = """
 MATCH (v:ArtifactVersion)-[l:LINKED_TO]->(:Collection)
 WHERE l.collection_id = $collection_id AND l.index IS NOT NULL  // the (collection_id, index) index
 RETURN l.index AS index, v.id AS version_id
-ORDER BY l.index
+ORDER BY l.collection_id, l.index  // both: the index gives the order, no sort of all
 LIMIT $limit
 """
 

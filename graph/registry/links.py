@@ -111,7 +111,7 @@ MATCH (v:ArtifactVersion)-[l:LINKED_TO]->(:Collection)
 WHERE l.collection_id = $collection_id AND l.index IS NOT NULL  // the (collection_id, index) index
   AND v.state = 'COMMITTED'
 RETURN v.id AS version_id, l.index AS index
-ORDER BY l.index DESC
+ORDER BY l.collection_id DESC, l.index DESC  // both: the index gives the order, no sort of all
 LIMIT 1
 """
 
