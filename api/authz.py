@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from graph.access import facts as grants
@@ -72,6 +72,15 @@ class AccessCache:
     async def lookup(self, org: str, registry: str | None) -> Access:
         key = (org, registry)
         pending = self._lookups.get(key)
+        if pending is None and registry is None:
+            # the organisation's facts come with any of its registries' (a link checks WRITE on
+            # the registry, then READ on the organisation): no second round trip for them
+            known = next((value for (o, _), value in self._lookups.items() if o == org), None)
+            if known is not None:
+                facts = await asyncio.shield(known)
+                return replace(
+                    facts, registry_exists=False, registry_visibility=None, registry_role=None
+                )
         if pending is None:
             pending = asyncio.ensure_future(
                 grants.access_of(self.graph, self.user_id, org, registry)

@@ -32,6 +32,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from graph.core.audit import with_pending_audit
 from graph.core.errors import Unavailable
 from graph.core.events import with_pending_events
 
@@ -133,7 +134,9 @@ class Graph:
             self._reaching(),
             self.driver.session(**self._session_config()) as session,  # pyright: ignore[reportUnknownMemberType]  # driver types **config loosely
         ):
-            return await session.execute_write(with_pending_events(work), *args, **kwargs)
+            return await session.execute_write(
+                with_pending_events(with_pending_audit(work)), *args, **kwargs
+            )
 
     async def read_record(self, query: LiteralString, /, **params: Any) -> Record | None:
         """The first record of one read-only statement, or None.

@@ -54,17 +54,27 @@ OPTIONAL MATCH (v)-[l:LINKED_TO {collection_id: $collection_id}]->(:Collection)
 RETURN v.id AS version_id, l.index AS index
 """
 
-DETACH_ALIAS: LiteralString = """
-MATCH (a:CollectionAlias {collection_id: $collection_id, name: $alias})-[p:POINTS_TO]->()
-DELETE p
-"""
-
-POINT_ALIAS: LiteralString = """
+# Read, detach, point and keep the move in one round trip (a link points `latest` and its aliases:
+# four statements each before). No row when the alias already names the version.
+MOVE_ALIAS: LiteralString = """
+MATCH (c:Collection {id: $collection_id})
 MATCH (v:ArtifactVersion {id: $version_id})
+OPTIONAL MATCH (:CollectionAlias {collection_id: $collection_id, name: $alias})-[p:POINTS_TO]->
+               (old:ArtifactVersion)
+WITH c, v, p, old
+WHERE old IS NULL OR old.id <> v.id
+OPTIONAL MATCH (old)-[ol:LINKED_TO {collection_id: $collection_id}]->(:Collection)
+WITH c, v, p, old.id AS from_version_id, ol.index AS from_index
+DELETE p
 MERGE (a:CollectionAlias {collection_id: $collection_id, name: $alias})
 ON CREATE SET a.created_at = $now, a.created_by = $actor
 SET a.updated_at = $now, a.updated_by = $actor
 CREATE (a)-[:POINTS_TO]->(v)
+SET c.alias_moves = coalesce(c.alias_moves, 0) + 1
+CREATE (:CollectionAliasMove {id: $id, collection_id: c.id, alias: $alias, seq: c.alias_moves,
+  from_version_id: from_version_id, from_index: from_index,
+  to_version_id: v.id, to_index: $to_index, at: $now, by: $actor})
+RETURN from_version_id, from_index
 """
 
 DELETE_ALIAS: LiteralString = """
@@ -159,27 +169,21 @@ async def point_alias_tx(
     actor: str,
 ) -> bool:
     """Point `alias` at `target` (a version linked to the locked collection); False if it did."""
-    row = await fetch_one(tx, CURRENT_TARGET, collection_id=collection.id, alias=alias)
-    if row is not None and row["version_id"] == target.version_id:
-        return False
-    stamp = now()
-    await tx.run(DETACH_ALIAS, collection_id=collection.id, alias=alias)
-    await tx.run(
-        POINT_ALIAS,
+    row = await fetch_one(
+        tx,
+        MOVE_ALIAS,
+        id=new_id(),
         collection_id=collection.id,
         alias=alias,
         version_id=target.version_id,
-        now=stamp,
+        to_index=target.index,
+        now=now(),
         actor=actor,
     )
-    await _record_move_tx(
-        tx,
-        collection,
-        alias,
-        None if row is None else row["version_id"],
-        None if row is None else row["index"],
-        target,
-        actor,
+    if row is None:
+        return False
+    await _record_move_events_tx(
+        tx, collection, alias, row["from_version_id"], row["from_index"], target, actor
     )
     return True
 
@@ -227,6 +231,19 @@ async def _record_move_tx(
         now=stamp,
         actor=actor,
     )
+    await _record_move_events_tx(tx, collection, alias, from_version_id, from_index, target, actor)
+
+
+async def _record_move_events_tx(
+    tx: AsyncManagedTransaction,
+    collection: LockedCollection,
+    alias: str,
+    from_version_id: str | None,
+    from_index: int | None,
+    target: Selected | None,
+    actor: str,
+) -> None:
+    """The event and the audit entry of a move already kept as a `CollectionAliasMove`."""
     await record_collection_alias_event_tx(
         tx,
         org_id=collection.org_id,
