@@ -37,7 +37,6 @@ from neo4j import AsyncManagedTransaction
 from graph.core.audit import record_audit_tx
 from graph.core.driver import Graph
 from graph.core.events import EventType
-from graph.core.tx import fetch_all
 from graph.core.values import from_micros, new_id, now
 from graph.events.filters import EventFilter, EventSelector
 from graph.events.log import EVENTS_AFTER, event_record
@@ -99,10 +98,12 @@ def _date(value: Any) -> datetime | None:
 
 # ---- fan-out ---------------------------------------------------------------------------------
 
+# One row (an auto-commit read is one round trip; every worker runs it every `poll_seconds`).
 BEHIND: LiteralString = """
 MATCH (w:Webhook) WHERE w.enabled
 MATCH (s:EventSequence {org_id: w.org_id}) WHERE s.last > w.cursor
-RETURN w.org_id AS org_id, collect(w.id) AS ids
+WITH w.org_id AS org_id, collect(w.id) AS ids
+RETURN collect({org_id: org_id, ids: ids}) AS behind
 """
 
 LOCK_FOR_FAN_OUT: LiteralString = """
@@ -203,7 +204,8 @@ async def fan_out(graph: Graph, *, retry_seconds: float, limit: int = 500) -> tu
     (how many were queued, whether any webhook may still be behind). Safe to run in several
     processes at once: each event reaches each webhook once. One read of the log and one write
     per organisation per call, so a burst is fanned out while it is delivered."""
-    behind = await graph.read(fetch_all, BEHIND)
+    record = await graph.read_record(BEHIND)
+    behind: list[dict[str, Any]] = [] if record is None else record["behind"]
     results = await asyncio.gather(
         *(
             graph.write(_fan_out_tx, row["org_id"], row["ids"], limit, retry_seconds)
@@ -223,6 +225,15 @@ LIMIT $limit
 SET d._lock = true
 REMOVE d._lock
 RETURN d.id AS id
+"""
+
+# Read before a worker's claim: an idle worker (no webhooks, nothing due) then polls with one
+# auto-commit read instead of a write transaction every `poll_seconds`.
+ANY_DUE: LiteralString = """
+MATCH (d:WebhookDelivery)
+WHERE d.state = 'PENDING' AND d.next_attempt_at <= $now AND NOT d.webhook_id IN $skip
+RETURN d.id AS id
+LIMIT 1
 """
 
 LOCK_DUE_OF: LiteralString = """
@@ -311,6 +322,8 @@ async def claim_due(
     """Up to `limit` due deliveries of enabled webhooks (of `webhook_ids` only, when given;
     none of `skip`), oldest due first, leased to `owner` for `lease_seconds`; no other worker
     gets them until the lease has expired."""
+    if webhook_ids is None and await graph.read_record(ANY_DUE, now=now(), skip=list(skip)) is None:
+        return []
     return await graph.write(_claim_tx, owner, limit, lease_seconds, webhook_ids, skip)
 
 
