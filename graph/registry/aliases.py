@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import LiteralString
+from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
@@ -97,7 +97,8 @@ RETURN a.name AS name
 """
 
 # One page of aliases for each of many collections (a search page showing each one's aliases):
-# one statement for all of them instead of a transaction per collection.
+# one statement for all of them instead of a transaction per collection, answered as one row so
+# it runs as an auto-commit read (one round trip, no COMMIT).
 ALIAS_PAGES: LiteralString = """
 UNWIND $collection_ids AS collection_id
 CALL (collection_id) {
@@ -111,11 +112,12 @@ CALL (collection_id) {
                ELSE {name: a.name, version_id: v.id, index: l.index} END) AS aliases
   RETURN aliases[$offset..$offset + $limit] AS page
 }
-RETURN collection_id, page,
-       COUNT {
-         MATCH (a:CollectionAlias) USING INDEX a:CollectionAlias(collection_id, name)
-         WHERE a.collection_id = collection_id AND a.name IS NOT NULL
-       } AS total
+WITH collection_id, page,
+     COUNT {
+       MATCH (a:CollectionAlias) USING INDEX a:CollectionAlias(collection_id, name)
+       WHERE a.collection_id = collection_id AND a.name IS NOT NULL
+     } AS total
+RETURN collect({collection_id: collection_id, page: page, total: total}) AS pages
 """
 
 COUNT_HISTORY: LiteralString = """
@@ -328,11 +330,10 @@ async def collection_alias_pages(
     graph: Graph, collection_ids: list[str], offset: int, limit: int
 ) -> dict[str, tuple[list[AliasRecord], int]]:
     """The same page of aliases of each collection, with each one's number of aliases."""
-    rows = await graph.read(
-        lambda tx: fetch_all(
-            tx, ALIAS_PAGES, collection_ids=collection_ids, offset=offset, limit=limit
-        )
+    record = await graph.read_record(
+        ALIAS_PAGES, collection_ids=collection_ids, offset=offset, limit=limit
     )
+    rows: list[dict[str, Any]] = [] if record is None else record["pages"]
     return {
         row["collection_id"]: (
             [AliasRecord(a["name"], a["version_id"], int(a["index"])) for a in row["page"]],
