@@ -262,6 +262,16 @@ def _fetch_s3_object(ref: str, version_id: str | None, temp: Path) -> tuple[str,
     return _copy_hashing(body, temp)
 
 
+def confined(dest: Path, relative: str) -> Path:
+    """`dest / relative`, refused (`INVALID_PATH`) unless it stays strictly inside `dest`: an S3
+    key such as `pfx/../../x` is legal on AWS, and a listed prefix's keys become file paths."""
+    root = dest.resolve()
+    target = (root / relative).resolve()
+    if target == root or not target.is_relative_to(root):
+        raise LineageError("INVALID_PATH", f"refusing to write outside {dest}: {relative!r}")
+    return target
+
+
 def _fetch_s3_location(ref: str, dest: Path) -> None:
     """A location recorded without checksums: fetch whatever is there now."""
     bucket, key = _split_s3(ref)
@@ -271,7 +281,7 @@ def _fetch_s3_location(ref: str, dest: Path) -> None:
         _copy_hashing(client.get_object(Bucket=bucket, Key=key)["Body"], dest)
         return
     for entry in entries:
-        target = dest / entry["path"]
+        target = confined(dest, entry["path"])
         target.parent.mkdir(parents=True, exist_ok=True)
         _, inner = _split_s3(entry["ref"])
         _copy_hashing(client.get_object(Bucket=bucket, Key=inner)["Body"], target)

@@ -82,10 +82,9 @@ _LONG_DIGIT_RUN = re.compile(f"[0-9]{{{(MAX_NUMBER_LITERAL - 4) // 3}}}")
 Collected = dict[str, list[tuple[FieldNode, GraphQLNamedType]]]
 
 
-def _refusal(message: str) -> ExecutionResult:
+def _refusal(message: str, code: ErrorCode = ErrorCode.LIMIT_EXCEEDED) -> ExecutionResult:
     return ExecutionResult(
-        data=None,
-        errors=[GraphQLError(message, extensions={"code": ErrorCode.LIMIT_EXCEEDED.value})],
+        data=None, errors=[GraphQLError(message, extensions={"code": code.value})]
     )
 
 
@@ -315,7 +314,15 @@ class QueryCostLimiter(SchemaExtension):
             return _refusal(f"Lists in variables are limited to {self.max_list_length} items")
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
         operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
-        name = self.execution_context.operation_name
+        name = self.execution_context.operation_name  # Strawberry's: the first when none sent
+        # the spec's rule, which Strawberry does not keep (it runs the first operation)
+        provided = getattr(self.execution_context, "_provided_operation_name", name)
+        if provided is None and len(operations) > 1:
+            return _refusal(
+                f"The document holds {len(operations)} operations: name the one to run with "
+                "operationName",
+                ErrorCode.INVALID_INPUT,
+            )
         chosen = [op for op in operations if name is None or (op.name and op.name.value == name)]
         if not chosen:
             return None

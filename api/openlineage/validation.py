@@ -21,7 +21,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -192,4 +192,8 @@ def validate_event(event: Any, prefix: str = "$") -> str:
         raise InvalidEvent(prefix + ".eventTime", "not an ISO 8601 date-time") from None
     if time.tzinfo is None:
         raise InvalidEvent(prefix + ".eventTime", "needs a time zone offset (or Z)")
+    try:  # exists in its own zone but not in UTC (`0001-01-01T00:00:00+14:00`): not storable
+        time.astimezone(UTC)
+    except OverflowError:
+        raise InvalidEvent(prefix + ".eventTime", "lies outside years 1-9999 in UTC") from None
     return kind

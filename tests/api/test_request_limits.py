@@ -161,3 +161,17 @@ async def test_a_mutation_whose_answer_is_too_big_says_it_was_applied(
 
 def test_the_bound_is_measured_as_the_view_encodes() -> None:
     assert ResponseSizeLimit.measure({"a": "é"}, []) == len('{"data":{"a":"\\u00e9"}}')
+
+
+async def test_a_document_of_several_operations_needs_an_operation_name(api: ApiClient) -> None:
+    """The spec's rule: Strawberry ran the first operation (a walk-through found it)."""
+    document = (
+        "query A { me { name } } "
+        'mutation B { createOrganization(input: {name: "multi-op"}) { errors { code } } }'
+    )
+    refused = await api.gql(document)
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert "operationName" in refused["errors"][0]["message"]
+    response = await api.http.post("/graphql", json={"query": document, "operationName": "A"})
+    assert response.json()["data"]["me"]["name"]

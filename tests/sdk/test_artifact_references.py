@@ -132,3 +132,19 @@ def test_http_references_record_the_size_and_fetch_from_the_source(
     assert file.ref == file.url == f"{s3_live.url}/healthz" and file.size == len(b'{"status":"ok"}')
     root = version.download(tmp_path / "web")
     assert (root / "health.json").read_bytes() == b'{"status":"ok"}'
+
+
+@pytest.mark.parametrize(
+    "relative", ["../outside.txt", "a/../../outside.txt", "/etc/passwd", "", ".", "a/.."]
+)
+def test_a_listed_key_never_writes_outside_the_download_folder(
+    tmp_path: Path, relative: str
+) -> None:
+    """S3 keys may hold `..` (AWS allows `pfx/../../x`; the test gateway refuses to store one),
+    and a prefix reference recorded without checksums is downloaded by listing it now."""
+    from lineage.references import confined
+
+    with pytest.raises(lineage.LineageError) as refused:
+        confined(tmp_path / "dl", relative)
+    assert refused.value.code == "INVALID_PATH"
+    assert confined(tmp_path / "dl", "a/b/../c.txt") == (tmp_path / "dl" / "a" / "c.txt").resolve()

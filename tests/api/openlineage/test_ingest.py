@@ -234,3 +234,34 @@ async def test_a_cycle_is_reported_and_not_stored(
     assert body["refused"][0]["code"] == "CYCLE"
     names = sorted(run["name"] for run in await snapshot(api, org, "pipelines"))
     assert names == ["ab", "b2"]
+
+
+async def test_bodies_and_times_no_store_could_take_are_refused_and_store_nothing(
+    api: ApiClient, unique: Callable[[str], str]
+) -> None:
+    """Found by a hostile walk-through: each answered 500, and the second extreme time of a
+    run was stored, after which every `runs` query of the project failed."""
+    org = await new_org(api, unique("ol"))
+    run = run_uuid()
+    status, _ = await post(api, org, run_event("COMPLETE", run, "j1", "2025-01-01T00:00:00Z"))
+    assert status == 200
+    for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59.999999-23:59"):
+        status, body = await post(api, org, run_event("COMPLETE", run, "j1", at))
+        assert status == 400, body
+        assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "path": "$.eventTime"}
+    runs = await snapshot(api, org, "pipelines")  # the project the events name still answers
+    assert [r["finishedAt"][:10] for r in runs] == ["2025-01-01"]
+    for raw in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 70 + b"1" + b"}" * 70):
+        response = await api.http.post(
+            f"/api/v1/lineage?organization={org}",
+            content=raw,
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 400, response.text[:200]
+        assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    response = await api.http.post(
+        f"/api/v1/lineage?organization={org}",
+        content=b'{"eventType": "\\ud800"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400
