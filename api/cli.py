@@ -1,8 +1,10 @@
 """The `lineage` command: run the service, manage the local Neo4j, export the schema.
 
-lineage serve [--workers N]     GraphQL on http://127.0.0.1:8000/graphql (local Neo4j if
+lineage serve [--workers N] [--host H] [--port P]
+                                GraphQL on http://127.0.0.1:8000/graphql (local Neo4j if
                                 NEO4J_URI is unset, blobs in ./.lineage/blobs by default);
-                                N worker processes share the port (LINEAGE_WORKERS)
+                                N worker processes share the port (LINEAGE_WORKERS; host and
+                                port also LINEAGE_HOST, LINEAGE_PORT)
 lineage neo4j start|stop|status the project's own Neo4j Community server (auth on: user neo4j,
                                 password in <data dir>/neo4j/password)
 lineage export-schema [--check] print schema.graphql (or fail when the file differs)
@@ -263,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="API worker processes sharing the port (default LINEAGE_WORKERS, else 1)",
     )
+    serve.add_argument("--host", help="address to listen on (default LINEAGE_HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default LINEAGE_PORT, else 8000)")
     neo4j = commands.add_parser("neo4j", help="manage the local Neo4j server")
     neo4j.add_argument("action", choices=["start", "stop", "status"])
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
@@ -271,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     admin_key = commands.add_parser("admin-key", help="make a new server admin API key")
     admin_key.add_argument("--name", default="admin", help="the server admin's user name")
     args = parser.parse_args(argv)
+    if args.command == "serve":  # through the environment: worker processes read it too
+        if args.host is not None:
+            os.environ["LINEAGE_HOST"] = args.host
+        if args.port is not None:
+            os.environ["LINEAGE_PORT"] = str(args.port)
     try:
         if args.command == "export-schema":
             return _export_schema(args.check, args.path)

@@ -93,7 +93,12 @@ async def _caller(request: Request, services: Services) -> Caller:
 
 async def _body(request: Request, limit: int) -> Any:
     raw = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity", "gzip"):  # never parse a br or zstd body as JSON
+        raise Refusal(
+            415, ErrorCode.INVALID_INPUT, f"Content-Encoding {encoding!r}: send gzip or none"
+        )
+    if encoding == "gzip":
         inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
         try:
             raw = inflater.decompress(raw, 8 * limit)

@@ -26,7 +26,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 """The fallback route takes every method, so that a wrong path is a 404 whatever the method."""
 
-API_PREFIXES = ("/graphql/", "/auth/", "/blobs/", "/assets/", "/files/", "/manifests/")
+API_PREFIXES = ("/graphql/", "/auth/", "/blobs/", "/assets/", "/files/", "/manifests/", "/api/")
 """Paths below these are the API's (or missing assets): 404, never the app's page."""
 
 NOT_BUILT = (

@@ -156,6 +156,10 @@ def validate_reference(ref: str) -> str:
         )
     if parts.scheme != "file" and not parts.netloc:
         raise InvalidInput(f"Reference has no bucket or host: {ref[:200]!r}", field="ref")
+    if parts.scheme == "file" and (
+        parts.netloc not in ("", "localhost") or not parts.path.startswith("/")
+    ):  # `file://../x` or `file:x` name no file: relative to what, on whose machine?
+        raise InvalidInput(f"A file reference is file:///absolute/path: {ref[:200]!r}", field="ref")
     return checked
 
 

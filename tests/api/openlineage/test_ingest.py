@@ -265,3 +265,13 @@ async def test_bodies_and_times_no_store_could_take_are_refused_and_store_nothin
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
+
+    response = await api.http.post(
+        f"/api/v1/lineage?organization={org}",
+        json=run_event("START", run, "j1", "2025-01-01T00:00:00Z"),
+        headers={"content-encoding": "br"},
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert (await api.http.get(f"/api/v1/lineage?organization={org}")).status_code == 404
+    assert await snapshot(api, org, "pipelines") == runs  # nothing of it stored

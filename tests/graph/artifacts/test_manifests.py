@@ -81,6 +81,11 @@ def test_entries_are_blobs_or_references_and_nothing_else() -> None:
         make_entry("r", ref="ftp://host/x")
     with pytest.raises(InvalidInput):
         make_entry("r", ref="s3:///no-bucket")
+    for relative in ("file://../../etc/passwd", "file:relative", "file://host/x"):
+        with pytest.raises(InvalidInput, match="absolute"):
+            make_entry("r", ref=relative)
+    assert make_entry("r", ref="file:///data/x.csv").ref == "file:///data/x.csv"
+    assert make_entry("r", ref="file://localhost/data/x.csv").ref
 
 
 def test_order_puts_slash_first_so_a_file_cannot_hide_a_directory() -> None:
