@@ -32,9 +32,15 @@ def parse(value: object) -> datetime:
     """
     parse_iso = DateTimeDefinition.parse_value
     assert parse_iso is not None
-    parsed = parse_iso(value)
+    try:
+        parsed = parse_iso(value)
+    except (ValueError, TypeError, StrawberryInputCoercionError):  # its text names the parser
+        parsed = None
     if not isinstance(parsed, datetime):
-        raise StrawberryInputCoercionError(f"Value cannot represent a DateTime: {value!r}")
+        raise StrawberryInputCoercionError(
+            f"Value cannot represent a DateTime: {value!r}; send ISO 8601, e.g. "
+            "2025-01-01T12:00:00Z"
+        )
     try:
         return parsed if parsed.tzinfo is None else parsed.astimezone(UTC)
     except OverflowError:
