@@ -60,7 +60,8 @@ OPTIONAL MATCH (v:ArtifactVersion {id: $version_id})
 RETURN """
     + REGISTRY_PROJECTION
     + """ AS registry,
-       v {.id, .org_id, .state, .artifact_type, .artifact_name, .project_name, .index} AS version
+       v {.id, .org_id, .org_name, .state, .artifact_type, .artifact_name, .project_name,
+          .index} AS version
 """
 )
 
@@ -147,18 +148,28 @@ async def _lock_version_tx(tx: AsyncManagedTransaction, version_id: str) -> None
         raise NotFound(f"Artifact version {version_id!r} not found", field="artifactVersionId")
 
 
+def _of_organization(version: dict[str, Any], org: str, org_id: str) -> bool:
+    if version.get("org_id") is not None:
+        return bool(version["org_id"] == org_id)
+    return bool(version.get("org_name") == org)  # a draft has the organisation's name only
+
+
 def _check_version(version: dict[str, Any] | None, version_id: str, org: str, org_id: str) -> None:
-    if version is None or version.get("state") == "DELETED":
-        raise NotFound(f"Artifact version {version_id!r} not found", field="artifactVersionId")
+    # Another organisation's version is answered as a missing one, before its state is told:
+    # the refusal must not say that an id exists elsewhere.
+    if (
+        version is None
+        or version.get("state") == "DELETED"
+        or not _of_organization(version, org, org_id)
+    ):
+        raise NotFound(
+            f"Artifact version {version_id!r} not found in organization {org!r} (a registry "
+            "links versions of its own organization)",
+            field="artifactVersionId",
+        )
     if version.get("state") != "COMMITTED":
         raise Conflict(
             f"Artifact version {version_id!r} is not committed yet; commit it before linking",
-            field="artifactVersionId",
-        )
-    if version.get("org_id") != org_id:
-        raise InvalidInput(
-            f"Artifact version {version_id!r} belongs to another organization than {org!r}; "
-            "link it into a registry of its own organization",
             field="artifactVersionId",
         )
 
