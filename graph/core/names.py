@@ -16,11 +16,24 @@ MAX_NAME_LENGTH = 128
 
 
 def validate_name(value: str, *, field: str = "name") -> str:
-    """Return `value` unchanged when it is a valid name, else raise `InvalidName`."""
-    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value) or value in {".", ".."}:
-        shown = value if isinstance(value, str) and len(value) <= 64 else "the value"
+    """Return `value` unchanged when it is a valid name, else raise `InvalidName` saying which
+    rule it breaks (length, characters, or `.` / `..`)."""
+    if not isinstance(value, str):
+        raise InvalidName(f"Invalid {field}: a name is a string", field=field)
+    shown = value if len(value) <= 64 else value[:32] + "..."
+    if not value or len(value) > MAX_NAME_LENGTH:
         raise InvalidName(
-            f"Invalid {field} {shown!r}: use 1-{MAX_NAME_LENGTH} letters, digits, '_', '-' or '.'",
+            f"Invalid {field} {shown!r}: {len(value)} characters, a name has 1-{MAX_NAME_LENGTH}",
             field=field,
+        )
+    if value in {".", ".."}:
+        raise InvalidName(
+            f"Invalid {field} {value!r}: '.' and '..' alone are not names (they may appear "
+            "inside one)",
+            field=field,
+        )
+    if not NAME_PATTERN.fullmatch(value):
+        raise InvalidName(
+            f"Invalid {field} {shown!r}: use only letters, digits, '_', '-' or '.'", field=field
         )
     return value

@@ -29,7 +29,7 @@ LATEST = "latest"
 """The alias meant when a path has no selector."""
 
 INDEX = re.compile(r"v(0|[1-9][0-9]{0,17})")
-_INDEX_LIKE = re.compile(r"v-?[0-9]+")
+_INDEX_LIKE = re.compile(r"[vV]-?[0-9]+")  # `V1` too: never an alias, and no index
 DIGEST = re.compile(r"[0-9a-f]{64}")
 REGISTRY_PREFIX = "registry-"
 WANDB_REGISTRY_PREFIX = "wandb-registry-"
@@ -197,7 +197,7 @@ def parse_version_path(
     if not sep:
         return VersionRef(key, SelectorKind.ALIAS, LATEST)
     kind = _selector_kind(path, "version", chosen, field, digest=True)
-    return VersionRef(key, kind, chosen)
+    return VersionRef(key, kind, _latest_in_any_case(kind, chosen))
 
 
 def parse_registry_path(
@@ -228,7 +228,14 @@ def parse_registry_path(
     if sep:
         kind = _selector_kind(path, "registry", chosen, field, digest=False)
         assert kind is not SelectorKind.DIGEST
+        chosen = _latest_in_any_case(kind, chosen)
     return RegistryPath(org, registry, collection, chosen if sep else None)
+
+
+def _latest_in_any_case(kind: SelectorKind, chosen: str) -> str:
+    """`:Latest` and `:LATEST` name `latest`: no alias may be called so in any case (each feature
+    refuses them as it refuses `latest`), so reading them as `latest` hides nothing."""
+    return LATEST if kind is SelectorKind.ALIAS and chosen.casefold() == LATEST else chosen
 
 
 def _check_text(path: object, what: str, shape: str, field: str) -> None:
@@ -301,7 +308,7 @@ def _selector_kind(path: str, what: str, chosen: str, field: str, *, digest: boo
     if looks_like_index(chosen):
         raise InvalidPath(
             f"Invalid {what} path {_shown(path)}: {chosen[:_SHOWN]!r} is not a version index "
-            "(v0, v1, ...: at most 18 digits, no leading zeros)",
+            "(v0, v1, ...: a lowercase v, at most 18 digits, no leading zeros)",
             field=field,
         )
     if is_digest(chosen):

@@ -188,3 +188,13 @@ def test_printers_give_the_canonical_paths() -> None:
     assert collection_path("o", "m", "c") == "o/registry-m/c"
     assert registry_version_path("o", "m", "c", 0) == "o/registry-m/c:v0"
     assert str(KEY) == "o/p/n"
+
+
+def test_latest_in_any_case_is_latest_and_an_upper_case_index_is_refused() -> None:
+    """No alias may be called `Latest` or `V1` (each feature refuses them), so a path naming
+    one means `latest`, or is a mistyped index: never an alias lookup that can only miss."""
+    assert parse_version_path("o/p/a:Latest").value == "latest"
+    assert parse_registry_path("o/registry-r/c:LATEST").selector == "latest"
+    assert parse_registry_path("o/registry-r/c:latest-ish").selector == "latest-ish"
+    with pytest.raises(InvalidPath, match="lowercase v"):
+        parse_registry_path("o/registry-r/c:V1")

@@ -42,3 +42,19 @@ def test_json_objects_are_bounded_and_stored_compactly() -> None:
         with pytest.raises(InvalidInput) as refused:
             encode_json_object(bad, field="config", max_bytes=100)
         assert (refused.value.code, refused.value.field) == ("INVALID_INPUT", "config")
+
+
+def test_a_refused_name_says_which_rule_it_breaks() -> None:
+    from graph.core.names import validate_name
+
+    for value, says in (
+        ("n" * 129, "129 characters, a name has 1-128"),
+        ("", "0 characters"),
+        ("..", "'.' and '..' alone are not names"),
+        ("a b", "use only letters"),
+    ):
+        with pytest.raises(InvalidName, match=says):
+            validate_name(value, field="alias")
+    with pytest.raises(InvalidName, match="version index"):
+        validate_alias("V1")
+    assert validate_name("a..b") == "a..b"
