@@ -15,11 +15,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -33,7 +35,7 @@ from api.authz import Caller, authenticate
 from api.blob_routes import download_blob, upload_blob
 from api.bootstrap_admin import first_start
 from api.context import Context, Services, webhook_settings
-from api.errors import RETRY_AFTER_SECONDS, retry_later, with_codes
+from api.errors import RETRY_AFTER_SECONDS, ErrorCode, retry_later, with_codes
 from api.events.hub import EventHub
 from api.events.readers import Credentials, connection_authorization
 from api.limits import BodySizeLimit
@@ -62,7 +64,27 @@ PROBE_SECONDS = 5.0
 """A readiness probe that takes longer counts as unavailable (a hung server never answers)."""
 
 
+_REQUEST_ERROR_CODES = {404: ErrorCode.NOT_FOUND, 413: ErrorCode.LIMIT_EXCEEDED}
+
+
 class LineageGraphQL(SafeJsonParsing, GraphQL[Context, None]):  # bad JSON: 400, never 500
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers a request it cannot run (bad JSON, a batch, a wrong content type
+        or method, an unknown operationName) in plain text; GraphQL clients look for
+        `errors[].extensions.code`, so these get the same JSON shape every other error has."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            code = _REQUEST_ERROR_CODES.get(error.status_code, ErrorCode.INVALID_INPUT)
+            response = JSONResponse(
+                {"errors": [{"message": error.reason, "extensions": {"code": code.value}}]},
+                status_code=error.status_code,
+            )
+        await response(scope, receive, send)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:

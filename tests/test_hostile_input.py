@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import strawberry
@@ -165,6 +166,10 @@ async def test_malformed_bodies_are_a_400_never_a_500(
     assert response.status_code == 400
     assert expected in response.text
     assert "Traceback" not in response.text
+    # the shape every GraphQL client reads, not Strawberry's plain text
+    assert response.json() == {
+        "errors": [{"message": ANY, "extensions": {"code": "INVALID_INPUT"}}]
+    }
 
 
 def test_nesting_depth_counts_iteratively() -> None:
