@@ -37,9 +37,10 @@ from enum import Enum
 from graph.access import facts as grants
 from graph.access.api_keys import KeyOwner, owner_of_key, touch_key
 from graph.access.facts import Access, role_rank
+from graph.access.orgs import organization_named_alike
 from graph.access.sessions import session_owner
 from graph.core.driver import Graph
-from graph.core.errors import Forbidden, NotFound, Unauthenticated
+from graph.core.errors import AlreadyExists, Forbidden, NotFound, Unauthenticated
 from graph.core.names import validate_name
 from graph.registry.registries import CORE_REGISTRIES
 
@@ -201,6 +202,13 @@ async def decide(
         if not creates:
             raise NotFound(f"Organization {org!r} not found", field="organization")
         validate_name(org, field="organization")
+        alike = await organization_named_alike(cache.graph, org)
+        if alike is not None:
+            raise AlreadyExists(
+                f"Organization {alike!r} exists, and names that differ only in case would pass "
+                f"for each other: use {alike!r} or another name",
+                field="organization",
+            )
         held, exists = await grants.claim_organization(cache.graph, caller.user_id, org)
         cache.forget(org)
         if held:

@@ -69,6 +69,14 @@ MATCH (o:Organization {name: $name})
 RETURN o {.id, .name, .created_at} AS org
 """
 
+# Organisations stay few (a scan of them is the price of one new organisation's first use).
+NAMED_ALIKE: LiteralString = """
+MATCH (o:Organization)
+WHERE toLower(o.name) = toLower($name) AND o.name <> $name
+RETURN o.name AS name
+LIMIT 1
+"""
+
 ENSURE_PROJECT: LiteralString = """
 MERGE (o:Organization {name: $org})
 ON CREATE SET o.id = $org_id, o.created_at = $now
@@ -115,6 +123,13 @@ RETURN p {.id, .org_id, org_name: o.name, .name, .created_at} AS project
 ORDER BY p.name
 SKIP $offset LIMIT $limit
 """
+
+
+async def organization_named_alike(graph: Graph, name: str) -> str | None:
+    """An existing organisation whose name differs from `name` in case only: a new one beside it
+    (`Acme` next to `acme`) would pass for it in every path, so it is refused before it exists."""
+    record = await graph.read_record(NAMED_ALIKE, name=name)
+    return None if record is None else str(record["name"])
 
 
 async def create_organization(graph: Graph, name: str) -> OrganizationRecord:

@@ -76,3 +76,25 @@ async def test_over_deep_queries_are_refused_before_execution(api: ApiClient) ->
     body = await api.gql(deep)
     assert body["errors"]
     assert "depth" in body["errors"][0]["message"]
+
+
+async def test_an_organisation_differing_only_in_case_is_refused(
+    api: ApiClient, unique: Callable[[str], str]
+) -> None:
+    """`Acme` beside `acme` would pass for it in every path (a walk-through made both)."""
+    org = unique("org")
+    await api.data(CREATE_PROJECT, {"org": org, "name": "p"})
+    for alike in (org.upper(), org.capitalize()):
+        refused = await api.data(CREATE_PROJECT, {"org": alike, "name": "p"})
+        error = refused["createProject"]["errors"][0]
+        assert (error["code"], error["field"]) == ("ALREADY_EXISTS", "organization"), error
+        assert org in error["message"]
+        created = await api.data(
+            "mutation($n: String!) { createOrganization(input: {name: $n}) {"
+            " organization { name } errors { code } } }",
+            {"n": alike},
+        )
+        assert created["createOrganization"]["errors"] == [{"code": "ALREADY_EXISTS"}]
+    assert (await api.data(CREATE_PROJECT, {"org": org, "name": "q"}))["createProject"][
+        "errors"
+    ] == []
