@@ -9,13 +9,11 @@ link and two alias moves pays one round trip for them, not three.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any, Concatenate, LiteralString, ParamSpec, TypeVar
+from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.core.held import Held
 from graph.core.values import new_id, now
 
 RECORD_AUDIT: LiteralString = """
@@ -33,39 +31,15 @@ CREATE (e:AuditEvent {
 })
 """
 
-P = ParamSpec("P")
-T = TypeVar("T")
+
+async def _write_held(tx: AsyncManagedTransaction, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        await (await tx.run(RECORD_AUDITS, entries=entries)).consume()
 
 
-@dataclass
-class _Pending:
-    """The audit entries a write transaction recorded, written together when its work is done."""
-
-    tx: AsyncManagedTransaction
-    entries: list[dict[str, Any]] = field(default_factory=list)
-
-
-_pending: ContextVar[_Pending | None] = ContextVar("lineage_pending_audit", default=None)
-
-
-def with_pending_audit(
-    work: Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]],
-) -> Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]]:
-    """`work` with its audit entries written after it returns, in the same transaction
-    (`Graph.write` wraps every write so). A retried attempt starts with none held."""
-
-    async def run(tx: AsyncManagedTransaction, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        pending = _Pending(tx)
-        token = _pending.set(pending)
-        try:
-            result = await work(tx, *args, **kwargs)
-        finally:
-            _pending.reset(token)
-        if pending.entries:
-            await (await tx.run(RECORD_AUDITS, entries=pending.entries)).consume()
-        return result
-
-    return run
+HELD_AUDIT: Held[list[dict[str, Any]]] = Held("lineage_held_audit", list, _write_held)
+with_pending_audit = HELD_AUDIT.wrap
+"""`work` with its audit entries written after it returns (`Graph.write` wraps every write)."""
 
 
 async def record_audit_tx(
@@ -91,8 +65,8 @@ async def record_audit_tx(
         "target_id": target_id,
         "details": json.dumps(details or {}, sort_keys=True, default=str),
     }
-    pending = _pending.get()
-    if pending is not None and pending.tx is tx:
-        pending.entries.append(entry)
+    held = HELD_AUDIT.of(tx)
+    if held is not None:
+        held.append(entry)
         return
     await tx.run(RECORD_AUDIT, entry)

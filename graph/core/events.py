@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Concatenate, LiteralString, ParamSpec, TypeVar
+from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.core.held import Held
 from graph.core.values import new_id, now
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 class EventType(StrEnum):
@@ -115,17 +112,6 @@ CREATE (e:Event {
 """
 
 
-@dataclass
-class _Pending:
-    """The events a write transaction recorded, written together when its work is done."""
-
-    tx: AsyncManagedTransaction
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-_pending: ContextVar[_Pending | None] = ContextVar("lineage_pending_events", default=None)
-
-
 async def record_events_tx(
     tx: AsyncManagedTransaction, *, org_id: str, actor: str, events: Sequence[NewEvent]
 ) -> None:
@@ -140,9 +126,9 @@ async def record_events_tx(
     if not events:
         return
     rows = [dict(event.row(), actor=actor) for event in events]
-    pending = _pending.get()
-    if pending is not None and pending.tx is tx:
-        pending.rows.setdefault(org_id, []).extend(rows)
+    held = HELD_EVENTS.of(tx)
+    if held is not None:
+        held.setdefault(org_id, []).extend(rows)
         return
     await _write_tx(tx, org_id, rows)
 
@@ -151,24 +137,14 @@ async def _write_tx(tx: AsyncManagedTransaction, org_id: str, rows: list[dict[st
     await (await tx.run(RECORD_EVENTS, org_id=org_id, at=now(), events=rows)).consume()
 
 
-def with_pending_events(
-    work: Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]],
-) -> Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]]:
-    """`work` with its recorded events written after it returns, in the same transaction
-    (`Graph.write` wraps every write so). A retried attempt starts with none held."""
+async def _write_held(tx: AsyncManagedTransaction, held: dict[str, list[dict[str, Any]]]) -> None:
+    for org_id, rows in held.items():
+        await _write_tx(tx, org_id, rows)
 
-    async def run(tx: AsyncManagedTransaction, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        pending = _Pending(tx)
-        token = _pending.set(pending)
-        try:
-            result = await work(tx, *args, **kwargs)
-        finally:
-            _pending.reset(token)
-        for org_id, rows in pending.rows.items():
-            await _write_tx(tx, org_id, rows)
-        return result
 
-    return run
+HELD_EVENTS: Held[dict[str, list[dict[str, Any]]]] = Held("lineage_held_events", dict, _write_held)
+with_pending_events = HELD_EVENTS.wrap
+"""`work` with its recorded events written after it returns (`Graph.write` wraps every write)."""
 
 
 async def record_event_tx(

@@ -184,8 +184,8 @@ async def point_alias_tx(
     )
     if row is None:
         return False
-    await _record_move_events_tx(
-        tx, collection, alias, row["from_version_id"], row["from_index"], target, actor
+    await _record_move_tx(
+        tx, collection, alias, row["from_version_id"], row["from_index"], target, actor, kept=True
     )
     return True
 
@@ -219,33 +219,24 @@ async def _record_move_tx(
     from_index: int | None,
     target: Selected | None,
     actor: str,
+    *,
+    kept: bool = False,
 ) -> None:
-    stamp = now()
-    await tx.run(
-        RECORD_MOVE,
-        id=new_id(),
-        collection_id=collection.id,
-        alias=alias,
-        from_version_id=from_version_id,
-        from_index=from_index,
-        to_version_id=None if target is None else target.version_id,
-        to_index=None if target is None else target.index,
-        now=stamp,
-        actor=actor,
-    )
-    await _record_move_events_tx(tx, collection, alias, from_version_id, from_index, target, actor)
-
-
-async def _record_move_events_tx(
-    tx: AsyncManagedTransaction,
-    collection: LockedCollection,
-    alias: str,
-    from_version_id: str | None,
-    from_index: int | None,
-    target: Selected | None,
-    actor: str,
-) -> None:
-    """The event and the audit entry of a move already kept as a `CollectionAliasMove`."""
+    """Keep a move as a `CollectionAliasMove` (unless `MOVE_ALIAS` has: `kept`), with its event
+    and its audit entry."""
+    if not kept:
+        await tx.run(
+            RECORD_MOVE,
+            id=new_id(),
+            collection_id=collection.id,
+            alias=alias,
+            from_version_id=from_version_id,
+            from_index=from_index,
+            to_version_id=None if target is None else target.version_id,
+            to_index=None if target is None else target.index,
+            now=now(),
+            actor=actor,
+        )
     await record_collection_alias_event_tx(
         tx,
         org_id=collection.org_id,
