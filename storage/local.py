@@ -189,7 +189,13 @@ class LocalBlobStore:
         except FileNotFoundError:
             return None
         await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(publish_if_absent, staged, final)
+        try:
+            await asyncio.to_thread(publish_if_absent, staged, final)
+        except FileNotFoundError:
+            # a concurrent claim of the same draft (a retried confirm or commit) published it
+            # between the stat and the link: claimed all the same, if it is in place
+            if not await aiofiles.os.path.exists(final):
+                raise
         await asyncio.to_thread(_remove_empty_dir, staged.parent)
         return stat.st_size
 

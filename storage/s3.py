@@ -370,7 +370,13 @@ class S3BlobStore:
         if size is None:
             return None
         if size <= self.multipart_threshold or self._head_size(dest) is None:
-            self._copy(staged, dest, size, digest)
+            try:
+                self._copy(staged, dest, size, digest)
+            except ClientError as error:
+                # a concurrent claim of the same draft (a retried confirm or commit) copied it and
+                # deleted the staged object between the HEAD and the copy: claimed all the same
+                if not is_missing(error) or self._head_size(dest) is None:
+                    raise
         return size
 
     def _copy(self, source: str, dest: str, size: int, digest: str) -> None:

@@ -123,7 +123,8 @@ class S3Objects:
         answer = self.client.delete_objects(
             Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
         )
-        failed = answer.get("Errors") or []
+        # AWS answers an absent key as deleted; some gateways (versitygw) as NoSuchKey
+        failed = [e for e in answer.get("Errors") or [] if e.get("Code") != "NoSuchKey"]
         if failed:
             first = failed[0]
             raise BlobStoreError(
