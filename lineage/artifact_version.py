@@ -397,6 +397,12 @@ def download_artifacts(
 def _files_after(client: Client, version_id: str, after: str | None) -> Iterator[ArtifactFile]:
     while True:
         node = client.execute(q.FILES, {"id": version_id, "first": FILES_PAGE, "after": after})
+        if node["node"] is None or node["node"].get("files") is None:
+            raise LineageError(
+                "NOT_FOUND",
+                f"Artifact version {version_id!r} not found: deleted (its files went with it), "
+                "or not readable with this key",
+            )
         files = node["node"]["files"]
         for edge in files["edges"]:
             yield ArtifactFile.from_data(edge["node"])

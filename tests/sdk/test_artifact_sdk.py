@@ -234,3 +234,12 @@ def test_version_handles_manage_aliases_ttl_and_deletion(
     with pytest.raises(lineage.LineageError) as gone:
         version.refresh()
     assert gone.value.code == "NOT_FOUND"
+    # the handle's files of a deleted version: a typed error, never a TypeError
+    for use in (
+        lambda: list(version.files()),
+        lambda: version.download(tmp_path / "d"),
+        version.verify,
+    ):
+        with pytest.raises(lineage.LineageError) as missing:
+            use()
+        assert missing.value.code == "NOT_FOUND"
