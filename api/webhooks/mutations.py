@@ -16,7 +16,7 @@ from api.authz import Action
 from api.context import Context
 from api.errors import ERRORS, Input, UserError, mutation_errors
 from api.events.types import EventFilterInput, EventType
-from api.webhooks.types import Webhook, WebhookDelivery
+from api.webhooks.types import Webhook, WebhookDelivery, administered
 from graph.core.errors import NotFound
 from graph.events import webhooks
 from graph.events.webhooks import WebhookChange, WebhookRecord
@@ -154,7 +154,8 @@ async def _admin_webhook(info: Info[Context, None], webhook_id: relay.GlobalID) 
     if webhook_id.type_name != "Webhook":
         raise NotFound("Webhook not found", field="webhookId")
     record = await webhooks.require_webhook(info.context.graph, webhook_id.node_id)
-    await info.context.authorize(Action.ADMIN, org=record.org_name)
+    if not await administered(info, record):
+        raise NotFound("Webhook not found", field="webhookId")  # as a missing one, to outsiders
     return record
 
 

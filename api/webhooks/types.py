@@ -18,6 +18,7 @@ from api.context import Context
 from api.enums import described_enum
 from api.events.types import EventType
 from api.pagination import After, Connection, First, connection, page_of
+from graph.core.errors import Forbidden
 from graph.events import delivery_log, webhooks
 from graph.events.deliveries import DeliveryState
 from graph.events.delivery_log import DeliveryRecord
@@ -56,13 +57,26 @@ async def load_deliveries(context: Context, ids: list[str]) -> list[DeliveryReco
 async def admin_of(
     info: Info[Context, None], webhook_ids: Iterable[str]
 ) -> list[WebhookRecord | None]:
-    """The webhooks, None where absent; raises unless the caller is an admin of each one's
-    organisation."""
+    """The webhooks, None where absent or in an organisation the caller is no member of (so an
+    id never tells that a webhook exists elsewhere); raises for a member who is no admin."""
     records = await info.context.loaders.get(load_webhooks).load_many(list(webhook_ids))
-    for record in records:
-        if record is not None:
-            await info.context.authorize(Action.ADMIN, org=record.org_name)
-    return records
+    return [
+        record if record is not None and await administered(info, record) else None
+        for record in records
+    ]
+
+
+async def administered(info: Info[Context, None], record: WebhookRecord) -> bool:
+    """True for an admin of the webhook's organisation; False for an outsider (answer it as
+    missing); `Forbidden` for its members who are no admins, who know the organisation."""
+    try:
+        await info.context.authorize(Action.ADMIN, org=record.org_name)
+    except Forbidden:
+        access = info.context.caller.access
+        if access is not None and (await access.lookup(record.org_name, None)).org_role:
+            raise
+        return False
+    return True
 
 
 @strawberry.type(description="Which events a webhook receives: each given field must match.")

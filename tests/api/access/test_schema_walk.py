@@ -38,6 +38,10 @@ def case(args: Args, *stranger: str) -> Case:
 OWN_DATA_ONLY = frozenset[str]()
 EMPTY = "EMPTY"
 """An allowed outcome for list fields that filter: no error, and nothing (`totalCount` 0)."""
+MISSING = "MISSING"
+"""An allowed outcome where an outsider is answered as for an id that names nothing: no error
+and null (webhooks: an id must not tell that a webhook exists in another organisation)."""
+OUTSIDER_SEES_NOTHING = {"Webhook", "WebhookDelivery"}
 
 SERVER_ADMIN_ONLY = {"users", "createUser"}
 
@@ -93,13 +97,18 @@ def _input(build: Callable[[World, str], dict[str, Any]], *stranger: str) -> Cas
 MUTATIONS: dict[str, Case] = {
     "createOrganization": _input(lambda w, _: {"name": w.org}),
     "createWebhook": _input(lambda w, _: {"organization": w.org, "url": "https://192.0.2.1/hook"}),
-    "updateWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"], "description": "x"}),
-    "deleteWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"]}),
-    "rotateWebhookSecret": _input(
-        lambda w, _: {"webhookId": w.ids["Webhook"], "overlapSeconds": 0}
+    # another organisation's webhook is answered as a missing one (NOT_FOUND)
+    "updateWebhook": _input(
+        lambda w, _: {"webhookId": w.ids["Webhook"], "description": "x"}, "NOT_FOUND"
     ),
-    "redeliverEvent": _input(lambda w, _: {"webhookId": w.ids["Webhook"], "eventId": w.event_id}),
-    "pingWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"]}),
+    "deleteWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"]}, "NOT_FOUND"),
+    "rotateWebhookSecret": _input(
+        lambda w, _: {"webhookId": w.ids["Webhook"], "overlapSeconds": 0}, "NOT_FOUND"
+    ),
+    "redeliverEvent": _input(
+        lambda w, _: {"webhookId": w.ids["Webhook"], "eventId": w.event_id}, "NOT_FOUND"
+    ),
+    "pingWebhook": _input(lambda w, _: {"webhookId": w.ids["Webhook"]}, "NOT_FOUND"),
     "createProject": _input(lambda w, _: {"organization": w.org, "name": "intruder"}),
     "createArtifactDraft": _input(
         lambda w, _: {
@@ -260,6 +269,8 @@ class Walk:
         codes, data = outcome(body, name)
         if EMPTY in case.stranger and not codes:
             assert data["totalCount"] == 0, (name, "stranger", body)
+        elif MISSING in case.stranger and not codes:
+            assert data is None, (name, "stranger", body)
         elif case.stranger:
             assert codes & case.stranger, (name, "stranger", body)
         else:
@@ -297,7 +308,8 @@ async def test_every_root_field_refuses_anonymous_and_foreign_callers(
     assert set(node_types) <= set(world.ids), f"Node types without a victim object: {node_types}"
     for type_name in node_types:
         args = {"id": world.ids[type_name]}
-        await walk.refused("query", "node", queries["node"], case(lambda w, _, a=args: a))
+        refusal = (MISSING,) if type_name in OUTSIDER_SEES_NOTHING else ()
+        await walk.refused("query", "node", queries["node"], case(lambda w, _, a=args: a, *refusal))
     for name, definition in sorted(queries.items()):
         if name not in PUBLIC and name != "node":
             await walk.refused("query", name, definition, QUERIES[name])
