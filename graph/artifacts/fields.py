@@ -14,7 +14,7 @@ from graph.core.validation import encode_json_object
 MAX_METADATA_KEYS = 100
 MAX_METADATA_BYTES = 64 * 1024
 MAX_DESCRIPTION_LENGTH = 16 * 1024
-MAX_TTL_SECONDS = 100 * 365 * 24 * 3600
+MAX_TTL_SECONDS = 2**31 - 1  # about 68 years: the most a GraphQL Int (32-bit) can carry
 
 
 def validate_type(value: str) -> str:
@@ -44,7 +44,8 @@ def encode_metadata(metadata: Any) -> str:
 
 
 def validate_ttl(ttl_seconds: int | None, *, field: str = "ttlSeconds") -> int | None:
-    """None (inherit), 0 (never expire) or a positive number of seconds up to 100 years."""
+    """None (inherit), 0 (never expire) or a positive number of seconds up to about 68 years
+    (2**31 - 1: what a GraphQL Int carries, so the limit named in the refusal can be sent)."""
     if ttl_seconds is None:
         return None
     if not 0 <= ttl_seconds <= MAX_TTL_SECONDS:

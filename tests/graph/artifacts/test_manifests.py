@@ -196,3 +196,11 @@ def _valid(path: str) -> bool:
     except DomainError:
         return False
     return True
+
+
+def test_the_largest_ttl_named_in_the_refusal_fits_a_graphql_int() -> None:
+    from graph.artifacts.fields import MAX_TTL_SECONDS, validate_ttl
+
+    assert MAX_TTL_SECONDS == 2**31 - 1 and validate_ttl(MAX_TTL_SECONDS) == MAX_TTL_SECONDS
+    with pytest.raises(InvalidInput, match=str(MAX_TTL_SECONDS)):
+        validate_ttl(MAX_TTL_SECONDS + 1)
