@@ -132,7 +132,8 @@ class ArtifactVersion:
         as files of their own (copies, or copy-on-write reflinks), hashed again as they are
         placed; editing them never changes the cache. `copy` is kept for compatibility: every
         file is a writable copy. References are fetched from their source and checked against
-        what was recorded.
+        what was recorded. A file already at a file's path is replaced; a directory where a file
+        goes (or a file where a directory goes) is `LineageError` INVALID_PATH, naming it.
         """
         target = (
             Path(root) if root is not None else Path("artifacts") / f"{self.name}-v{self.index}"
@@ -309,6 +310,17 @@ def download_files(
     with transfer_client(count) as http, ThreadPoolExecutor(count) as pool:
 
         def one(root: Path, file: ArtifactFile) -> None:
+            try:
+                fetch(root, file)
+            except (IsADirectoryError, NotADirectoryError, FileExistsError) as error:
+                # the folder holds a directory where a file goes, or a file where a directory
+                raise LineageError(
+                    "INVALID_PATH",
+                    f"cannot place {file.path} under {root}: {error.strerror} "
+                    f"({error.filename}); move what is in the way, or download elsewhere",
+                ) from error
+
+        def fetch(root: Path, file: ArtifactFile) -> None:
             dest = _inside(root, file.path)
             if file.ref is not None:
                 fetch_reference(

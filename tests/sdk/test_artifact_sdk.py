@@ -243,3 +243,28 @@ def test_version_handles_manage_aliases_ttl_and_deletion(
         with pytest.raises(lineage.LineageError) as missing:
             use()
         assert missing.value.code == "NOT_FOUND"
+
+
+def test_download_over_what_is_in_the_way_is_a_typed_error(
+    sdk: lineage.Client, unique: Callable[[str], str], tmp_path: Path
+) -> None:
+    """A walk-through got an IsADirectoryError traceback; files in the way are replaced."""
+    source = tmp_path / "src"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.txt").write_bytes(unique_bytes())
+    (source / "sub" / "b.txt").write_bytes(unique_bytes())
+    art = lineage.Artifact("inway", "dataset")
+    art.add_dir(source)
+    version = lineage.log_artifact(art, project=f"{unique('org')}/p", client=sdk)
+    for blocker, make in (("a.txt", Path.mkdir), ("sub", Path.touch)):
+        dest = tmp_path / f"dest-{blocker}"
+        dest.mkdir()
+        make(dest / blocker)
+        with pytest.raises(lineage.LineageError) as refused:
+            version.download(dest)
+        assert refused.value.code == "INVALID_PATH" and blocker in str(refused.value)
+    replaced = tmp_path / "dest-replace"
+    replaced.mkdir()
+    (replaced / "a.txt").write_bytes(b"old")
+    version.download(replaced)
+    assert (replaced / "a.txt").read_bytes() == (source / "a.txt").read_bytes()
