@@ -24,7 +24,7 @@ from lineage.artifact_edits import ArtifactInfo, update_artifact_by_id, update_v
 from lineage.cache import BlobCache, file_digest, place
 from lineage.client import Client, default_client
 from lineage.errors import LineageError
-from lineage.references import fetch_reference
+from lineage.references import confined, fetch_reference
 from lineage.transfer import (
     Progress,
     default_workers,
@@ -275,20 +275,13 @@ def use_artifact(path: str, *, client: Client | None = None) -> ArtifactVersion:
 def _holds(root: Path, file: ArtifactFile) -> bool:
     """Whether `root` holds `file` with the bytes it was logged with."""
     with suppress(LineageError, OSError):
-        path = _inside(root, file.path)
+        path = confined(root, file.path)
         if not path.is_file():
             return False
         if file.size is not None and path.stat().st_size != file.size:
             return False
         return file.digest is None or file_digest(path) == file.digest
     return False
-
-
-def _inside(root: Path, relative: str) -> Path:
-    dest = (root / relative).resolve()
-    if not dest.is_relative_to(root.resolve()):
-        raise LineageError("INVALID_PATH", f"refusing to write outside {root}: {relative!r}")
-    return dest
 
 
 def download_files(
@@ -321,7 +314,7 @@ def download_files(
                 ) from error
 
         def fetch(root: Path, file: ArtifactFile) -> None:
-            dest = _inside(root, file.path)
+            dest = confined(root, file.path)
             if file.ref is not None:
                 fetch_reference(
                     {

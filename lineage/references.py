@@ -263,8 +263,9 @@ def _fetch_s3_object(ref: str, version_id: str | None, temp: Path) -> tuple[str,
 
 
 def confined(dest: Path, relative: str) -> Path:
-    """`dest / relative`, refused (`INVALID_PATH`) unless it stays strictly inside `dest`: an S3
-    key such as `pfx/../../x` is legal on AWS, and a listed prefix's keys become file paths."""
+    """`dest / relative`, refused (`INVALID_PATH`) unless it stays strictly inside `dest`: every
+    file a download writes (a manifest path, or the key of a listed S3 prefix, where
+    `pfx/../../x` is legal on AWS) goes through here."""
     root = dest.resolve()
     target = (root / relative).resolve()
     if target == root or not target.is_relative_to(root):

@@ -56,6 +56,16 @@ def nesting_depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def unsafe_json(value: Any) -> str | None:
+    """What makes a parsed request body unsafe to pass on (nesting beyond `MAX_JSON_DEPTH`, a
+    lone surrogate), as the end of a sentence; None when it is safe. Every JSON endpoint asks."""
+    if nesting_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        return f"nests deeper than {MAX_JSON_DEPTH} levels"
+    if has_lone_surrogate(value):
+        return "holds a lone UTF-16 surrogate (not Unicode)"
+    return None
+
+
 class SafeJsonParsing:
     """Mixin for the GraphQL view, placed before Strawberry's view class in the bases."""
 
@@ -68,8 +78,7 @@ class SafeJsonParsing:
         # `extensions`), whose type Strawberry checks itself and where `null` is allowed.
         if isinstance(data, bytes) and not isinstance(value, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
-        if nesting_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-            raise HTTPException(400, f"Request JSON nests deeper than {MAX_JSON_DEPTH} levels")
-        if has_lone_surrogate(value):
-            raise HTTPException(400, "Request JSON holds a lone UTF-16 surrogate (not Unicode)")
+        problem = unsafe_json(value)
+        if problem is not None:
+            raise HTTPException(400, f"Request JSON {problem}")
         return value

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from api.access.safe_json import MAX_JSON_DEPTH, has_lone_surrogate, nesting_depth
+from api.access.safe_json import unsafe_json
 from api.artifacts.ids import SAME_OBJECT, typed_node_id
 from api.authz import AUTHENTICATION_REQUIRED, Action, Caller, decide
 from api.context import Services
@@ -110,17 +110,9 @@ async def _body(request: Request, limit: int) -> Any:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         raise Refusal(400, ErrorCode.INVALID_INPUT, "The body is not JSON", path="$") from None
-    if nesting_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        raise Refusal(
-            400,
-            ErrorCode.INVALID_INPUT,
-            f"The body nests deeper than {MAX_JSON_DEPTH} levels",
-            path="$",
-        )
-    if has_lone_surrogate(value):  # valid JSON, not Unicode: no store or log could take it
-        raise Refusal(
-            400, ErrorCode.INVALID_INPUT, "The body holds a lone UTF-16 surrogate", path="$"
-        )
+    problem = unsafe_json(value)
+    if problem is not None:
+        raise Refusal(400, ErrorCode.INVALID_INPUT, f"The body {problem}", path="$")
     return value
 
 

@@ -16,13 +16,6 @@ from neo4j import AsyncManagedTransaction
 from graph.core.held import Held
 from graph.core.values import new_id, now
 
-RECORD_AUDIT: LiteralString = """
-CREATE (e:AuditEvent {
-  id: $id, org_id: $org_id, at: $at, actor: $actor, action: $action,
-  target_kind: $target_kind, target_id: $target_id, details: $details
-})
-"""
-
 RECORD_AUDITS: LiteralString = """
 UNWIND $entries AS entry
 CREATE (e:AuditEvent {
@@ -69,4 +62,4 @@ async def record_audit_tx(
     if held is not None:
         held.append(entry)
         return
-    await tx.run(RECORD_AUDIT, entry)
+    await _write_held(tx, [entry])
